@@ -1,0 +1,44 @@
+/* Server configuration: one table of options, each settable by flag or environment. */
+#ifndef SK_CONFIG_H
+#define SK_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct sk_config {
+	char *database_url;
+	char *listen;        /* "host:port" */
+	char *port_file;     /* write the bound port here once listening, if set */
+	char *frontend_dir;
+	char *sql_dir;
+	long threads;
+	long db_pool;
+	long max_body;       /* bytes of a JSON request body */
+	long max_connections;
+	long max_per_ip;
+	long idle_timeout;   /* seconds */
+	long session_idle;   /* seconds */
+	long session_absolute;
+	bool secure_cookies;
+	long login_max_per_account;
+	long login_max_per_ip;
+	long login_window;   /* seconds */
+	long json_max_depth;
+	bool test_clock;
+	bool access_log;
+};
+
+/*
+ * Fills cfg from defaults, then the environment, then argv flags of the form
+ * --name=value or --name value (argv[0] is the first flag). Unknown flags and
+ * bad values print a message to stderr and return false. Positional arguments
+ * are left in place and counted in *rest (their indexes are moved to the front).
+ */
+bool sk_config_load(struct sk_config *cfg, int argc, char **argv, int *rest);
+
+/* Prints every option with its flag, variable and default. */
+void sk_config_usage(void);
+
+void sk_config_cleanup(struct sk_config *cfg);
+
+#endif

@@ -1,0 +1,134 @@
+#include "db/accounts.h"
+
+#include "db/audit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+struct create_ctx {
+	const struct sk_new_account *a;
+	int64_t id;
+};
+
+static enum sk_db_status create_tx(struct sk_dbconn *c, void *vctx)
+{
+	struct create_ctx *ctx = vctx;
+	const struct sk_new_account *a = ctx->a;
+	char w[24], g[24], act[24];
+	const char *p[] = { a->login, a->login_kind, a->display_name, a->password_hash,
+			    a->ward_id ? sk_db_i64str(w, a->ward_id) : NULL,
+			    a->group_id ? sk_db_i64str(g, a->group_id) : NULL,
+			    a->actor ? sk_db_i64str(act, a->actor) : NULL };
+	PGresult *r;
+	enum sk_db_status st = sk_db_exec(
+		c, "account_create",
+		"WITH a AS (INSERT INTO accounts (login, login_kind, display_name, password_hash)"
+		"  VALUES ($1, $2, $3, $4) RETURNING id),"
+		" g AS (INSERT INTO role_grants (account_id, ward_id, role, group_id, granted_by)"
+		"  SELECT a.id, $5::bigint, 'resident', $6::bigint, $7::bigint FROM a"
+		"  WHERE $5::bigint IS NOT NULL)"
+		" SELECT id FROM a",
+		7, p, &r);
+	if (st != SK_DB_OK)
+		return st == SK_DB_NOROWS ? SK_DB_ERROR : st;
+	ctx->id = sk_db_i64(r, 0, "id");
+	PQclear(r);
+	char subject[48], detail[96];
+	snprintf(subject, sizeof subject, "account:%lld", (long long)ctx->id);
+	snprintf(detail, sizeof detail, "{\"group_id\":%lld,\"by_other\":%s}", (long long)a->group_id,
+		 a->actor ? "true" : "false");
+	return sk_db_audit(c, a->actor ? a->actor : ctx->id, a->ward_id, "account_created", subject,
+			   a->ip, detail);
+}
+
+enum sk_db_status sk_db_account_create(struct sk_dbconn *c, const struct sk_new_account *a,
+				       int64_t *id)
+{
+	struct create_ctx ctx = { .a = a };
+	enum sk_db_status st = sk_db_tx(c, "READ COMMITTED", create_tx, &ctx);
+	*id = ctx.id;
+	return st;
+}
+
+#define ACCOUNT_COLUMNS                                                                           \
+	"id, login, login_kind, display_name, password_hash,"                                     \
+	" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS created_at"
+
+enum sk_db_status sk_db_account_by_login(struct sk_dbconn *c, const char *login, PGresult **res)
+{
+	const char *p[] = { login };
+	return sk_db_exec(c, "account_by_login",
+			  "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE login = $1", 1, p, res);
+}
+
+enum sk_db_status sk_db_account_by_id(struct sk_dbconn *c, int64_t id, PGresult **res)
+{
+	char b[24];
+	const char *p[] = { sk_db_i64str(b, id) };
+	return sk_db_exec(c, "account_by_id", "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1",
+			  1, p, res);
+}
+
+enum sk_db_status sk_db_account_roles(struct sk_dbconn *c, int64_t id, PGresult **res)
+{
+	char b[24];
+	const char *p[] = { sk_db_i64str(b, id) };
+	return sk_db_exec(c, "account_roles",
+			  "SELECT r.ward_id, w.name AS ward_name, w.code AS ward_code, r.role,"
+			  " r.group_id, g.name AS group_name"
+			  " FROM role_grants r LEFT JOIN wards w ON w.id = r.ward_id"
+			  " LEFT JOIN residential_groups g ON g.id = r.group_id"
+			  " WHERE r.account_id = $1 ORDER BY r.ward_id NULLS FIRST, r.role",
+			  1, p, res);
+}
+
+enum sk_db_status sk_db_account_set_password(struct sk_dbconn *c, int64_t id, const char *hash)
+{
+	char b[24];
+	const char *p[] = { sk_db_i64str(b, id), hash };
+	return sk_db_exec(c, "account_set_password",
+			  "UPDATE accounts SET password_hash = $2 WHERE id = $1", 2, p, NULL);
+}
+
+struct role_ctx {
+	bool grant;
+	int64_t actor, account_id, ward_id;
+	const char *role, *ip;
+};
+
+static enum sk_db_status role_tx(struct sk_dbconn *c, void *vctx)
+{
+	struct role_ctx *ctx = vctx;
+	char a[24], w[24], by[24];
+	const char *p[] = { sk_db_i64str(a, ctx->account_id), ctx->ward_id ? sk_db_i64str(w, ctx->ward_id) : NULL,
+			    ctx->role, ctx->actor ? sk_db_i64str(by, ctx->actor) : NULL };
+	PGresult *r = NULL;
+	enum sk_db_status st;
+	if (ctx->grant)
+		st = sk_db_exec(c, "role_grant",
+				"INSERT INTO role_grants (account_id, ward_id, role, granted_by)"
+				" VALUES ($1, $2, $3, $4) RETURNING id",
+				4, p, &r);
+	else
+		st = sk_db_exec(c, "role_revoke",
+				"DELETE FROM role_grants WHERE account_id = $1"
+				" AND ward_id IS NOT DISTINCT FROM $2::bigint AND role = $3"
+				" AND $4::bigint IS NOT NULL RETURNING id",
+				4, p, &r);
+	PQclear(r);
+	if (st != SK_DB_OK)
+		return st;
+	char subject[48], detail[96];
+	snprintf(subject, sizeof subject, "account:%lld", (long long)ctx->account_id);
+	snprintf(detail, sizeof detail, "{\"role\":\"%s\"}", ctx->role); /* role is from a fixed list */
+	return sk_db_audit(c, ctx->actor, ctx->ward_id, ctx->grant ? "role_granted" : "role_revoked",
+			   subject, ctx->ip, detail);
+}
+
+enum sk_db_status sk_db_role_change(struct sk_dbconn *c, bool grant, int64_t actor,
+				    int64_t account_id, int64_t ward_id, const char *role,
+				    const char *ip)
+{
+	struct role_ctx ctx = { grant, actor, account_id, ward_id, role, ip };
+	return sk_db_tx(c, "READ COMMITTED", role_tx, &ctx);
+}

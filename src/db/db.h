@@ -1,0 +1,79 @@
+/*
+ * The database layer: a pool of libpq connections, named prepared statements,
+ * and one transaction helper that reruns on serialization failure and deadlock.
+ * Nothing here builds HTTP replies.
+ */
+#ifndef SK_DB_H
+#define SK_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum sk_db_status {
+	SK_DB_OK = 0,
+	SK_DB_NOROWS,      /* the statement matched nothing */
+	SK_DB_CONFLICT,    /* unique or exclusion violation (23505, 23P01) */
+	SK_DB_CHECK,       /* a CHECK, NOT NULL or foreign-key constraint refused the row (23xxx) */
+	SK_DB_RETRY,       /* serialization failure or deadlock: rerun the transaction */
+	SK_DB_UNAVAILABLE, /* the server cannot be reached */
+	SK_DB_ERROR,       /* anything else: a bug or a broken invariant */
+};
+
+struct sk_dbconn;
+struct sk_db;
+
+/* Opens a pool of size connections to url. Connections are made lazily. */
+struct sk_db *sk_db_new(const char *url, int size);
+void sk_db_free(struct sk_db *db);
+
+/*
+ * Takes a connection from the pool, reconnecting it if it was lost. Returns
+ * NULL when the database cannot be reached or none was free within wait_ms.
+ * Every acquired connection goes back with sk_db_release.
+ */
+struct sk_dbconn *sk_db_acquire(struct sk_db *db, int wait_ms);
+void sk_db_release(struct sk_db *db, struct sk_dbconn *c);
+
+/* A single connection outside any pool (command-line tools); NULL with a message on failure. */
+struct sk_dbconn *sk_dbconn_open(const char *url, char *err, size_t errsz);
+void sk_dbconn_close(struct sk_dbconn *c);
+PGconn *sk_dbconn_pg(struct sk_dbconn *c);
+
+/*
+ * Runs the prepared statement `name` (prepared from sql on first use on this
+ * connection) with text parameters (NULL for SQL NULL). On SK_DB_OK or
+ * SK_DB_NOROWS *res (when res is not NULL) holds the result, to be PQclear'ed
+ * by the caller; on any other status *res is NULL. SK_DB_NOROWS means a
+ * statement that returns rows returned none.
+ */
+enum sk_db_status sk_db_exec(struct sk_dbconn *c, const char *name, const char *sql, int nparams,
+			     const char *const *params, PGresult **res);
+
+/* Like sk_db_exec for statements run once (DDL, BEGIN): not prepared. */
+enum sk_db_status sk_db_simple(struct sk_dbconn *c, const char *sql);
+
+typedef enum sk_db_status (*sk_db_tx_fn)(struct sk_dbconn *c, void *ctx);
+
+/*
+ * Runs fn inside a transaction at the given isolation ("READ COMMITTED",
+ * "REPEATABLE READ" or "SERIALIZABLE"), committing on SK_DB_OK and rolling back
+ * on anything else. Reruns the whole transaction up to 8 times when fn or the
+ * commit reports SK_DB_RETRY. fn must therefore be idempotent in its effects
+ * outside the database. Returns fn's final status.
+ */
+enum sk_db_status sk_db_tx(struct sk_dbconn *c, const char *isolation, sk_db_tx_fn fn, void *ctx);
+
+/* The message of the last error on c, for logs (never user data). */
+const char *sk_db_last_error(struct sk_dbconn *c);
+
+/* Column helpers: read a field of row by column name. */
+const char *sk_db_str(PGresult *r, int row, const char *col);
+int64_t sk_db_i64(PGresult *r, int row, const char *col);
+bool sk_db_bool(PGresult *r, int row, const char *col);
+bool sk_db_isnull(PGresult *r, int row, const char *col);
+
+/* Formats an int64 for a text parameter into buf (at least 24 bytes). */
+const char *sk_db_i64str(char *buf, int64_t v);
+
+#endif

@@ -1,0 +1,41 @@
+/* Unicode text rules shared by every field a person types: UTF-8 only, stored NFC. */
+#ifndef SK_DOMAIN_TEXT_H
+#define SK_DOMAIN_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum sk_text_status {
+	SK_TEXT_OK = 0,
+	SK_TEXT_INVALID_UTF8,
+	SK_TEXT_CONTROL_CHAR, /* a control character where none is allowed */
+	SK_TEXT_TOO_SHORT,
+	SK_TEXT_TOO_LONG,
+	SK_TEXT_NO_MEMORY,
+};
+
+enum sk_text_flags {
+	SK_TEXT_SINGLE_LINE = 0,
+	SK_TEXT_MULTI_LINE = 1, /* allows \n and \t */
+	SK_TEXT_KEEP_SPACE = 2, /* no trimming (passwords) */
+};
+
+/* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
+bool sk_text_valid_utf8(const char *s, size_t len);
+
+/* Number of code points in a well-formed UTF-8 string. */
+size_t sk_text_codepoints(const char *s);
+
+/*
+ * Normalises s to NFC, trims leading and trailing white space, refuses control
+ * characters (allowing \n and \t for SK_TEXT_MULTI_LINE) and checks that the
+ * result holds min..max code points. On SK_TEXT_OK *out is a new NUL-terminated
+ * string the caller frees; otherwise *out is NULL.
+ */
+enum sk_text_status sk_text_clean(const char *s, size_t len, int flags, size_t min, size_t max,
+				  char **out);
+
+/* A short English description of a status, for error messages. */
+const char *sk_text_status_str(enum sk_text_status st);
+
+#endif

@@ -1,0 +1,141 @@
+#include "http/auth.h"
+
+#include "db/sessions.h"
+#include "http/reply.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sk_token_new(char out[SK_TOKEN_CHARS + 1])
+{
+	unsigned char raw[32];
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2base64(out, SK_TOKEN_CHARS + 1, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof raw);
+}
+
+void sk_token_hash(const char *token, unsigned char out[32])
+{
+	crypto_hash_sha256(out, (const unsigned char *)token, strlen(token));
+}
+
+static void parse_grants(struct sk_session *s, const char *text)
+{
+	s->ngrants = 0;
+	if (text == NULL)
+		return;
+	const char *p = text;
+	while (*p && s->ngrants < SK_MAX_GRANTS) {
+		const char *colon = strchr(p, ':');
+		if (colon == NULL)
+			break;
+		const char *end = strchr(colon, ',');
+		size_t rlen = end ? (size_t)(end - colon - 1) : strlen(colon + 1);
+		char role[16];
+		if (rlen < sizeof role) {
+			memcpy(role, colon + 1, rlen);
+			role[rlen] = '\0';
+			struct sk_grant *g = &s->grants[s->ngrants];
+			g->ward_id = *p == '*' ? 0 : strtoll(p, NULL, 10);
+			g->role = sk_role_parse(role);
+			if (g->role != SK_ROLE_NONE)
+				s->ngrants++;
+		}
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+}
+
+bool sk_auth_load(struct sk_request *req, bool *replied)
+{
+	*replied = false;
+	const char *token = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, SK_COOKIE_NAME);
+	if (token == NULL || strlen(token) != SK_TOKEN_CHARS)
+		return false;
+	struct sk_dbconn *db = sk_req_db_or_reply(req);
+	if (db == NULL) {
+		*replied = true;
+		return false;
+	}
+	unsigned char hash[32];
+	sk_token_hash(token, hash);
+	const struct sk_config *cfg = req->srv->cfg;
+	PGresult *r;
+	enum sk_db_status st =
+		sk_db_session_lookup(db, hash, req->now, cfg->session_idle, cfg->session_absolute, &r);
+	if (st == SK_DB_NOROWS) {
+		PQclear(r);
+		return false;
+	}
+	if (st != SK_DB_OK) {
+		sk_reply_db_error(req, st);
+		*replied = true;
+		return false;
+	}
+	struct sk_session *s = &req->session;
+	s->id = sk_db_i64(r, 0, "session_id");
+	s->account_id = sk_db_i64(r, 0, "account_id");
+	snprintf(s->csrf, sizeof s->csrf, "%s", sk_db_str(r, 0, "csrf_token"));
+	parse_grants(s, sk_db_str(r, 0, "grants"));
+	PQclear(r);
+	req->has_session = true;
+	return true;
+}
+
+bool sk_auth_csrf_ok(const struct sk_request *req)
+{
+	const char *sent = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-CSRF-Token");
+	if (!req->has_session || sent == NULL)
+		return false;
+	size_t len = strlen(req->session.csrf);
+	return strlen(sent) == len && sodium_memcmp(sent, req->session.csrf, len) == 0;
+}
+
+bool sk_is_installation_admin(const struct sk_request *req)
+{
+	if (!req->has_session)
+		return false;
+	for (int i = 0; i < req->session.ngrants; i++)
+		if (req->session.grants[i].ward_id == 0 && req->session.grants[i].role == SK_ROLE_ADMIN)
+			return true;
+	return false;
+}
+
+bool sk_has_role(const struct sk_request *req, int64_t ward, enum sk_role role)
+{
+	if (!req->has_session)
+		return false;
+	if (role == SK_ROLE_ADMIN && sk_is_installation_admin(req))
+		return true;
+	for (int i = 0; i < req->session.ngrants; i++) {
+		const struct sk_grant *g = &req->session.grants[i];
+		if (g->role == role && (ward == 0 || g->ward_id == ward))
+			return true;
+	}
+	return false;
+}
+
+bool sk_require_role(struct sk_request *req, int64_t ward, enum sk_role role)
+{
+	if (sk_has_role(req, ward, role))
+		return true;
+	sk_reply_error(req, 403, "forbidden", NULL, "This needs the %s role%s.", sk_role_name(role),
+		       ward ? " in this ward" : "");
+	return false;
+}
+
+void sk_auth_set_cookie(struct sk_request *req, const char *token)
+{
+	char cookie[256];
+	const struct sk_config *cfg = req->srv->cfg;
+	if (token)
+		snprintf(cookie, sizeof cookie, SK_COOKIE_NAME "=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Lax%s",
+			 token, cfg->session_absolute, cfg->secure_cookies ? "; Secure" : "");
+	else
+		snprintf(cookie, sizeof cookie, SK_COOKIE_NAME "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax%s",
+			 cfg->secure_cookies ? "; Secure" : "");
+	sk_reply_header(req, "Set-Cookie", cookie);
+}

@@ -1,0 +1,38 @@
+/* Sessions, CSRF and role checks for requests. */
+#ifndef SK_HTTP_AUTH_H
+#define SK_HTTP_AUTH_H
+
+#include "http/server.h"
+
+#define SK_COOKIE_NAME "sk_session"
+#define SK_TOKEN_CHARS 43 /* 32 random bytes, base64url without padding */
+
+/*
+ * Loads the session named by the request's cookie into req->session. Returns
+ * true when one is live. On a database failure replies 503/500 and sets
+ * *replied.
+ */
+bool sk_auth_load(struct sk_request *req, bool *replied);
+
+/* True when the request's X-CSRF-Token matches its session's token. */
+bool sk_auth_csrf_ok(const struct sk_request *req);
+
+/* True when the session holds role in ward (0: in any ward); installation admins hold admin everywhere. */
+bool sk_has_role(const struct sk_request *req, int64_t ward, enum sk_role role);
+
+/* True for an installation-wide administrator. */
+bool sk_is_installation_admin(const struct sk_request *req);
+
+/* Like sk_has_role, but replies 403 forbidden itself when not. */
+bool sk_require_role(struct sk_request *req, int64_t ward, enum sk_role role);
+
+/* A new random token: 32 bytes from the OS, base64url, NUL-terminated. */
+void sk_token_new(char out[SK_TOKEN_CHARS + 1]);
+
+/* SHA-256 of a token's text. */
+void sk_token_hash(const char *token, unsigned char out[32]);
+
+/* Adds the Set-Cookie header that starts (token) or ends (NULL) the session. */
+void sk_auth_set_cookie(struct sk_request *req, const char *token);
+
+#endif

@@ -1,0 +1,39 @@
+/* Every handler of the route table; one file per resource (r_*.c). */
+#ifndef SK_HTTP_HANDLERS_H
+#define SK_HTTP_HANDLERS_H
+
+#include "http/server.h"
+
+/* r_system.c */
+void system_health(struct sk_request *req);
+void system_version(struct sk_request *req);
+
+/* r_accounts.c */
+void accounts_create(struct sk_request *req);
+void accounts_me(struct sk_request *req);
+void accounts_admin_lookup(struct sk_request *req);
+
+/* r_sessions.c */
+void sessions_create(struct sk_request *req);
+void sessions_delete_current(struct sk_request *req);
+
+/* r_wards.c */
+void wards_list(struct sk_request *req);
+void wards_create(struct sk_request *req);
+void wards_groups_create(struct sk_request *req);
+
+/* r_admin.c */
+void admin_roles_grant(struct sk_request *req);
+void admin_roles_revoke(struct sk_request *req);
+void admin_audit_list(struct sk_request *req);
+
+
+
+/* Shared views (r_accounts.c) */
+
+/*
+ * The public view of account id with its roles, or NULL with *st set when it
+ * cannot be read. Never includes the password hash.
+ */
+json_t *account_view(struct sk_dbconn *db, int64_t id, enum sk_db_status *st);
+#endif

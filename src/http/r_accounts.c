@@ -1,0 +1,143 @@
+/* Accounts: registration, "me", and the administrators' lookup. */
+#include "db/accounts.h"
+#include "domain/login.h"
+#include "http/auth.h"
+#include "http/handlers.h"
+#include "http/json_in.h"
+#include "http/reply.h"
+#include "passwords.h"
+
+#include <string.h>
+
+json_t *account_view(struct sk_dbconn *db, int64_t id, enum sk_db_status *st)
+{
+	PGresult *a, *r;
+	*st = sk_db_account_by_id(db, id, &a);
+	if (*st != SK_DB_OK)
+		return NULL;
+	*st = sk_db_account_roles(db, id, &r);
+	if (*st != SK_DB_OK && *st != SK_DB_NOROWS) {
+		PQclear(a);
+		return NULL;
+	}
+	*st = SK_DB_OK;
+	json_t *roles = json_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_t *g = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "role", sk_db_str(r, i, "role"), "ward_id",
+				      sk_db_isnull(r, i, "ward_id") ? json_null() : json_integer(sk_db_i64(r, i, "ward_id")),
+				      "ward_name", sk_db_isnull(r, i, "ward_name") ? json_null() : json_string(sk_db_str(r, i, "ward_name")),
+				      "ward_code", sk_db_isnull(r, i, "ward_code") ? json_null() : json_string(sk_db_str(r, i, "ward_code")),
+				      "group_id", sk_db_isnull(r, i, "group_id") ? json_null() : json_integer(sk_db_i64(r, i, "group_id")),
+				      "group_name", sk_db_isnull(r, i, "group_name") ? json_null() : json_string(sk_db_str(r, i, "group_name")));
+		json_array_append_new(roles, g);
+	}
+	PQclear(r);
+	json_t *v = json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)sk_db_i64(a, 0, "id"), "login",
+			      sk_db_str(a, 0, "login"), "login_kind", sk_db_str(a, 0, "login_kind"), "display_name",
+			      sk_db_str(a, 0, "display_name"), "created_at", sk_db_str(a, 0, "created_at"), "roles", roles);
+	PQclear(a);
+	return v;
+}
+
+void accounts_create(struct sk_request *req)
+{
+	const char *login_in, *password, *name;
+	int64_t ward_id = 0, group_id = 0;
+	bool has_group;
+	struct sk_field fields[] = {
+		SK_STRING("login", &login_in, 3, SK_LOGIN_MAX),
+		SK_SECRET("password", &password, SK_PASSWORD_MIN, SK_PASSWORD_MAX),
+		SK_STRING("display_name", &name, 1, 100),
+		SK_INT("ward_id", &ward_id, 1, INT64_MAX),
+		SK_INT_OPT("group_id", &group_id, 1, INT64_MAX, &has_group),
+		SK_END,
+	};
+	if (!sk_json_parse(req, fields))
+		return;
+	char login[SK_LOGIN_MAX + 1];
+	enum sk_login_kind kind = sk_login_normalize(login_in, login, sizeof login);
+	if (kind == SK_LOGIN_INVALID) {
+		sk_reply_error(req, 400, "invalid_field", "login",
+			       "Enter a Vietnamese mobile number (such as 0901234567) or an email address.");
+		return;
+	}
+	struct sk_dbconn *db = sk_req_db_or_reply(req);
+	if (db == NULL)
+		return;
+	char hash[SK_PWHASH_LEN];
+	if (!sk_password_hash(password, hash)) {
+		sk_reply_error(req, 500, "internal", NULL, "The password could not be processed.");
+		return;
+	}
+	struct sk_new_account a = { .login = login, .login_kind = sk_login_kind_str(kind), .display_name = name,
+				    .password_hash = hash, .ward_id = ward_id, .group_id = has_group ? group_id : 0,
+				    .ip = req->ip };
+	int64_t id;
+	enum sk_db_status st = sk_db_account_create(db, &a, &id);
+	if (st == SK_DB_CONFLICT) {
+		sk_reply_error(req, 409, "login_taken", "login",
+			       "An account with this %s already exists. Log in instead.",
+			       kind == SK_LOGIN_PHONE ? "phone number" : "email");
+		return;
+	}
+	if (st == SK_DB_CHECK) {
+		sk_reply_error(req, 400, "invalid_field", has_group ? "group_id" : "ward_id",
+			       has_group ? "That residential group does not exist in this ward." : "That ward does not exist.");
+		return;
+	}
+	if (st != SK_DB_OK) {
+		sk_reply_db_error(req, st);
+		return;
+	}
+	json_t *view = account_view(db, id, &st);
+	if (view == NULL) {
+		sk_reply_db_error(req, st);
+		return;
+	}
+	sk_reply_json(req, 201, json_pack("{s:o}", "account", view));
+}
+
+void accounts_me(struct sk_request *req)
+{
+	enum sk_db_status st;
+	json_t *view = account_view(req->db, req->session.account_id, &st);
+	if (view == NULL) {
+		sk_reply_db_error(req, st);
+		return;
+	}
+	sk_reply_json(req, 200, json_pack("{s:o,s:s}", "account", view, "csrf_token", req->session.csrf));
+}
+
+void accounts_admin_lookup(struct sk_request *req)
+{
+	if (!sk_has_role(req, 0, SK_ROLE_ADMIN)) {
+		sk_reply_error(req, 403, "forbidden", NULL, "This needs the admin role.");
+		return;
+	}
+	const char *login_in = sk_req_query(req, "login");
+	char login[SK_LOGIN_MAX + 1];
+	if (login_in == NULL || sk_login_normalize(login_in, login, sizeof login) == SK_LOGIN_INVALID) {
+		sk_reply_error(req, 400, "invalid_field", "login",
+			       "Give ?login= a phone number or an email address.");
+		return;
+	}
+	PGresult *r;
+	enum sk_db_status st = sk_db_account_by_login(req->db, login, &r);
+	if (st == SK_DB_NOROWS) {
+		PQclear(r);
+		sk_reply_error(req, 404, "not_found", "login", "No account has this login.");
+		return;
+	}
+	if (st != SK_DB_OK) {
+		sk_reply_db_error(req, st);
+		return;
+	}
+	int64_t id = sk_db_i64(r, 0, "id");
+	PQclear(r);
+	json_t *view = account_view(req->db, id, &st);
+	if (view == NULL) {
+		sk_reply_db_error(req, st);
+		return;
+	}
+	sk_reply_json(req, 200, json_pack("{s:o}", "account", view));
+}

@@ -1,0 +1,99 @@
+/* Wards and residential groups: the public list and the administrators' creation. */
+#include "db/wards.h"
+#include "http/auth.h"
+#include "http/handlers.h"
+#include "http/json_in.h"
+#include "http/reply.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+
+void wards_list(struct sk_request *req)
+{
+	struct sk_dbconn *db = sk_req_db_or_reply(req);
+	if (db == NULL)
+		return;
+	PGresult *r;
+	enum sk_db_status st = sk_db_wards_list(db, &r);
+	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
+		sk_reply_db_error(req, st);
+		return;
+	}
+	json_t *wards = json_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_t *groups = json_loads(sk_db_str(r, i, "groups"), 0, NULL);
+		json_array_append_new(wards, json_pack("{s:I,s:s,s:s,s:o}", "id", (json_int_t)sk_db_i64(r, i, "id"),
+						       "code", sk_db_str(r, i, "code"), "name", sk_db_str(r, i, "name"),
+						       "groups", groups ? groups : json_array()));
+	}
+	PQclear(r);
+	sk_reply_json(req, 200, json_pack("{s:o}", "wards", wards));
+}
+
+void wards_create(struct sk_request *req)
+{
+	if (!sk_is_installation_admin(req)) {
+		sk_reply_error(req, 403, "forbidden", NULL, "Only an installation administrator can create wards.");
+		return;
+	}
+	const char *code, *name;
+	struct sk_field fields[] = {
+		SK_STRING("code", &code, 2, 10),
+		SK_STRING("name", &name, 1, 200),
+		SK_END,
+	};
+	if (!sk_json_parse(req, fields))
+		return;
+	for (const char *p = code; *p; p++)
+		if (!isupper((unsigned char)*p) && !isdigit((unsigned char)*p)) {
+			sk_reply_error(req, 400, "invalid_field", "code",
+				       "The ward code must be 2 to 10 capital letters or digits, such as HC.");
+			return;
+		}
+	int64_t id;
+	enum sk_db_status st = sk_db_ward_create(req->db, req->session.account_id, code, name, req->ip, &id);
+	if (st == SK_DB_CONFLICT) {
+		sk_reply_error(req, 409, "ward_code_taken", "code", "Another ward already has this code.");
+		return;
+	}
+	if (st != SK_DB_OK) {
+		sk_reply_db_error(req, st);
+		return;
+	}
+	sk_reply_json(req, 201, json_pack("{s:{s:I,s:s,s:s,s:[]}}", "ward", "id", (json_int_t)id, "code", code,
+					  "name", name, "groups"));
+}
+
+void wards_groups_create(struct sk_request *req)
+{
+	int64_t ward = sk_param_id(req, 0);
+	if (ward == 0) {
+		sk_reply_error(req, 404, "not_found", NULL, "There is no such ward.");
+		return;
+	}
+	if (!sk_require_role(req, ward, SK_ROLE_ADMIN))
+		return;
+	const char *name;
+	struct sk_field fields[] = {
+		SK_STRING("name", &name, 1, 200),
+		SK_END,
+	};
+	if (!sk_json_parse(req, fields))
+		return;
+	int64_t id;
+	enum sk_db_status st = sk_db_group_create(req->db, req->session.account_id, ward, name, req->ip, &id);
+	if (st == SK_DB_CONFLICT) {
+		sk_reply_error(req, 409, "group_name_taken", "name", "This ward already has a group with this name.");
+		return;
+	}
+	if (st == SK_DB_CHECK) {
+		sk_reply_error(req, 404, "not_found", NULL, "There is no such ward.");
+		return;
+	}
+	if (st != SK_DB_OK) {
+		sk_reply_db_error(req, st);
+		return;
+	}
+	sk_reply_json(req, 201, json_pack("{s:{s:I,s:I,s:s}}", "group", "id", (json_int_t)id, "ward_id",
+					  (json_int_t)ward, "name", name));
+}

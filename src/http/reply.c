@@ -1,0 +1,94 @@
+#include "http/reply.h"
+
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
+			  "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; "
+			  "object-src 'none'; base-uri 'none'; form-action 'self'; "
+			  "frame-ancestors 'none'";
+
+void sk_reply_header(struct sk_request *req, const char *name, const char *value)
+{
+	if (req->nextra >= SK_MAX_EXTRA_HEADERS)
+		return;
+	req->extra_headers[req->nextra][0] = strdup(name);
+	req->extra_headers[req->nextra][1] = strdup(value);
+	req->nextra++;
+}
+
+void sk_reply_queue(struct sk_request *req, unsigned status, struct MHD_Response *resp)
+{
+	if (req->replied) {
+		sk_error("req=%s replied twice (%u then %u)", req->id, req->status, status);
+		MHD_destroy_response(resp);
+		return;
+	}
+	MHD_add_response_header(resp, "Content-Security-Policy", csp);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "strict-origin-when-cross-origin");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+	MHD_add_response_header(resp, "Permissions-Policy", "camera=(self), geolocation=(), microphone=()");
+	MHD_add_response_header(resp, "X-Request-Id", req->id);
+	for (int i = 0; i < req->nextra; i++)
+		MHD_add_response_header(resp, req->extra_headers[i][0], req->extra_headers[i][1]);
+	if (MHD_queue_response(req->conn, status, resp) != MHD_YES)
+		sk_warn("req=%s could not queue the reply", req->id);
+	MHD_destroy_response(resp);
+	req->replied = true;
+	req->status = status;
+}
+
+void sk_reply_json(struct sk_request *req, unsigned status, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (text == NULL) {
+		sk_reply_error(req, 500, "internal", NULL, "The reply could not be encoded.");
+		return;
+	}
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	sk_reply_queue(req, status, resp);
+}
+
+void sk_reply_error(struct sk_request *req, unsigned status, const char *code, const char *field,
+		    const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof message, fmt, ap);
+	va_end(ap);
+	json_t *err = json_pack("{s:{s:s,s:s,s:s?}}", "error", "code", code, "message", message,
+				"field", field);
+	sk_reply_json(req, status, err);
+}
+
+void sk_reply_empty(struct sk_request *req, unsigned status)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	sk_reply_queue(req, status, resp);
+}
+
+void sk_reply_db_error(struct sk_request *req, enum sk_db_status st)
+{
+	if (st == SK_DB_UNAVAILABLE) {
+		sk_reply_header(req, "Retry-After", "5");
+		sk_reply_error(req, 503, "database_unavailable", NULL,
+			       "The database is not answering. Please try again in a moment.");
+		return;
+	}
+	if (req->db)
+		sk_error("req=%s database error %d: %s", req->id, (int)st, sk_db_last_error(req->db));
+	sk_reply_error(req, 500, "internal", NULL,
+		       "Something went wrong on the server. The request id is %s.", req->id);
+}

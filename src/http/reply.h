@@ -1,0 +1,29 @@
+/* Every reply: JSON bodies, the one error shape, and the headers every reply carries. */
+#ifndef SK_HTTP_REPLY_H
+#define SK_HTTP_REPLY_H
+
+#include "http/server.h"
+
+/* Replies status with body (a JSON value this call takes ownership of). */
+void sk_reply_json(struct sk_request *req, unsigned status, json_t *body);
+
+/*
+ * Replies {"error":{"code","message","field"}}. field may be NULL. The message
+ * is for a person: say what is wrong and, when useful, what to do.
+ */
+void sk_reply_error(struct sk_request *req, unsigned status, const char *code, const char *field,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Replies with no body (204, 304). */
+void sk_reply_empty(struct sk_request *req, unsigned status);
+
+/* Maps a database failure to 503 (unreachable) or 500 (anything else). */
+void sk_reply_db_error(struct sk_request *req, enum sk_db_status st);
+
+/* Adds a header to the reply about to be sent (copied). */
+void sk_reply_header(struct sk_request *req, const char *name, const char *value);
+
+/* Queues resp with the common headers and any added ones; takes resp. */
+void sk_reply_queue(struct sk_request *req, unsigned status, struct MHD_Response *resp);
+
+#endif

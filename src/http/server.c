@@ -1,0 +1,428 @@
+#include "http/server.h"
+
+#include "http/auth.h"
+#include "http/reply.h"
+#include "http/router.h"
+#include "http/static.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static atomic_ullong request_counter;
+static unsigned request_prefix;
+
+int64_t sk_param_id(const struct sk_request *req, int i)
+{
+	if (i >= req->nparams)
+		return 0;
+	const char *s = req->params[i];
+	if (*s < '1' || *s > '9' || strlen(s) > 18)
+		return 0;
+	int64_t v = 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+void *sk_req_own(struct sk_request *req, void *ptr)
+{
+	if (req->nowned < SK_MAX_OWNED)
+		req->owned[req->nowned++] = ptr;
+	else
+		sk_error("req=%s owns too many buffers; leaking one", req->id);
+	return ptr;
+}
+
+const char *sk_req_query(const struct sk_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct sk_dbconn *sk_req_db_or_reply(struct sk_request *req)
+{
+	if (req->db != NULL)
+		return req->db;
+	req->db = sk_db_acquire(req->srv->db, 3000);
+	if (req->db == NULL)
+		sk_reply_db_error(req, SK_DB_UNAVAILABLE);
+	return req->db;
+}
+
+static void request_free(struct sk_request *req)
+{
+	if (req->db)
+		sk_db_release(req->srv->db, req->db);
+	json_decref(req->json);
+	free(req->body);
+	for (int i = 0; i < req->nextra; i++) {
+		free(req->extra_headers[i][0]);
+		free(req->extra_headers[i][1]);
+	}
+	for (int i = 0; i < req->nowned; i++)
+		free(req->owned[i]);
+	free(req);
+}
+
+static void client_ip(struct MHD_Connection *conn, char *out, size_t outsz)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, outsz, "unknown");
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)outsz);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+			  (socklen_t)outsz);
+}
+
+static int64_t request_now(struct sk_request *req)
+{
+	if (req->srv->cfg->test_clock) {
+		const char *t = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Sangkien-Test-Now");
+		if (t != NULL) {
+			char *end;
+			long long v = strtoll(t, &end, 10);
+			if (end != t && *end == '\0' && v > 0)
+				return v;
+		}
+	}
+	return (int64_t)time(NULL);
+}
+
+static bool is_json_content_type(const char *ct)
+{
+	if (ct == NULL)
+		return false;
+	size_t n = strlen("application/json");
+	if (strncasecmp(ct, "application/json", n) != 0)
+		return false;
+	const char *rest = ct + n;
+	while (*rest == ' ')
+		rest++;
+	if (*rest == '\0')
+		return true;
+	if (*rest != ';')
+		return false;
+	rest++;
+	while (*rest == ' ')
+		rest++;
+	return strncasecmp(rest, "charset=utf-8", 13) == 0 && rest[13] == '\0';
+}
+
+static bool is_api(const char *url)
+{
+	return strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0;
+}
+
+static bool changes_state(const char *method)
+{
+	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 && strcmp(method, "OPTIONS") != 0;
+}
+
+/* Decides, from the headers alone, an error to answer before reading any body. */
+static void check_early(struct sk_request *req)
+{
+	char allow[64];
+	enum sk_match m = SK_MATCH_NONE;
+	if (is_api(req->url))
+		m = sk_route_find(req->method, req->url, &req->route, req->params, &req->nparams, allow,
+				  sizeof allow);
+	const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long length = cl ? strtoull(cl, NULL, 10) : 0;
+	if (length > (unsigned long long)req->srv->cfg->max_body) {
+		req->early_status = 413;
+		return;
+	}
+	if (m == SK_MATCH_OK && req->route->json_body) {
+		const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_TYPE);
+		if (!is_json_content_type(ct))
+			req->early_status = 415;
+	}
+}
+
+static void reply_early(struct sk_request *req)
+{
+	if (req->early_status == 413)
+		sk_reply_error(req, 413, "payload_too_large", NULL,
+			       "The request body is larger than the limit of %ld bytes.", req->srv->cfg->max_body);
+	else
+		sk_reply_error(req, 415, "unsupported_media_type", NULL,
+			       "Send the body as JSON with the header Content-Type: application/json.");
+}
+
+static void dispatch_api(struct sk_request *req)
+{
+	char allow[64];
+	enum sk_match m = sk_route_find(req->method, req->url, &req->route, req->params, &req->nparams,
+					allow, sizeof allow);
+	if (m == SK_MATCH_NONE) {
+		sk_reply_error(req, 404, "not_found", NULL, "There is no such address in the API.");
+		return;
+	}
+	if (m == SK_MATCH_METHOD) {
+		sk_reply_header(req, "Allow", allow);
+		sk_reply_error(req, 405, "method_not_allowed", NULL, "This address accepts only %s.", allow);
+		return;
+	}
+	const struct sk_route *route = req->route;
+	if (!route->json_body && req->body_len > 0) {
+		sk_reply_error(req, 400, "unexpected_body", NULL, "This request takes no body.");
+		return;
+	}
+	bool replied = false;
+	/* Public routes that take no body need no session (and no database). */
+	if (route->access != SK_PUBLIC || route->json_body) {
+		sk_auth_load(req, &replied);
+		if (replied)
+			return;
+	}
+	if (route->access == SK_SIGNED_IN && !req->has_session) {
+		sk_reply_error(req, 401, "unauthenticated", NULL, "Please log in first.");
+		return;
+	}
+	if (req->has_session && changes_state(req->method) && route->access != SK_PUBLIC &&
+	    !sk_auth_csrf_ok(req)) {
+		sk_reply_error(req, 403, "csrf_failed", NULL,
+			       "The request lacks a valid X-CSRF-Token header. Reload the page and try again.");
+		return;
+	}
+	route->handler(req);
+	if (!req->replied) {
+		sk_error("req=%s handler for %s %s did not reply", req->id, route->method, route->pattern);
+		sk_reply_error(req, 500, "internal", NULL, "Something went wrong on the server. The request id is %s.",
+			       req->id);
+	}
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	(void)version;
+	struct sk_server *srv = cls;
+	struct sk_request *req = *con_cls;
+	if (req == NULL) {
+		req = calloc(1, sizeof *req);
+		if (req == NULL)
+			return MHD_NO;
+		*con_cls = req;
+		req->srv = srv;
+		req->conn = conn;
+		req->method = method;
+		req->url = url;
+		clock_gettime(CLOCK_MONOTONIC, &req->t0);
+		snprintf(req->id, sizeof req->id, "%08x%08llx", request_prefix,
+			 (unsigned long long)atomic_fetch_add(&request_counter, 1) & 0xffffffffULL);
+		client_ip(conn, req->ip, sizeof req->ip);
+		req->now = request_now(req);
+		check_early(req);
+		/* An error known from the headers alone is answered now, before the body is read. */
+		if (req->early_status) {
+			reply_early(req);
+			return MHD_YES;
+		}
+		return MHD_YES;
+	}
+	if (req->replied) { /* an early error: discard whatever body still arrives */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		if (req->body_len + n > (size_t)srv->cfg->max_body) {
+			req->early_status = 413;
+			reply_early(req);
+			return MHD_YES;
+		}
+		if (req->body_len + n + 1 > req->body_cap) {
+			size_t cap = req->body_cap ? req->body_cap : 4096;
+			while (cap < req->body_len + n + 1)
+				cap *= 2;
+			char *nb = realloc(req->body, cap);
+			if (nb == NULL)
+				return MHD_NO;
+			req->body = nb;
+			req->body_cap = cap;
+		}
+		memcpy(req->body + req->body_len, upload_data, n);
+		req->body_len += n;
+		req->body[req->body_len] = '\0';
+		return MHD_YES;
+	}
+	if (is_api(url))
+		dispatch_api(req);
+	else
+		sk_static_serve(req);
+	return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)conn;
+	struct sk_server *srv = cls;
+	struct sk_request *req = *con_cls;
+	if (req == NULL)
+		return;
+	if (srv->cfg->access_log) {
+		struct timespec t1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double ms = (double)(t1.tv_sec - req->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - req->t0.tv_nsec) / 1e6;
+		const char *what = req->route ? req->route->pattern : (is_api(req->url) ? "(api)" : "(static)");
+		sk_info("req=%s %s %s status=%u dur_ms=%.2f%s", req->id, req->method, what, req->status, ms,
+			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
+	}
+	request_free(req);
+	*con_cls = NULL;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decoding that never produces NUL: "%00" stays as is, and such a path is refused later. */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	(void)cls;
+	(void)conn;
+	char *w = s;
+	for (const char *r = s; *r;) {
+		if (r[0] == '%' && hexval(r[1]) >= 0 && hexval(r[2]) >= 0) {
+			int v = hexval(r[1]) * 16 + hexval(r[2]);
+			if (v != 0) {
+				*w++ = (char)v;
+				r += 3;
+				continue;
+			}
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+static bool parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	if (colon == NULL || (size_t)(colon - listen) >= sizeof host)
+		return false;
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 0 || port > 65535)
+		return false;
+	memset(ss, 0, sizeof *ss);
+	char *h = host;
+	if (h[0] == '[' && h[strlen(h) - 1] == ']') {
+		h[strlen(h) - 1] = '\0';
+		h++;
+	}
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, h, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+		*len = sizeof *in4;
+		return true;
+	}
+	if (inet_pton(AF_INET6, h, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*len = sizeof *in6;
+		return true;
+	}
+	return false;
+}
+
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	sk_warn("http: %s", msg);
+}
+
+struct sk_server *sk_server_start(const struct sk_config *cfg, struct sk_db *db)
+{
+	struct sk_server *srv = calloc(1, sizeof *srv);
+	if (srv == NULL)
+		return NULL;
+	srv->cfg = cfg;
+	srv->db = db;
+	randombytes_buf(&request_prefix, sizeof request_prefix);
+	if (realpath(cfg->frontend_dir, srv->frontend_real) == NULL) {
+		sk_warn("frontend folder %s not found: static pages will answer 404", cfg->frontend_dir);
+		srv->frontend_real[0] = '\0';
+	}
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	if (!parse_listen(cfg->listen, &ss, &sslen)) {
+		sk_error("cannot understand the listen address '%s' (expected host:port)", cfg->listen);
+		free(srv);
+		return NULL;
+	}
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	srv->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_per_ip,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
+		MHD_OPTION_END);
+	if (srv->daemon == NULL) {
+		sk_error("cannot listen on %s (is the port in use?)", cfg->listen);
+		free(srv);
+		return NULL;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = di ? di->port : 0;
+	if (cfg->port_file) {
+		char tmp[4096];
+		snprintf(tmp, sizeof tmp, "%s.tmp", cfg->port_file);
+		FILE *f = fopen(tmp, "w");
+		if (f == NULL || fprintf(f, "%u\n", (unsigned)srv->port) < 0 || fclose(f) != 0 ||
+		    rename(tmp, cfg->port_file) != 0)
+			sk_warn("cannot write the port file %s: %s", cfg->port_file, strerror(errno));
+	}
+	return srv;
+}
+
+void sk_server_stop(struct sk_server *srv)
+{
+	if (srv == NULL)
+		return;
+	MHD_stop_daemon(srv->daemon);
+	free(srv);
+}

@@ -1,0 +1,93 @@
+/*
+ * The HTTP server: libmicrohttpd daemon, the life of one request, and the
+ * request object every handler receives. Handlers always reply through
+ * http/reply.h; one that does not is answered 500 by the server.
+ */
+#ifndef SK_HTTP_SERVER_H
+#define SK_HTTP_SERVER_H
+
+#include "config.h"
+#include "db/db.h"
+#include "domain/roles.h"
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define SK_MAX_PARAMS 4
+#define SK_MAX_GRANTS 64
+#define SK_MAX_EXTRA_HEADERS 4
+#define SK_MAX_OWNED 32
+
+struct sk_server {
+	const struct sk_config *cfg;
+	struct sk_db *db;
+	struct MHD_Daemon *daemon;
+	char frontend_real[4096]; /* realpath of the frontend folder */
+	uint16_t port;
+};
+
+struct sk_grant {
+	int64_t ward_id; /* 0: installation-wide */
+	enum sk_role role;
+};
+
+struct sk_session {
+	int64_t id;
+	int64_t account_id;
+	char csrf[48];
+	struct sk_grant grants[SK_MAX_GRANTS];
+	int ngrants;
+};
+
+struct sk_route;
+
+struct sk_request {
+	struct sk_server *srv;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *url;
+	const struct sk_route *route;
+	char params[SK_MAX_PARAMS][64];
+	int nparams;
+	char *body;
+	size_t body_len, body_cap;
+	unsigned early_status; /* an error decided before the body was read */
+	char id[17];
+	char ip[64];
+	struct timespec t0;
+	int64_t now;           /* the server's clock for this request, Unix seconds */
+	unsigned status;       /* what was replied, for the log */
+	bool replied;
+	struct sk_dbconn *db;  /* acquired on first use, released when the request ends */
+	bool has_session;
+	struct sk_session session;
+	json_t *json;          /* the parsed body */
+	char *extra_headers[SK_MAX_EXTRA_HEADERS][2];
+	int nextra;
+	void *owned[SK_MAX_OWNED]; /* freed when the request ends */
+	int nowned;
+};
+
+/* Starts serving per cfg. Returns NULL with a message logged on failure. */
+struct sk_server *sk_server_start(const struct sk_config *cfg, struct sk_db *db);
+void sk_server_stop(struct sk_server *srv);
+
+/* Path parameter i (0-based) as an int64 id > 0, or 0 when it is not one. */
+int64_t sk_param_id(const struct sk_request *req, int i);
+
+/*
+ * The request's database connection, acquired on first call. When the
+ * database cannot be reached it replies 503 itself and returns NULL.
+ */
+struct sk_dbconn *sk_req_db_or_reply(struct sk_request *req);
+
+/* Keeps ptr until the request ends, then frees it. Returns ptr. */
+void *sk_req_own(struct sk_request *req, void *ptr);
+
+/* Query-string argument, or NULL. */
+const char *sk_req_query(const struct sk_request *req, const char *name);
+
+#endif

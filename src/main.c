@@ -1,0 +1,119 @@
+/* sangkien: serve, migrate, admin create. */
+#include "cli_admin.h"
+#include "config.h"
+#include "db/migrate.h"
+#include "http/server.h"
+#include "log.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"sangkien %s: proposals, appraisal and published results for a ward's digital-transformation call\n\n"
+		"usage: sangkien [options] <command>\n"
+		"  serve                 apply pending migrations, then serve HTTP\n"
+		"  migrate               apply pending migrations and exit\n"
+		"  admin create --login L --name N [--password-stdin]\n"
+		"                        create an installation administrator\n"
+		"  --help, --version\n\n",
+		SK_VERSION);
+	sk_config_usage();
+}
+
+static bool need_database(const struct sk_config *cfg)
+{
+	if (cfg->database_url && cfg->database_url[0])
+		return true;
+	fprintf(stderr, "sangkien: no database: set DATABASE_URL or pass --database-url\n");
+	return false;
+}
+
+static int run_migrate(const struct sk_config *cfg)
+{
+	int applied;
+	char err[1024];
+	if (!sk_migrate(cfg->database_url, cfg->sql_dir, &applied, err, sizeof err)) {
+		sk_error("migrate: %s", err);
+		return 1;
+	}
+	sk_info("migrate: %d migration%s applied, schema up to date", applied, applied == 1 ? "" : "s");
+	return 0;
+}
+
+static int run_serve(const struct sk_config *cfg)
+{
+	if (run_migrate(cfg) != 0) {
+		sk_error("serve: refusing to start until the migrations apply");
+		return 1;
+	}
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL); /* threads started from here on inherit the mask */
+	signal(SIGPIPE, SIG_IGN);
+	struct sk_db *db = sk_db_new(cfg->database_url, (int)cfg->db_pool);
+	if (db == NULL)
+		return 1;
+	struct sk_server *srv = sk_server_start(cfg, db);
+	if (srv == NULL) {
+		sk_db_free(db);
+		return 1;
+	}
+	sk_info("serve: listening on %s (port %u), %ld threads, %ld database connections", cfg->listen,
+		(unsigned)srv->port, cfg->threads, cfg->db_pool);
+	if (cfg->test_clock)
+		sk_warn("serve: the test clock is on: X-Sangkien-Test-Now is honoured. Never do this in production.");
+	int sig = 0;
+	sigwait(&stop, &sig);
+	sk_info("serve: %s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	sk_server_stop(srv);
+	sk_db_free(db);
+	sk_info("serve: stopped");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "C.UTF-8");
+	if (sodium_init() < 0) {
+		fprintf(stderr, "sangkien: libsodium could not start\n");
+		return 1;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage();
+			return 0;
+		}
+		if (!strcmp(argv[i], "--version")) {
+			printf("sangkien %s\n", SK_VERSION);
+			return 0;
+		}
+	}
+	struct sk_config cfg;
+	int rest;
+	if (!sk_config_load(&cfg, argc - 1, argv + 1, &rest)) {
+		sk_config_cleanup(&cfg);
+		return 2;
+	}
+	char **args = argv + 1;
+	int rc = 2;
+	if (rest == 0) {
+		usage();
+	} else if (!strcmp(args[0], "serve") && rest == 1) {
+		rc = need_database(&cfg) ? run_serve(&cfg) : 2;
+	} else if (!strcmp(args[0], "migrate") && rest == 1) {
+		rc = need_database(&cfg) ? run_migrate(&cfg) : 2;
+	} else if (!strcmp(args[0], "admin")) {
+		rc = need_database(&cfg) ? sk_cli_admin(&cfg, rest - 1, args + 1) : 2;
+	} else {
+		fprintf(stderr, "sangkien: unknown command '%s' (try --help)\n", args[0]);
+	}
+	sk_config_cleanup(&cfg);
+	return rc;
+}
