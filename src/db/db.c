@@ -20,6 +20,7 @@ struct sk_dbconn {
 	int nprepared;
 	bool busy;
 	char last_error[512];
+	char rule[64];
 };
 
 struct sk_db {
@@ -174,6 +175,11 @@ PGconn *sk_dbconn_pg(struct sk_dbconn *c)
 	return c->pg;
 }
 
+const char *sk_db_rule(struct sk_dbconn *c)
+{
+	return c->rule;
+}
+
 const char *sk_db_last_error(struct sk_dbconn *c)
 {
 	return c->last_error;
@@ -192,6 +198,11 @@ static enum sk_db_status status_of(struct sk_dbconn *c, PGresult *r)
 	if (PQstatus(c->pg) != CONNECTION_OK || state == NULL || !strncmp(state, "08", 2) ||
 	    !strcmp(state, "57P01") || !strcmp(state, "57P02") || !strcmp(state, "57P03"))
 		return SK_DB_UNAVAILABLE;
+	if (!strcmp(state, "P0001")) {
+		const char *m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+		snprintf(c->rule, sizeof c->rule, "%s", m ? m : "");
+		return SK_DB_RULE;
+	}
 	if (!strcmp(state, "40001") || !strcmp(state, "40P01"))
 		return SK_DB_RETRY;
 	if (!strcmp(state, "23505") || !strcmp(state, "23P01"))

@@ -16,6 +16,7 @@ enum sk_db_status {
 	SK_DB_CONFLICT,    /* unique or exclusion violation (23505, 23P01) */
 	SK_DB_CHECK,       /* a CHECK, NOT NULL or foreign-key constraint refused the row (23xxx) */
 	SK_DB_RETRY,       /* serialization failure or deadlock: rerun the transaction */
+	SK_DB_RULE,        /* a database function refused the write (P0001): sk_db_rule() names the rule */
 	SK_DB_UNAVAILABLE, /* the server cannot be reached */
 	SK_DB_ERROR,       /* anything else: a bug or a broken invariant */
 };
@@ -63,6 +64,9 @@ typedef enum sk_db_status (*sk_db_tx_fn)(struct sk_dbconn *c, void *ctx);
  * outside the database. Returns fn's final status.
  */
 enum sk_db_status sk_db_tx(struct sk_dbconn *c, const char *isolation, sk_db_tx_fn fn, void *ctx);
+
+/* The stable code of the rule that refused the last write (SK_DB_RULE), e.g. "version_conflict". */
+const char *sk_db_rule(struct sk_dbconn *c);
 
 /* The message of the last error on c, for logs (never user data). */
 const char *sk_db_last_error(struct sk_dbconn *c);

@@ -276,6 +276,6 @@ test('axe-core finds no serious or critical problems; keyboard skip link works',
 test('the server stops cleanly on SIGTERM', TIMEOUT, async () => {
   await browser.close();
   browser = null;
-  const { code, signal, log } = await srv.stop();
-  assert.equal(code, 0, `server exit code ${code} signal ${signal}; log tail:\n${log.slice(-3000)}`);
+  const { code, signal, log, logPath } = await srv.stop();
+  assert.equal(code, 0, `server exit code ${code} signal ${signal} (log: ${logPath}); tail:\n${log.slice(-3000)}`);
 });

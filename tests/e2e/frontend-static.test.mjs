@@ -102,7 +102,7 @@ test('the markup stays within the CSP: no inline script, style or handlers', () 
 test('every page has the landmarks, skip link, language switch and labelled controls', () => {
   for (const p of pages) {
     const html = read(p);
-    assert.match(html, /^<!doctype html>\n<html lang="vi">/, `${p}: doctype and lang`);
+    assert.match(html, /^<!DOCTYPE html>\n<html lang="vi">/, `${p}: doctype and lang`);
     assert.match(html, /<meta charset="utf-8">/, p);
     const viewport = tags(html, 'meta').find((m) => m.get('name') === 'viewport');
     assert.ok(viewport, `${p}: viewport`);

@@ -16,6 +16,9 @@
 //   SANGKIEN_E2E_BASE_URL       use an already running server instead (no database is
 //                               made; it must have a ward with a residential group).
 //   SANGKIEN_E2E_VERBOSE=1      copy the server's log lines to stderr as they come.
+//
+// The server's log goes to $TMPDIR/sangkien-e2e-server-<pid>.log, removed after
+// a clean exit (status 0) and kept otherwise.
 
 import { spawn, execFile } from 'node:child_process';
 import { existsSync, readdirSync, createWriteStream } from 'node:fs';
@@ -280,7 +283,9 @@ export async function startServer(opts = {}) {
             }
             await new Promise((r) => logFile.end(r));
             await cleanup();
-            return { ...result, log };
+            // The log file stays behind (for a look after a failure) unless all went well.
+            if (result.code === 0) await rm(logPath, { force: true });
+            return { ...result, log, logPath };
           })();
         }
         return stopped;

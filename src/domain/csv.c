@@ -1,0 +1,76 @@
+#include "domain/csv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void put(struct sk_csv *csv, const char *s, size_t n)
+{
+	if (csv->failed)
+		return;
+	if (csv->len + n + 1 > csv->cap) {
+		size_t cap = csv->cap ? csv->cap : 4096;
+		while (cap < csv->len + n + 1)
+			cap *= 2;
+		char *nd = realloc(csv->data, cap);
+		if (nd == NULL) {
+			csv->failed = true;
+			return;
+		}
+		csv->data = nd;
+		csv->cap = cap;
+	}
+	memcpy(csv->data + csv->len, s, n);
+	csv->len += n;
+	csv->data[csv->len] = '\0';
+}
+
+void sk_csv_init(struct sk_csv *csv)
+{
+	memset(csv, 0, sizeof *csv);
+	put(csv, "\xEF\xBB\xBF", 3);
+}
+
+void sk_csv_field(struct sk_csv *csv, const char *value)
+{
+	if (value == NULL)
+		value = "";
+	if (csv->row_started)
+		put(csv, ",", 1);
+	csv->row_started = true;
+	bool formula = value[0] == '=' || value[0] == '+' || value[0] == '-' || value[0] == '@';
+	bool quote = formula || strpbrk(value, ",\"\r\n") != NULL;
+	if (!quote) {
+		put(csv, value, strlen(value));
+		return;
+	}
+	put(csv, "\"", 1);
+	if (formula)
+		put(csv, "'", 1);
+	for (const char *p = value; *p; p++) {
+		if (*p == '"')
+			put(csv, "\"\"", 2);
+		else
+			put(csv, p, 1);
+	}
+	put(csv, "\"", 1);
+}
+
+void sk_csv_end_row(struct sk_csv *csv)
+{
+	put(csv, "\r\n", 2);
+	csv->row_started = false;
+}
+
+char *sk_csv_take(struct sk_csv *csv, size_t *len)
+{
+	if (csv->failed) {
+		free(csv->data);
+		csv->data = NULL;
+		return NULL;
+	}
+	char *d = csv->data;
+	*len = csv->len;
+	csv->data = NULL;
+	csv->len = csv->cap = 0;
+	return d;
+}
