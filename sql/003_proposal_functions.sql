@@ -201,3 +201,121 @@ BEGIN
 	RETURN proposal_json(p);
 END
 $$;
+
+-- Attachments: only the author or the helping volunteer, only while the campaign accepts, at most 5.
+CREATE FUNCTION attachment_add(pid bigint, actor bigint, now timestamptz, v_filename text, v_mime text,
+	v_content bytea, v_size integer, v_sha256 text, ip inet) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+	p proposals;
+	c campaigns;
+	f attachments;
+BEGIN
+	SELECT * INTO p FROM proposals WHERE id = pid FOR UPDATE;
+	IF NOT FOUND OR actor NOT IN (p.author_id, coalesce(p.helped_by, -1)) THEN
+		PERFORM rule('proposal_not_found');
+	END IF;
+	IF p.status = 'withdrawn' THEN
+		PERFORM rule('proposal_withdrawn');
+	END IF;
+	SELECT * INTO c FROM campaigns WHERE id = p.campaign_id;
+	IF NOT campaign_accepting(c, now) THEN
+		PERFORM rule('campaign_not_accepting');
+	END IF;
+	IF (SELECT count(*) FROM attachments WHERE proposal_id = pid) >= 5 THEN
+		PERFORM rule('too_many_attachments');
+	END IF;
+	INSERT INTO attachments (ward_id, proposal_id, filename, mime, size, sha256, content, uploaded_by)
+	VALUES (p.ward_id, pid, v_filename, v_mime, v_size, v_sha256, v_content, actor) RETURNING * INTO f;
+	INSERT INTO audit_log (actor_account_id, ward_id, action, subject, ip, detail)
+	VALUES (actor, p.ward_id, 'attachment_added', 'proposal:' || pid, ip,
+		jsonb_build_object('attachment', f.id, 'mime', v_mime, 'size', v_size, 'sha256', v_sha256));
+	RETURN jsonb_build_object('id', f.id, 'filename', f.filename, 'mime', f.mime, 'size', f.size, 'sha256', f.sha256);
+END
+$$;
+
+CREATE FUNCTION attachment_delete(aid bigint, actor bigint, now timestamptz, ip inet) RETURNS void
+	LANGUAGE plpgsql AS $$
+DECLARE
+	f attachments;
+	p proposals;
+	c campaigns;
+BEGIN
+	SELECT * INTO f FROM attachments WHERE id = aid;
+	IF NOT FOUND THEN
+		PERFORM rule('attachment_not_found');
+	END IF;
+	SELECT * INTO p FROM proposals WHERE id = f.proposal_id FOR UPDATE;
+	IF actor NOT IN (p.author_id, coalesce(p.helped_by, -1)) THEN
+		PERFORM rule('attachment_not_found');
+	END IF;
+	SELECT * INTO c FROM campaigns WHERE id = p.campaign_id;
+	IF NOT campaign_accepting(c, now) THEN
+		PERFORM rule('campaign_not_accepting');
+	END IF;
+	DELETE FROM attachments WHERE id = aid;
+	INSERT INTO audit_log (actor_account_id, ward_id, action, subject, ip, detail)
+	VALUES (actor, p.ward_id, 'attachment_deleted', 'proposal:' || p.id, ip, jsonb_build_object('attachment', aid));
+END
+$$;
+
+-- A volunteer meets a resident: find their account by phone, or create one (no password yet).
+CREATE FUNCTION resident_find_or_create(volunteer bigint, ward bigint, grp bigint, phone text, name text, ip inet)
+	RETURNS TABLE (id bigint, display_name text, created boolean) LANGUAGE plpgsql AS $$
+DECLARE
+	a accounts;
+BEGIN
+	SELECT * INTO a FROM accounts WHERE login = phone;
+	IF FOUND THEN
+		IF NOT EXISTS (SELECT 1 FROM role_grants r WHERE r.account_id = a.id AND r.ward_id = ward AND r.role = 'resident') THEN
+			INSERT INTO role_grants (account_id, ward_id, role, group_id, granted_by) VALUES (a.id, ward, 'resident', grp, volunteer);
+		END IF;
+		INSERT INTO audit_log (actor_account_id, ward_id, action, subject, ip)
+		VALUES (volunteer, ward, 'resident_found_by_volunteer', 'account:' || a.id, ip);
+		RETURN QUERY SELECT a.id, a.display_name, false;
+		RETURN;
+	END IF;
+	INSERT INTO accounts (login, login_kind, display_name) VALUES (phone, 'phone', name) RETURNING * INTO a;
+	INSERT INTO role_grants (account_id, ward_id, role, group_id, granted_by) VALUES (a.id, ward, 'resident', grp, volunteer);
+	INSERT INTO audit_log (actor_account_id, ward_id, action, subject, ip)
+	VALUES (volunteer, ward, 'resident_created_by_volunteer', 'account:' || a.id, ip);
+	RETURN QUERY SELECT a.id, a.display_name, true;
+END
+$$;
+
+-- Everything the system holds about a person (Viet Nam's personal-data-protection rules).
+CREATE FUNCTION personal_export(aid bigint) RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object(
+		'exported_at', iso(now()),
+		'account', (SELECT jsonb_build_object('id', a.id, 'login', a.login, 'login_kind', a.login_kind,
+			'display_name', a.display_name, 'created_at', iso(a.created_at)) FROM accounts a WHERE a.id = aid),
+		'roles', coalesce((SELECT jsonb_agg(jsonb_build_object('ward_id', r.ward_id, 'role', r.role,
+			'group_id', r.group_id, 'granted_at', iso(r.granted_at))) FROM role_grants r WHERE r.account_id = aid), '[]'),
+		'sessions', coalesce((SELECT jsonb_agg(jsonb_build_object('created_at', iso(s.created_at),
+			'last_seen_at', iso(s.last_seen_at), 'ended_at', iso(s.ended_at), 'ip', host(s.ip)) ORDER BY s.id)
+			FROM sessions s WHERE s.account_id = aid), '[]'),
+		'proposals', coalesce((SELECT jsonb_agg(proposal_json(p) || jsonb_build_object('revisions',
+			coalesce((SELECT jsonb_agg(jsonb_build_object('version', v.version, 'content', v.content,
+				'edited_at', iso(v.edited_at)) ORDER BY v.version) FROM proposal_revisions v
+				WHERE v.proposal_id = p.id), '[]')) ORDER BY p.id)
+			FROM proposals p WHERE p.author_id = aid OR p.helped_by = aid), '[]'),
+		'consents', coalesce((SELECT jsonb_agg(jsonb_build_object('id', k.id, 'resident_id', k.resident_id,
+			'volunteer_id', k.volunteer_id, 'text_version', k.text_version, 'consented_at', iso(k.consented_at)))
+			FROM consents k WHERE k.resident_id = aid OR k.volunteer_id = aid), '[]'),
+		'audit_events', coalesce((SELECT jsonb_agg(jsonb_build_object('at', iso(l.at), 'action', l.action,
+			'subject', l.subject, 'ip', host(l.ip)) ORDER BY l.id)
+			FROM audit_log l WHERE l.actor_account_id = aid OR l.subject = 'account:' || aid
+			OR l.subject = (SELECT login FROM accounts WHERE id = aid)), '[]'))
+$$;
+
+-- Erases a person's personal data: the account row is anonymised, sessions end, proposals stay.
+CREATE FUNCTION personal_delete(aid bigint, now timestamptz, ip inet) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE accounts SET login = 'deleted-' || id || '@deleted.invalid', login_kind = 'email',
+		display_name = 'Tài khoản đã xoá', password_hash = NULL WHERE id = aid;
+	UPDATE sessions SET ended_at = now WHERE account_id = aid AND ended_at IS NULL;
+	UPDATE sessions SET ip = NULL WHERE account_id = aid;
+	DELETE FROM role_grants WHERE account_id = aid AND role <> 'resident';
+	INSERT INTO account_deletions (account_id, deleted_at) VALUES (aid, now);
+	INSERT INTO audit_log (actor_account_id, action, subject, ip) VALUES (aid, 'account_deleted', 'account:' || aid, ip);
+END
+$$;

@@ -14,6 +14,7 @@ struct sk_config {
 	long threads;
 	long db_pool;
 	long max_body;       /* bytes of a JSON request body */
+	long max_upload;     /* bytes of an uploaded file */
 	long max_connections;
 	long max_per_ip;
 	long idle_timeout;   /* seconds */

@@ -220,8 +220,9 @@ static bool is_prepared(struct sk_dbconn *c, const char *name)
 	return false;
 }
 
-enum sk_db_status sk_db_exec(struct sk_dbconn *c, const char *name, const char *sql, int nparams,
-			     const char *const *params, PGresult **res)
+enum sk_db_status sk_db_exec_bin(struct sk_dbconn *c, const char *name, const char *sql, int nparams,
+				 const char *const *params, const int *lengths, const int *formats, int result_format,
+				 PGresult **res)
 {
 	if (res)
 		*res = NULL;
@@ -237,7 +238,7 @@ enum sk_db_status sk_db_exec(struct sk_dbconn *c, const char *name, const char *
 		if (c->nprepared < MAX_PREPARED)
 			c->prepared[c->nprepared++] = name;
 	}
-	PGresult *r = PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0);
+	PGresult *r = PQexecPrepared(c->pg, name, nparams, params, lengths, formats, result_format);
 	enum sk_db_status st = status_of(c, r);
 	if (st == SK_DB_ERROR)
 		sk_error("db: %s failed: %s", name, c->last_error);
@@ -246,6 +247,12 @@ enum sk_db_status sk_db_exec(struct sk_dbconn *c, const char *name, const char *
 	else
 		PQclear(r);
 	return st;
+}
+
+enum sk_db_status sk_db_exec(struct sk_dbconn *c, const char *name, const char *sql, int nparams,
+			     const char *const *params, PGresult **res)
+{
+	return sk_db_exec_bin(c, name, sql, nparams, params, NULL, NULL, 0, res);
 }
 
 enum sk_db_status sk_db_simple(struct sk_dbconn *c, const char *sql)

@@ -51,6 +51,11 @@ PGconn *sk_dbconn_pg(struct sk_dbconn *c);
 enum sk_db_status sk_db_exec(struct sk_dbconn *c, const char *name, const char *sql, int nparams,
 			     const char *const *params, PGresult **res);
 
+/* sk_db_exec with binary parameters (formats[i] = 1, lengths[i] bytes) and, with result_format 1, binary results. */
+enum sk_db_status sk_db_exec_bin(struct sk_dbconn *c, const char *name, const char *sql, int nparams,
+				 const char *const *params, const int *lengths, const int *formats, int result_format,
+				 PGresult **res);
+
 /* Like sk_db_exec for statements run once (DDL, BEGIN): not prepared. */
 enum sk_db_status sk_db_simple(struct sk_dbconn *c, const char *sql);
 

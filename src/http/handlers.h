@@ -29,6 +29,39 @@ void admin_audit_list(struct sk_request *req);
 
 
 
+/* r_campaigns.c */
+void campaigns_list(struct sk_request *req);
+void campaigns_get(struct sk_request *req);
+void campaigns_create(struct sk_request *req);
+void campaigns_update(struct sk_request *req);
+void campaigns_transition(struct sk_request *req);
+/* "{1,4}": the wards where the caller holds the leader role (a PostgreSQL array). */
+void leader_wards(const struct sk_request *req, char *out, size_t outsz);
+
+/* r_proposals.c */
+void proposals_create(struct sk_request *req);
+void proposals_search(struct sk_request *req);
+void proposals_export_csv(struct sk_request *req);
+void proposals_get(struct sk_request *req);
+void proposals_update(struct sk_request *req);
+void proposals_submit(struct sk_request *req);
+void proposals_withdraw(struct sk_request *req);
+void proposals_mine(struct sk_request *req);
+void proposals_assisted(struct sk_request *req);
+void proposals_track(struct sk_request *req);
+
+/* r_attachments.c */
+void attachments_create(struct sk_request *req);
+void attachments_get(struct sk_request *req);
+void attachments_delete(struct sk_request *req);
+
+/* r_assisted.c */
+void assisted_residents_create(struct sk_request *req);
+
+/* r_personal.c */
+void personal_export(struct sk_request *req);
+void personal_delete(struct sk_request *req);
+
 /* Shared views (r_accounts.c) */
 
 /*

@@ -87,6 +87,13 @@ static bool fill_string(struct sk_request *req, const struct sk_field *f, json_t
 	return true;
 }
 
+const char *sk_json_text(struct sk_request *req, json_t *v, const char *name, size_t min, size_t max, int flags)
+{
+	const char *out = NULL;
+	struct sk_field f = { name, SK_FIELD_STRING, false, &out, (long long)min, (long long)max, flags, NULL };
+	return fill_string(req, &f, v) ? out : NULL;
+}
+
 bool sk_json_parse(struct sk_request *req, const struct sk_field *fields)
 {
 	if (!sk_json_body(req))
@@ -126,6 +133,15 @@ bool sk_json_parse(struct sk_request *req, const struct sk_field *fields)
 				return false;
 			}
 			*(int64_t *)f->out = (int64_t)json_integer_value(v);
+			break;
+		case SK_FIELD_ARRAY:
+		case SK_FIELD_OBJECT:
+			if (f->kind == SK_FIELD_ARRAY ? !json_is_array(v) : !json_is_object(v)) {
+				sk_reply_error(req, 400, "invalid_field", f->name, "'%s' must be %s.", f->name,
+					       f->kind == SK_FIELD_ARRAY ? "a list" : "an object");
+				return false;
+			}
+			*(json_t **)f->out = v;
 			break;
 		case SK_FIELD_BOOL:
 			if (!json_is_boolean(v)) {

@@ -5,13 +5,13 @@
 #include "domain/text.h"
 #include "http/server.h"
 
-enum sk_field_kind { SK_FIELD_STRING, SK_FIELD_INT, SK_FIELD_BOOL };
+enum sk_field_kind { SK_FIELD_STRING, SK_FIELD_INT, SK_FIELD_BOOL, SK_FIELD_ARRAY, SK_FIELD_OBJECT };
 
 struct sk_field {
 	const char *name;
 	enum sk_field_kind kind;
 	bool optional;
-	void *out;          /* const char ** (owned by the request), int64_t *, bool * */
+	void *out;          /* const char ** (owned by the request), int64_t *, bool *, json_t ** (borrowed) */
 	long long min, max; /* code points for strings, value for integers */
 	int text_flags;     /* SK_TEXT_* for strings */
 	bool *present;      /* set to whether an optional field was given; may be NULL */
@@ -26,6 +26,8 @@ struct sk_field {
 #define SK_INT_OPT(n, o, mi, ma, p) { n, SK_FIELD_INT, true, o, mi, ma, 0, p }
 #define SK_BOOL(n, o) { n, SK_FIELD_BOOL, false, o, 0, 1, 0, NULL }
 #define SK_BOOL_OPT(n, o, p) { n, SK_FIELD_BOOL, true, o, 0, 1, 0, p }
+#define SK_ARRAY_OPT(n, o, p) { n, SK_FIELD_ARRAY, true, o, 0, 0, 0, p }
+#define SK_OBJECT_OPT(n, o, p) { n, SK_FIELD_OBJECT, true, o, 0, 0, 0, p }
 #define SK_END { NULL, SK_FIELD_STRING, false, NULL, 0, 0, 0, NULL }
 
 /*
@@ -36,6 +38,12 @@ struct sk_field {
  * invalid_json or invalid_field and returns false.
  */
 bool sk_json_parse(struct sk_request *req, const struct sk_field *fields);
+
+/*
+ * Cleans one string value the way sk_json_parse does (NFC, trimmed, min..max code points), naming it
+ * `name` in the error it replies. Returns the cleaned string (owned by req) or NULL after replying 400.
+ */
+const char *sk_json_text(struct sk_request *req, json_t *v, const char *name, size_t min, size_t max, int flags);
 
 /* Parses the body into req->json only (an object), replying 400 on failure. */
 bool sk_json_body(struct sk_request *req);

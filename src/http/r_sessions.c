@@ -53,6 +53,8 @@ void sessions_create(struct sk_request *req)
 		long retry = by_login >= cfg->login_max_per_account ? retry_login : 0;
 		if (by_ip >= cfg->login_max_per_ip && retry_ip > retry)
 			retry = retry_ip;
+		if (retry > cfg->login_window) /* rounding of the two clocks */
+			retry = cfg->login_window;
 		sk_db_audit(db, 0, 0, "login_throttled", login, req->ip, NULL);
 		reply_throttled(req, retry);
 		return;

@@ -11,11 +11,17 @@ enum sk_access {
 
 typedef void (*sk_handler)(struct sk_request *req);
 
+enum sk_body {
+	SK_BODY_NONE,   /* no body accepted */
+	SK_BODY_JSON,   /* a JSON object, Content-Type application/json, at most SANGKIEN_MAX_BODY */
+	SK_BODY_UPLOAD, /* a file as the raw body, at most SANGKIEN_MAX_UPLOAD; the handler checks its type */
+};
+
 struct sk_route {
 	const char *method;
 	const char *pattern; /* "/api/v1/wards/{id}/groups": {x} matches one segment */
 	enum sk_access access;
-	bool json_body;      /* the request carries a JSON object */
+	enum sk_body body;
 	sk_handler handler;
 };
 

@@ -3,23 +3,47 @@
 #include "http/router.h"
 
 const struct sk_route sk_routes[] = {
-	{ "GET", "/api/v1/health", SK_PUBLIC, false, system_health },
-	{ "GET", "/api/v1/version", SK_PUBLIC, false, system_version },
+	{ "GET", "/api/v1/health", SK_PUBLIC, SK_BODY_NONE, system_health },
+	{ "GET", "/api/v1/version", SK_PUBLIC, SK_BODY_NONE, system_version },
 
-	{ "POST", "/api/v1/accounts", SK_PUBLIC, true, accounts_create },
-	{ "GET", "/api/v1/me", SK_SIGNED_IN, false, accounts_me },
+	{ "POST", "/api/v1/accounts", SK_PUBLIC, SK_BODY_JSON, accounts_create },
+	{ "GET", "/api/v1/me", SK_SIGNED_IN, SK_BODY_NONE, accounts_me },
 
-	{ "POST", "/api/v1/sessions", SK_PUBLIC, true, sessions_create },
-	{ "DELETE", "/api/v1/sessions/current", SK_SIGNED_IN, false, sessions_delete_current },
+	{ "POST", "/api/v1/sessions", SK_PUBLIC, SK_BODY_JSON, sessions_create },
+	{ "DELETE", "/api/v1/sessions/current", SK_SIGNED_IN, SK_BODY_NONE, sessions_delete_current },
 
-	{ "GET", "/api/v1/wards", SK_PUBLIC, false, wards_list },
+	{ "GET", "/api/v1/wards", SK_PUBLIC, SK_BODY_NONE, wards_list },
 
-	{ "POST", "/api/v1/admin/wards", SK_SIGNED_IN, true, wards_create },
-	{ "POST", "/api/v1/admin/wards/{ward_id}/groups", SK_SIGNED_IN, true, wards_groups_create },
-	{ "POST", "/api/v1/admin/roles", SK_SIGNED_IN, true, admin_roles_grant },
-	{ "DELETE", "/api/v1/admin/roles", SK_SIGNED_IN, true, admin_roles_revoke },
-	{ "GET", "/api/v1/admin/accounts", SK_SIGNED_IN, false, accounts_admin_lookup },
-	{ "GET", "/api/v1/admin/audit", SK_SIGNED_IN, false, admin_audit_list },
+	{ "POST", "/api/v1/admin/wards", SK_SIGNED_IN, SK_BODY_JSON, wards_create },
+	{ "POST", "/api/v1/admin/wards/{ward_id}/groups", SK_SIGNED_IN, SK_BODY_JSON, wards_groups_create },
+	{ "POST", "/api/v1/admin/roles", SK_SIGNED_IN, SK_BODY_JSON, admin_roles_grant },
+	{ "DELETE", "/api/v1/admin/roles", SK_SIGNED_IN, SK_BODY_JSON, admin_roles_revoke },
+	{ "GET", "/api/v1/admin/accounts", SK_SIGNED_IN, SK_BODY_NONE, accounts_admin_lookup },
+	{ "GET", "/api/v1/admin/audit", SK_SIGNED_IN, SK_BODY_NONE, admin_audit_list },
+
+	{ "GET", "/api/v1/campaigns", SK_PUBLIC, SK_BODY_NONE, campaigns_list },
+	{ "GET", "/api/v1/campaigns/{id}", SK_PUBLIC, SK_BODY_NONE, campaigns_get },
+	{ "POST", "/api/v1/wards/{ward_id}/campaigns", SK_SIGNED_IN, SK_BODY_JSON, campaigns_create },
+	{ "PATCH", "/api/v1/campaigns/{id}", SK_SIGNED_IN, SK_BODY_JSON, campaigns_update },
+	{ "POST", "/api/v1/campaigns/{id}/transitions", SK_SIGNED_IN, SK_BODY_JSON, campaigns_transition },
+
+	{ "POST", "/api/v1/campaigns/{id}/proposals", SK_SIGNED_IN, SK_BODY_JSON, proposals_create },
+	{ "GET", "/api/v1/campaigns/{id}/proposals", SK_SIGNED_IN, SK_BODY_NONE, proposals_search },
+	{ "GET", "/api/v1/campaigns/{id}/proposals.csv", SK_SIGNED_IN, SK_BODY_NONE, proposals_export_csv },
+	{ "GET", "/api/v1/proposals/{id}", SK_SIGNED_IN, SK_BODY_NONE, proposals_get },
+	{ "PATCH", "/api/v1/proposals/{id}", SK_SIGNED_IN, SK_BODY_JSON, proposals_update },
+	{ "POST", "/api/v1/proposals/{id}/submit", SK_SIGNED_IN, SK_BODY_NONE, proposals_submit },
+	{ "POST", "/api/v1/proposals/{id}/withdraw", SK_SIGNED_IN, SK_BODY_NONE, proposals_withdraw },
+	{ "GET", "/api/v1/me/proposals", SK_SIGNED_IN, SK_BODY_NONE, proposals_mine },
+	{ "GET", "/api/v1/me/assisted", SK_SIGNED_IN, SK_BODY_NONE, proposals_assisted },
+	{ "GET", "/api/v1/track/{code}", SK_PUBLIC, SK_BODY_NONE, proposals_track },
+	{ "POST", "/api/v1/proposals/{id}/attachments", SK_SIGNED_IN, SK_BODY_UPLOAD, attachments_create },
+	{ "GET", "/api/v1/attachments/{id}", SK_SIGNED_IN, SK_BODY_NONE, attachments_get },
+	{ "DELETE", "/api/v1/attachments/{id}", SK_SIGNED_IN, SK_BODY_NONE, attachments_delete },
+	{ "POST", "/api/v1/wards/{ward_id}/assisted-residents", SK_SIGNED_IN, SK_BODY_JSON, assisted_residents_create },
+
+	{ "GET", "/api/v1/me/export", SK_SIGNED_IN, SK_BODY_NONE, personal_export },
+	{ "DELETE", "/api/v1/me", SK_SIGNED_IN, SK_BODY_JSON, personal_delete },
 };
 
 const size_t sk_nroutes = sizeof sk_routes / sizeof sk_routes[0];

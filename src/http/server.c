@@ -133,6 +133,15 @@ static bool changes_state(const char *method)
 	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 && strcmp(method, "OPTIONS") != 0;
 }
 
+/* The largest body the request's route accepts. */
+static unsigned long long body_limit(const struct sk_request *req)
+{
+	const struct sk_config *cfg = req->srv->cfg;
+	if (req->route != NULL && req->route->body == SK_BODY_UPLOAD)
+		return (unsigned long long)cfg->max_upload;
+	return (unsigned long long)cfg->max_body;
+}
+
 /* Decides, from the headers alone, an error to answer before reading any body. */
 static void check_early(struct sk_request *req)
 {
@@ -143,11 +152,11 @@ static void check_early(struct sk_request *req)
 				  sizeof allow);
 	const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	unsigned long long length = cl ? strtoull(cl, NULL, 10) : 0;
-	if (length > (unsigned long long)req->srv->cfg->max_body) {
+	if (length > body_limit(req)) {
 		req->early_status = 413;
 		return;
 	}
-	if (m == SK_MATCH_OK && req->route->json_body) {
+	if (m == SK_MATCH_OK && req->route->body == SK_BODY_JSON) {
 		const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_TYPE);
 		if (!is_json_content_type(ct))
@@ -159,7 +168,7 @@ static void reply_early(struct sk_request *req)
 {
 	if (req->early_status == 413)
 		sk_reply_error(req, 413, "payload_too_large", NULL,
-			       "The request body is larger than the limit of %ld bytes.", req->srv->cfg->max_body);
+			       "The request body is larger than the limit of %llu bytes.", body_limit(req));
 	else
 		sk_reply_error(req, 415, "unsupported_media_type", NULL,
 			       "Send the body as JSON with the header Content-Type: application/json.");
@@ -180,13 +189,13 @@ static void dispatch_api(struct sk_request *req)
 		return;
 	}
 	const struct sk_route *route = req->route;
-	if (!route->json_body && req->body_len > 0) {
+	if (route->body == SK_BODY_NONE && req->body_len > 0) {
 		sk_reply_error(req, 400, "unexpected_body", NULL, "This request takes no body.");
 		return;
 	}
 	bool replied = false;
 	/* Public routes that take no body need no session (and no database). */
-	if (route->access != SK_PUBLIC || route->json_body) {
+	if (route->access != SK_PUBLIC || route->body != SK_BODY_NONE) {
 		sk_auth_load(req, &replied);
 		if (replied)
 			return;
@@ -245,7 +254,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_data_size > 0) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
-		if (req->body_len + n > (size_t)srv->cfg->max_body) {
+		if (req->body_len + n > body_limit(req)) {
 			req->early_status = 413;
 			reply_early(req);
 			return MHD_YES;

@@ -1,0 +1,32 @@
+#include "db/people.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum sk_db_status sk_db_resident_find_or_create(struct sk_dbconn *c, int64_t volunteer, int64_t ward, int64_t group,
+						const char *phone, const char *name, const char *ip, bool *created,
+						PGresult **res)
+{
+	char v[24], w[24], g[24];
+	const char *p[] = { sk_db_i64str(v, volunteer), sk_db_i64str(w, ward), sk_db_i64str(g, group), phone, name, ip };
+	enum sk_db_status st = sk_db_exec(c, "resident_find_or_create",
+					  "SELECT id, display_name, created FROM resident_find_or_create($1, $2, $3, $4, $5, $6::inet)",
+					  6, p, res);
+	if (st == SK_DB_OK)
+		*created = sk_db_bool(*res, 0, "created");
+	return st;
+}
+
+enum sk_db_status sk_db_personal_export(struct sk_dbconn *c, int64_t account, PGresult **res)
+{
+	char a[24];
+	const char *p[] = { sk_db_i64str(a, account) };
+	return sk_db_exec(c, "personal_export", "SELECT personal_export($1)::text AS json", 1, p, res);
+}
+
+enum sk_db_status sk_db_personal_delete(struct sk_dbconn *c, int64_t account, int64_t now, const char *ip)
+{
+	char a[24], n[24];
+	const char *p[] = { sk_db_i64str(a, account), sk_db_i64str(n, now), ip };
+	return sk_db_exec(c, "personal_delete", "SELECT personal_delete($1, to_timestamp($2), $3::inet)", 3, p, NULL);
+}

@@ -1,0 +1,164 @@
+/* Attachments: photos and PDFs of a proposal, typed by content, served only to those who may see it. */
+#include "db/proposals.h"
+#include "domain/filetype.h"
+#include "domain/text.h"
+#include "http/auth.h"
+#include "http/handlers.h"
+#include "http/reply.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* The X-Filename header, percent-decoded, cleaned (no path, NFC), owned by req; "tep-dinh-kem" when absent. */
+static const char *filename_of(struct sk_request *req)
+{
+	const char *h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Filename");
+	if (h == NULL || *h == '\0')
+		return "tep-dinh-kem";
+	char raw[1024];
+	size_t n = 0;
+	for (const char *p = h; *p && n < sizeof raw - 1; p++) {
+		if (p[0] == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+			raw[n++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+			p += 2;
+		} else {
+			raw[n++] = *p;
+		}
+	}
+	raw[n] = '\0';
+	const char *base = raw;
+	for (const char *p = raw; *p; p++)
+		if (*p == '/' || *p == '\\')
+			base = p + 1;
+	char *clean;
+	if (sk_text_clean(base, strlen(base), SK_TEXT_SINGLE_LINE, 1, 200, &clean) != SK_TEXT_OK)
+		return "tep-dinh-kem";
+	return sk_req_own(req, clean);
+}
+
+void attachments_create(struct sk_request *req)
+{
+	int64_t pid = sk_param_id(req, 0);
+	const char *declared = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *sniffed = sk_filetype_sniff((const unsigned char *)req->body, req->body_len);
+	if (sniffed == NULL || declared == NULL || strncasecmp(declared, sniffed, strlen(sniffed)) != 0) {
+		sk_reply_error(req, 415, "unsupported_media_type", NULL,
+			       "Attach a JPEG, PNG or WebP photo or a PDF, sent with its own Content-Type.");
+		return;
+	}
+	unsigned char hash[crypto_hash_sha256_BYTES];
+	char hex[65];
+	crypto_hash_sha256(hash, (const unsigned char *)req->body, req->body_len);
+	sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+	char *json;
+	enum sk_db_status st = sk_db_attachment_add(req->db, pid, req->session.account_id, req->now, filename_of(req), sniffed,
+						    req->body, req->body_len, hex, req->ip, &json);
+	if (st == SK_DB_RULE) {
+		const char *rule = sk_db_rule(req->db);
+		if (!strcmp(rule, "proposal_not_found"))
+			sk_reply_error(req, 404, "not_found", NULL, "There is no such proposal.");
+		else if (!strcmp(rule, "too_many_attachments"))
+			sk_reply_error(req, 409, "too_many_attachments", NULL, "A proposal has at most 5 attachments.");
+		else if (!strcmp(rule, "campaign_not_accepting"))
+			sk_reply_error(req, 409, "campaign_not_accepting", NULL, "The deadline has passed: nothing can be added.");
+		else
+			sk_reply_error(req, 409, rule, NULL, "The attachment cannot be added (%s).", rule);
+		return;
+	}
+	if (st != SK_DB_OK) {
+		sk_reply_db_error(req, st);
+		return;
+	}
+	json_t *v = json_loads(json, 0, NULL);
+	free(json);
+	sk_reply_json(req, 201, json_pack("{s:o}", "attachment", v ? v : json_object()));
+}
+
+void attachments_get(struct sk_request *req)
+{
+	PGresult *r;
+	enum sk_db_status st = sk_db_attachment_get(req->db, sk_param_id(req, 0), &r);
+	if (st == SK_DB_NOROWS) {
+		PQclear(r);
+		sk_reply_error(req, 404, "not_found", NULL, "There is no such attachment.");
+		return;
+	}
+	if (st != SK_DB_OK) {
+		sk_reply_db_error(req, st);
+		return;
+	}
+	/* Binary results: proposal_id is a big-endian int8. */
+	const unsigned char *b = (const unsigned char *)PQgetvalue(r, 0, 0);
+	int64_t pid = 0;
+	for (int i = 0; i < 8; i++)
+		pid = (pid << 8) | b[i];
+	PGresult *p;
+	st = sk_db_proposal_get(req->db, pid, &p);
+	bool allowed = false;
+	if (st == SK_DB_OK) {
+		int64_t me = req->session.account_id;
+		allowed = sk_db_i64(p, 0, "author_id") == me || sk_db_i64(p, 0, "helped_by") == me ||
+			  (sk_has_role(req, sk_db_i64(p, 0, "ward_id"), SK_ROLE_LEADER) &&
+			   strcmp(sk_db_str(p, 0, "status"), "draft") != 0);
+	}
+	PQclear(p);
+	if (!allowed) {
+		PQclear(r);
+		sk_reply_error(req, 404, "not_found", NULL, "There is no such attachment.");
+		return;
+	}
+	int len = PQgetlength(r, 0, 4);
+	void *copy = malloc((size_t)len);
+	if (copy == NULL) {
+		PQclear(r);
+		sk_reply_error(req, 500, "internal", NULL, "Out of memory.");
+		return;
+	}
+	memcpy(copy, PQgetvalue(r, 0, 4), (size_t)len);
+	char mime[64], disposition[700], encoded[600];
+	snprintf(mime, sizeof mime, "%.*s", PQgetlength(r, 0, 2), PQgetvalue(r, 0, 2));
+	/* RFC 5987 filename*: every byte outside a safe set is percent-encoded. */
+	const char *name = PQgetvalue(r, 0, 1);
+	size_t n = 0;
+	for (int i = 0; i < PQgetlength(r, 0, 1) && n + 4 < sizeof encoded; i++) {
+		unsigned char ch = (unsigned char)name[i];
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || strchr("-._", ch))
+			encoded[n++] = (char)ch;
+		else
+			n += (size_t)snprintf(encoded + n, sizeof encoded - n, "%%%02X", ch);
+	}
+	encoded[n] = '\0';
+	snprintf(disposition, sizeof disposition, "attachment; filename=\"tep-dinh-kem\"; filename*=UTF-8''%s", encoded);
+	PQclear(r);
+	struct MHD_Response *resp = MHD_create_response_from_buffer((size_t)len, copy, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, "Content-Type", mime);
+	MHD_add_response_header(resp, "Content-Disposition", disposition);
+	MHD_add_response_header(resp, "Cache-Control", "private, no-store");
+	sk_reply_queue(req, 200, resp);
+}
+
+void attachments_delete(struct sk_request *req)
+{
+	enum sk_db_status st =
+		sk_db_attachment_delete(req->db, sk_param_id(req, 0), req->session.account_id, req->now, req->ip);
+	if (st == SK_DB_RULE) {
+		const char *rule = sk_db_rule(req->db);
+		if (!strcmp(rule, "campaign_not_accepting"))
+			sk_reply_error(req, 409, "campaign_not_accepting", NULL, "The deadline has passed: nothing can be removed.");
+		else
+			sk_reply_error(req, 404, "not_found", NULL, "There is no such attachment.");
+		return;
+	}
+	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
+		sk_reply_db_error(req, st);
+		return;
+	}
+	sk_reply_empty(req, 204);
+}
