@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startServer } from './lib/server.mjs';
 import {
-  assertAccessible, assertNoProblems, dicts, launchBrowser, open, phonePage, waitForLang,
+  assertAccessible, assertNoProblems, assertTouchTargets, dicts, launchBrowser, open, phonePage, waitForLang,
 } from './lib/browser.mjs';
 
 const { vi, en } = dicts;
@@ -71,6 +71,7 @@ async function expectAccount(page, d, person) {
   assert.equal(await roles.count(), 1);
   assert.equal(await text(roles.locator('.roles__role')), d.roles.resident);
   assert.equal(await text(roles.locator('.roles__ward')), srv.ward.name);
+  assert.equal(await text(roles.locator('.roles__group')), srv.group.name);
   assert.notEqual(await text(page.locator('#account-created')), '');
 }
 
@@ -85,6 +86,7 @@ async function login(page, d, person, password = PASSWORD) {
   assert.equal(await text(h1(page)), d.login.heading);
   await fillLogin(page, d, person);
   await page.getByLabel(d.common.passwordLabel, { exact: true }).fill(password);
+  await assertFitsPhone(page, 'login');
   await page.getByRole('button', { name: d.login.submit, exact: true }).click();
 }
 
@@ -94,9 +96,11 @@ async function alertText(page) {
   return text(alert);
 }
 
+/** No sideways scrolling at 360 px, and every control is a 44 px touch target. */
 async function assertFitsPhone(page, label) {
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 360, `${label}: page is ${width}px wide, wider than the 360px screen`);
+  await assertTouchTargets(page, label);
 }
 
 test('Vietnamese (default): register with a phone number, my account, log out, log in', TIMEOUT, async () => {
@@ -108,6 +112,7 @@ test('Vietnamese (default): register with a phone number, my account, log out, l
     assert.equal(await text(page.locator('[data-lang-switch]')), vi.lang.switch);
     const fontSize = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
     assert.ok(fontSize >= 18, `base font ${fontSize}px`);
+    await assertFitsPhone(page, 'index');
 
     await page.getByRole('navigation').getByRole('link', { name: vi.nav.register, exact: true }).click();
     await page.waitForURL(/\/register\.html$/);

@@ -106,3 +106,28 @@ export async function assertAccessible(page, label) {
 export function assertNoProblems(page, label) {
   assert.deepEqual(page.problems, [], `problems on ${label}`);
 }
+
+/**
+ * Fails when a visible control is smaller than a 44 px touch target: links,
+ * buttons, text fields and selects themselves; radios and checkboxes through
+ * their label row.
+ */
+export async function assertTouchTargets(page, label, min = 44) {
+  const small = await page.evaluate((minSize) => {
+    const out = [];
+    const visible = (el) => {
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && r.bottom > 0 && getComputedStyle(el).visibility !== 'hidden';
+    };
+    const describe = (el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.textContent || el.getAttribute('href') || '').trim().slice(0, 30)}"`;
+    for (const el of document.querySelectorAll('a[href], button, input, select, textarea')) {
+      if (!visible(el) || el.type === 'hidden') continue;
+      let target = el;
+      if (el.type === 'radio' || el.type === 'checkbox') target = el.parentElement;
+      const r = target.getBoundingClientRect();
+      if (r.height < minSize || r.width < minSize) out.push(`${describe(el)} ${Math.round(r.width)}x${Math.round(r.height)}`);
+    }
+    return out;
+  }, min);
+  assert.deepEqual(small, [], `touch targets under ${min}px on ${label}`);
+}

@@ -1,0 +1,108 @@
+// "My account": GET /api/v1/me (401: go to the login page); logout with
+// DELETE /api/v1/sessions/current (X-CSRF-Token from /me), then home.
+import { initI18n, onLangChange, getLang, setKey } from './i18n.js';
+import { api } from './api.js';
+import { errorMessage } from './form.js';
+
+const alertEl = document.getElementById('account-alert');
+const statusEl = document.getElementById('account-status');
+const details = document.getElementById('account-details');
+const logoutButton = document.getElementById('logout-button');
+const ROLES = new Set(['resident', 'volunteer', 'panelist', 'leader', 'admin']);
+
+let account = null;
+
+function showError(err) {
+  const msg = errorMessage(err);
+  setKey(alertEl, msg.key, undefined, msg.literal || '');
+  alertEl.classList.add('is-shown');
+}
+
+/** "+84901234567" -> "0901234567": the way people here write their number. */
+function displayLogin(acc) {
+  if (acc.login_kind === 'phone' && /^\+84\d{9}$/.test(acc.login)) return `0${acc.login.slice(3)}`;
+  return acc.login;
+}
+
+function formatDate(iso) {
+  const d = new Date(iso);
+  if (!iso || Number.isNaN(d.getTime())) return '';
+  return new Intl.DateTimeFormat(getLang() === 'vi' ? 'vi-VN' : 'en-GB', { year: 'numeric', month: 'long', day: 'numeric' }).format(d);
+}
+
+function render() {
+  if (!account) return;
+  document.getElementById('account-name').textContent = account.display_name || '';
+  const loginEl = document.getElementById('account-login');
+  loginEl.textContent = displayLogin(account);
+  const list = document.getElementById('account-roles');
+  list.textContent = '';
+  const roles = Array.isArray(account.roles) ? account.roles : [];
+  if (roles.length === 0) {
+    const li = document.createElement('li');
+    setKey(li, 'account.noRoles');
+    list.append(li);
+  }
+  for (const r of roles) {
+    const li = document.createElement('li');
+    li.className = 'roles__item';
+    const role = document.createElement('span');
+    role.className = 'roles__role';
+    if (ROLES.has(r.role)) setKey(role, `roles.${r.role}`);
+    else setKey(role, null, undefined, String(r.role));
+    const ward = document.createElement('span');
+    ward.className = 'roles__ward';
+    if (r.ward_id === null || r.ward_id === undefined) setKey(ward, 'account.allWards');
+    else setKey(ward, null, undefined, r.ward_name || '');
+    li.append(role, ward);
+    if (r.group_name) {
+      const group = document.createElement('span');
+      group.className = 'roles__group';
+      group.textContent = r.group_name;
+      li.append(group);
+    }
+    list.append(li);
+  }
+  const created = document.getElementById('account-created');
+  created.textContent = formatDate(account.created_at);
+  created.closest('.details__row').hidden = created.textContent === '';
+}
+
+async function load() {
+  try {
+    const data = await api.get('/me');
+    account = data && data.account ? data.account : null;
+  } catch (err) {
+    if (err.status === 401) {
+      window.location.replace('login.html');
+      return;
+    }
+    setKey(statusEl, null);
+    showError(err);
+    return;
+  }
+  setKey(statusEl, null);
+  render();
+  details.hidden = false;
+}
+
+logoutButton.addEventListener('click', async () => {
+  logoutButton.disabled = true;
+  setKey(statusEl, 'common.sending');
+  try {
+    await api.del('/sessions/current');
+  } catch (err) {
+    if (err.status !== 401) {
+      logoutButton.disabled = false;
+      setKey(statusEl, null);
+      showError(err);
+      return;
+    }
+    // 401: the session was already gone; that is logged out too.
+  }
+  window.location.assign('index.html');
+});
+
+onLangChange(render);
+
+initI18n().then(load);

@@ -1,0 +1,83 @@
+// A small wrapper around fetch for the JSON API under /api/v1.
+//
+// Every request is same-origin with credentials (the session cookie); bodies
+// are JSON with Content-Type: application/json. State-changing requests carry
+// X-CSRF-Token with the token of the last /me or login reply. Failures throw
+// an ApiError with the stable error code, the field (if any), the server's
+// message and the HTTP status ("network" when the server could not be reached).
+
+const BASE = '/api/v1';
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+let csrfToken = null;
+
+export class ApiError extends Error {
+  constructor(status, code, message, field = null, retryAfter = null) {
+    super(message || code);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.field = field;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** The CSRF token from the last /me or login reply (null before either). */
+export function getCsrfToken() {
+  return csrfToken;
+}
+
+export function setCsrfToken(token) {
+  csrfToken = typeof token === 'string' && token !== '' ? token : null;
+}
+
+/** Sends one request; resolves to the parsed JSON body (null for 204). */
+export async function request(method, path, body) {
+  method = method.toUpperCase();
+  const headers = { Accept: 'application/json' };
+  const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  if (!SAFE.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+
+  let res;
+  try {
+    res = await fetch(BASE + path, init);
+  } catch (e) {
+    throw new ApiError(0, 'network', e && e.message ? e.message : '');
+  }
+
+  let data = null;
+  if (res.status !== 204) {
+    const text = await res.text().catch(() => '');
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = null;
+      }
+    }
+  }
+
+  if (!res.ok) {
+    const err = data && typeof data.error === 'object' && data.error ? data.error : {};
+    const retry = Number.parseInt(res.headers.get('Retry-After') || '', 10);
+    throw new ApiError(
+      res.status,
+      typeof err.code === 'string' && err.code ? err.code : 'unknown',
+      typeof err.message === 'string' ? err.message : res.statusText,
+      typeof err.field === 'string' ? err.field : null,
+      Number.isFinite(retry) ? retry : null,
+    );
+  }
+  if (data && typeof data.csrf_token === 'string') setCsrfToken(data.csrf_token);
+  return data;
+}
+
+export const api = {
+  get: (path) => request('GET', path),
+  post: (path, body) => request('POST', path, body === undefined ? {} : body),
+  del: (path, body) => request('DELETE', path, body),
+};

@@ -1,0 +1,51 @@
+// Login: POST /api/v1/sessions, then the account page.
+import { initI18n } from './i18n.js';
+import { api } from './api.js';
+import {
+  FormErrors, checkLogin, errorMessage, normalizeLogin, setBusy, setupLoginKind, setupShowPassword,
+} from './form.js';
+
+function main() {
+  const form = document.getElementById('login-form');
+  const alertEl = document.getElementById('login-alert');
+  const statusEl = document.getElementById('login-status');
+  const loginInput = document.getElementById('login-login');
+  const passwordInput = document.getElementById('login-password');
+  const errors = new FormErrors(form, alertEl);
+
+  setupLoginKind(form, loginInput, document.getElementById('login-login-label'),
+    document.getElementById('login-login-hint'));
+  setupShowPassword(document.getElementById('login-show-password'), passwordInput);
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    errors.clear();
+    const loginProblem = checkLogin(loginInput.value);
+    if (loginProblem) errors.field(loginInput, loginProblem);
+    if (passwordInput.value === '') errors.field(passwordInput, 'validation.passwordRequired');
+    if (errors.count > 0) {
+      errors.alert('validation.summary');
+      errors.focusFirst();
+      return;
+    }
+    setBusy(form, statusEl, true);
+    try {
+      await api.post('/sessions', {
+        login: normalizeLogin(loginInput.value).value,
+        password: passwordInput.value,
+      });
+    } catch (err) {
+      setBusy(form, statusEl, false);
+      errors.alert(errorMessage(err));
+      if (err.code === 'invalid_credentials') {
+        passwordInput.value = '';
+        passwordInput.focus();
+      }
+      return;
+    }
+    window.location.assign('account.html');
+  });
+}
+
+// Translate first, so that nothing shows an untranslated key.
+initI18n().then(main);
