@@ -11,6 +11,7 @@ struct sk_config {
 	char *port_file;     /* write the bound port here once listening, if set */
 	char *frontend_dir;
 	char *sql_dir;
+	char *db_role;       /* SET ROLE after connecting; "" for none */
 	long threads;
 	long db_pool;
 	long max_body;       /* bytes of a JSON request body */

@@ -57,9 +57,16 @@ static int run_serve(const struct sk_config *cfg)
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL); /* threads started from here on inherit the mask */
 	signal(SIGPIPE, SIG_IGN);
-	struct sk_db *db = sk_db_new(cfg->database_url, (int)cfg->db_pool);
+	struct sk_db *db = sk_db_new(cfg->database_url, (int)cfg->db_pool, cfg->db_role);
 	if (db == NULL)
 		return 1;
+	char err[600];
+	if (cfg->db_role && *cfg->db_role && !sk_db_check(db, err, sizeof err) && strstr(err, "SET ROLE")) {
+		sk_error("serve: %s. Grant the role to the login user (GRANT %s TO <user>) or set SANGKIEN_DB_ROLE=''.",
+			 err, cfg->db_role);
+		sk_db_free(db);
+		return 1;
+	}
 	struct sk_server *srv = sk_server_start(cfg, db);
 	if (srv == NULL) {
 		sk_db_free(db);

@@ -16,6 +16,7 @@
 struct sk_dbconn {
 	PGconn *pg;
 	char *url;
+	char *role; /* SET ROLE to this after connecting, when not NULL */
 	const char *prepared[MAX_PREPARED]; /* statement names prepared on this connection */
 	int nprepared;
 	bool busy;
@@ -55,10 +56,27 @@ static bool conn_ensure(struct sk_dbconn *c)
 		snprintf(c->last_error, sizeof c->last_error, "%s", PQerrorMessage(c->pg));
 		return false;
 	}
+	if (c->role != NULL) {
+		char *ident = PQescapeIdentifier(c->pg, c->role, strlen(c->role));
+		char sql[256];
+		snprintf(sql, sizeof sql, "SET ROLE %s", ident ? ident : "\"\"");
+		PQfreemem(ident);
+		PGresult *r = PQexec(c->pg, sql);
+		bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (!ok) {
+			snprintf(c->last_error, sizeof c->last_error, "cannot SET ROLE %s: %s", c->role,
+				 PQresultErrorMessage(r));
+			sk_error("db: %s", c->last_error);
+			PQfinish(c->pg);
+			c->pg = NULL;
+		}
+		PQclear(r);
+		return ok;
+	}
 	return true;
 }
 
-struct sk_db *sk_db_new(const char *url, int size)
+struct sk_db *sk_db_new(const char *url, int size, const char *role)
 {
 	struct sk_db *db = calloc(1, sizeof *db);
 	if (db == NULL)
@@ -71,8 +89,10 @@ struct sk_db *sk_db_new(const char *url, int size)
 	db->size = size;
 	pthread_mutex_init(&db->lock, NULL);
 	pthread_cond_init(&db->freed, NULL);
-	for (int i = 0; i < size; i++)
+	for (int i = 0; i < size; i++) {
 		db->conns[i].url = strdup(url);
+		db->conns[i].role = role && *role ? strdup(role) : NULL;
+	}
 	return db;
 }
 
@@ -84,6 +104,7 @@ void sk_db_free(struct sk_db *db)
 		if (db->conns[i].pg)
 			PQfinish(db->conns[i].pg);
 		free(db->conns[i].url);
+		free(db->conns[i].role);
 	}
 	free(db->conns);
 	pthread_mutex_destroy(&db->lock);
@@ -126,6 +147,17 @@ struct sk_dbconn *sk_db_acquire(struct sk_db *db, int wait_ms)
 		return NULL;
 	}
 	return c;
+}
+
+bool sk_db_check(struct sk_db *db, char *err, size_t errsz)
+{
+	struct sk_dbconn *c = sk_db_acquire(db, 1000);
+	if (c == NULL) {
+		snprintf(err, errsz, "%s", db->conns[0].last_error);
+		return false;
+	}
+	sk_db_release(db, c);
+	return true;
 }
 
 void sk_db_release(struct sk_db *db, struct sk_dbconn *c)

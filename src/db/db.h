@@ -24,8 +24,14 @@ enum sk_db_status {
 struct sk_dbconn;
 struct sk_db;
 
-/* Opens a pool of size connections to url. Connections are made lazily. */
-struct sk_db *sk_db_new(const char *url, int size);
+/*
+ * Opens a pool of size connections to url, each switched to the database role
+ * `role` (SET ROLE) when it is not NULL or empty. Connections are made lazily.
+ */
+struct sk_db *sk_db_new(const char *url, int size, const char *role);
+
+/* Tries one connection now; false with a message in err when it fails. */
+bool sk_db_check(struct sk_db *db, char *err, size_t errsz);
 void sk_db_free(struct sk_db *db);
 
 /*

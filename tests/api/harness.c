@@ -39,6 +39,7 @@ static void seed_random(void)
 void srv_start(struct srv *s, const char *dburl, const char *const *env)
 {
 	memset(s, 0, sizeof *s);
+	seed_random();
 	const char *bin = env_or("SANGKIEN_BIN", "build-test/sangkien");
 	const char *src = env_or("SANGKIEN_SRC", ".");
 	const char *url = dburl ? dburl : getenv("SANGKIEN_TEST_DATABASE_URL");
@@ -388,4 +389,51 @@ void grant_role(PGconn *pg, int64_t account, int64_t ward, const char *role)
 	snprintf(w, sizeof w, "%lld", (long long)ward);
 	const char *p[] = { a, ward ? w : NULL, role };
 	PQclear(db_exec(pg, "INSERT INTO role_grants (account_id, ward_id, role) VALUES ($1, $2, $3)", 3, p));
+}
+
+struct resp *http_bytes(struct client *c, const char *method, const char *path, const void *body, size_t len,
+			const char *const *headers)
+{
+	struct resp *r = calloc(1, sizeof *r);
+	char url[2048];
+	snprintf(url, sizeof url, "%s%s", c->srv->base, path);
+	CURL *h = c->curl;
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOBODY, 0L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(h, CURLOPT_INTERFACE, c->source_ip[0] ? c->source_ip : NULL);
+	struct curl_slist *hl = NULL;
+	for (const char *const *e = headers; e && *e; e++)
+		hl = curl_slist_append(hl, *e);
+	hl = curl_slist_append(hl, "Expect:");
+	char line[128], nowline[64];
+	if (c->csrf[0]) {
+		snprintf(line, sizeof line, "X-CSRF-Token: %s", c->csrf);
+		hl = curl_slist_append(hl, line);
+	}
+	if (c->now > 0) {
+		snprintf(nowline, sizeof nowline, "X-Sangkien-Test-Now: %lld", (long long)c->now);
+		hl = curl_slist_append(hl, nowline);
+	}
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+	if (body) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	} else {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	}
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	CURLcode rc = curl_easy_perform(h);
+	curl_slist_free_all(hl);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	cr_assert(rc == CURLE_OK || r->status > 0, "%s %s: %s", method, path, curl_easy_strerror(rc));
+	/* The next request on this handle must not inherit a binary body size. */
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
+	if (r->body)
+		r->json = json_loadb(r->body, r->len, 0, NULL);
+	return r;
 }

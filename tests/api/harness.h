@@ -98,4 +98,12 @@ void grant_role(PGconn *pg, int64_t account, int64_t ward, const char *role);
 
 #define TEST_PASSWORD "mật khẩu thử 2026"
 
+/*
+ * Like http, with a binary-safe body of len bytes (body NULL and len 0: none). A reply the server
+ * sends while the body is still going out (an early refusal such as 413) counts as the reply: the
+ * test fails only when no reply came at all.
+ */
+struct resp *http_bytes(struct client *c, const char *method, const char *path, const void *body, size_t len,
+			const char *const *headers);
+
 #endif

@@ -337,7 +337,7 @@ Test(accounts, failed_logins_are_throttled_per_address)
 		rand_phone(phone); /* a different account each time */
 		snprintf(body, sizeof body, "{\"login\":\"%s\",\"password\":\"đoán bừa một lần\"}", phone);
 		struct resp *r = http(&c, "POST", "/api/v1/sessions", body, NULL);
-		cr_assert_eq(r->status, 401);
+		cr_assert_eq(r->status, 401, "attempt %d from %s: %ld %s", i + 1, c.source_ip, r->status, r->body);
 		resp_free(r);
 	}
 	cr_assert_eq(login(&c, good, TEST_PASSWORD), 429, "the address is throttled");
