@@ -251,3 +251,164 @@ REVOKE UPDATE, DELETE, TRUNCATE ON audit_log, score_events, schema_migrations FR
 REVOKE INSERT ON schema_migrations FROM sangkien_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO sangkien_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO sangkien_app;
+
+-- What a panelist may see of a proposal: in blind mode nothing that identifies its author or helper.
+CREATE FUNCTION proposal_panel_json(p proposals, blind boolean) RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT CASE WHEN blind THEN
+		(proposal_json(p) - 'author' - 'helped_by' - 'attachments' - 'created_at' - 'updated_at' - 'withdrawn_at')
+		|| jsonb_build_object('attachments', coalesce((SELECT jsonb_agg(jsonb_build_object('id', f.id,
+			'filename', 'tep-' || row_number || CASE f.mime WHEN 'image/jpeg' THEN '.jpg' WHEN 'image/png' THEN '.png'
+				WHEN 'image/webp' THEN '.webp' ELSE '.pdf' END,
+			'mime', f.mime, 'size', f.size, 'sha256', f.sha256) ORDER BY f.id)
+			FROM (SELECT *, row_number() OVER (ORDER BY id) FROM attachments WHERE proposal_id = p.id) f), '[]'))
+	ELSE proposal_json(p) END
+$$;
+COMMENT ON FUNCTION proposal_panel_json(proposals, boolean) IS 'The proposal as a panelist sees it; with blind review no name, account or original file name of the author or helper.';
+
+CREATE FUNCTION panel_set(cid bigint, actor bigint, ids bigint[], ip inet) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	c campaigns;
+BEGIN
+	SELECT * INTO c FROM campaigns WHERE id = cid FOR UPDATE;
+	IF c.state NOT IN ('closed', 'appraisal') OR c.panel_locked_at IS NOT NULL THEN
+		PERFORM rule('panel_frozen');
+	END IF;
+	IF EXISTS (SELECT 1 FROM unnest(ids) i WHERE NOT EXISTS (SELECT 1 FROM role_grants g
+		WHERE g.account_id = i AND g.ward_id = c.ward_id AND g.role = 'panelist')) THEN
+		PERFORM rule('not_panelist');
+	END IF;
+	IF EXISTS (SELECT 1 FROM reviews r WHERE r.campaign_id = cid AND r.panelist_id <> ALL (ids)) THEN
+		PERFORM rule('panelist_has_reviews');
+	END IF;
+	DELETE FROM assignments WHERE campaign_id = cid AND panelist_id <> ALL (ids);
+	DELETE FROM panelists WHERE campaign_id = cid AND account_id <> ALL (ids);
+	INSERT INTO panelists (campaign_id, ward_id, account_id, added_by)
+		SELECT cid, c.ward_id, i, actor FROM unnest(ids) i ON CONFLICT DO NOTHING;
+	INSERT INTO audit_log (actor_account_id, ward_id, action, subject, ip, detail)
+	VALUES (actor, c.ward_id, 'panel_set', 'campaign:' || cid, ip, jsonb_build_object('panelists', to_jsonb(ids)));
+END
+$$;
+
+CREATE FUNCTION conflict_declare(pid bigint, panelist bigint, v_reason text, now timestamptz, ip inet) RETURNS void
+	LANGUAGE plpgsql AS $$
+DECLARE
+	p proposals;
+BEGIN
+	SELECT * INTO p FROM proposals WHERE id = pid;
+	IF NOT FOUND OR NOT EXISTS (SELECT 1 FROM panelists WHERE campaign_id = p.campaign_id AND account_id = panelist)
+		OR p.status <> 'submitted' THEN
+		PERFORM rule('proposal_not_found');
+	END IF;
+	IF EXISTS (SELECT 1 FROM reviews WHERE proposal_id = pid AND panelist_id = panelist AND status = 'submitted') THEN
+		PERFORM rule('already_submitted');
+	END IF;
+	INSERT INTO declared_conflicts (campaign_id, ward_id, proposal_id, panelist_id, reason, declared_at)
+		VALUES (p.campaign_id, p.ward_id, pid, panelist, v_reason, now)
+		ON CONFLICT (proposal_id, panelist_id) DO UPDATE SET reason = excluded.reason;
+	DELETE FROM reviews WHERE proposal_id = pid AND panelist_id = panelist AND status = 'draft';
+	DELETE FROM assignments WHERE proposal_id = pid AND panelist_id = panelist;
+	INSERT INTO audit_log (actor_account_id, ward_id, action, subject, ip)
+		VALUES (panelist, p.ward_id, 'conflict_declared', 'proposal:' || pid, ip);
+END
+$$;
+
+CREATE FUNCTION assignments_replace(cid bigint, actor bigint, pids bigint[], panelist_ids bigint[], ip inet) RETURNS void
+	LANGUAGE plpgsql AS $$
+DECLARE
+	c campaigns;
+BEGIN
+	SELECT * INTO c FROM campaigns WHERE id = cid FOR UPDATE;
+	IF c.state NOT IN ('closed', 'appraisal') OR c.panel_locked_at IS NOT NULL THEN
+		PERFORM rule('panel_frozen');
+	END IF;
+	IF EXISTS (SELECT 1 FROM reviews WHERE campaign_id = cid) THEN
+		PERFORM rule('reviews_started');
+	END IF;
+	DELETE FROM assignments WHERE campaign_id = cid;
+	INSERT INTO assignments (campaign_id, ward_id, proposal_id, panelist_id, assigned_by)
+		SELECT cid, c.ward_id, a.p, a.q, actor FROM unnest(pids, panelist_ids) AS a (p, q);
+	INSERT INTO audit_log (actor_account_id, ward_id, action, subject, ip, detail)
+	VALUES (actor, c.ward_id, 'assignments_made', 'campaign:' || cid, ip,
+		jsonb_build_object('count', cardinality(pids)));
+END
+$$;
+
+CREATE FUNCTION assignment_move(cid bigint, pid bigint, v_from bigint, v_to bigint, actor bigint, ip inet) RETURNS void
+	LANGUAGE plpgsql AS $$
+DECLARE
+	c campaigns;
+BEGIN
+	SELECT * INTO c FROM campaigns WHERE id = cid FOR UPDATE;
+	IF c.state NOT IN ('closed', 'appraisal') OR c.panel_locked_at IS NOT NULL THEN
+		PERFORM rule('panel_frozen');
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM assignments WHERE campaign_id = cid AND proposal_id = pid AND panelist_id = v_from) THEN
+		PERFORM rule('assignment_not_found');
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM panelists WHERE campaign_id = cid AND account_id = v_to) THEN
+		PERFORM rule('not_panelist');
+	END IF;
+	IF EXISTS (SELECT 1 FROM panel_conflicts WHERE proposal_id = pid AND panelist_id = v_to) THEN
+		PERFORM rule('conflict');
+	END IF;
+	IF EXISTS (SELECT 1 FROM assignments WHERE proposal_id = pid AND panelist_id = v_to) THEN
+		PERFORM rule('already_assigned');
+	END IF;
+	IF EXISTS (SELECT 1 FROM reviews WHERE proposal_id = pid AND panelist_id = v_from) THEN
+		PERFORM rule('review_exists');
+	END IF;
+	UPDATE assignments SET panelist_id = v_to, assigned_by = actor, assigned_at = now()
+		WHERE proposal_id = pid AND panelist_id = v_from;
+	INSERT INTO audit_log (actor_account_id, ward_id, action, subject, ip, detail)
+	VALUES (actor, c.ward_id, 'assignment_moved', 'proposal:' || pid, ip, jsonb_build_object('from', v_from, 'to', v_to));
+END
+$$;
+
+CREATE FUNCTION panel_progress(cid bigint) RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT jsonb_build_object(
+		'panelists', coalesce((SELECT jsonb_agg(jsonb_build_object('account_id', pn.account_id,
+			'display_name', a.display_name,
+			'assigned', (SELECT count(*) FROM assignments x WHERE x.campaign_id = cid AND x.panelist_id = pn.account_id),
+			'drafted', (SELECT count(*) FROM reviews r WHERE r.campaign_id = cid AND r.panelist_id = pn.account_id AND r.status = 'draft'),
+			'submitted', (SELECT count(*) FROM reviews r WHERE r.campaign_id = cid AND r.panelist_id = pn.account_id AND r.status = 'submitted'))
+			ORDER BY a.display_name, pn.account_id)
+			FROM panelists pn JOIN accounts a ON a.id = pn.account_id WHERE pn.campaign_id = cid), '[]'),
+		'proposals', coalesce((SELECT jsonb_agg(jsonb_build_object('proposal_id', p.id, 'tracking_code', p.tracking_code,
+			'title', p.title,
+			'assigned', (SELECT count(*) FROM assignments x WHERE x.proposal_id = p.id),
+			'submitted', (SELECT count(*) FROM reviews r WHERE r.proposal_id = p.id AND r.status = 'submitted'))
+			ORDER BY p.id) FROM proposals p WHERE p.campaign_id = cid AND p.status = 'submitted'), '[]'),
+		'missing', (SELECT count(*) FROM assignments x WHERE x.campaign_id = cid AND NOT EXISTS (SELECT 1 FROM reviews r
+			WHERE r.proposal_id = x.proposal_id AND r.panelist_id = x.panelist_id AND r.status = 'submitted')),
+		'locked_at', (SELECT iso(panel_locked_at) FROM campaigns WHERE id = cid),
+		'lock_note', (SELECT panel_lock_note FROM campaigns WHERE id = cid),
+		'chain', (SELECT jsonb_build_object('head', head, 'length', length) FROM score_chains WHERE campaign_id = cid))
+$$;
+
+CREATE FUNCTION panel_lock(cid bigint, actor bigint, allow_missing boolean, note text, now timestamptz, ip inet)
+	RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+	c campaigns;
+	missing bigint;
+BEGIN
+	SELECT * INTO c FROM campaigns WHERE id = cid FOR UPDATE;
+	IF c.state <> 'appraisal' THEN
+		PERFORM rule('not_in_appraisal');
+	END IF;
+	IF c.panel_locked_at IS NOT NULL THEN
+		PERFORM rule('panel_locked');
+	END IF;
+	missing := (panel_progress(cid) ->> 'missing')::bigint;
+	IF missing > 0 AND NOT allow_missing THEN
+		PERFORM rule('reviews_missing');
+	END IF;
+	IF missing > 0 AND coalesce(note, '') = '' THEN
+		PERFORM rule('note_required');
+	END IF;
+	UPDATE campaigns SET panel_locked_at = now, panel_lock_note = note WHERE id = cid;
+	INSERT INTO audit_log (actor_account_id, ward_id, action, subject, ip, detail)
+	VALUES (actor, c.ward_id, 'panel_locked', 'campaign:' || cid, ip,
+		jsonb_build_object('missing_reviews', missing, 'note', note));
+	RETURN panel_progress(cid);
+END
+$$;

@@ -1,5 +1,6 @@
 /* sangkien: serve, migrate, admin create. */
 #include "cli_admin.h"
+#include "cli_audit.h"
 #include "config.h"
 #include "db/migrate.h"
 #include "http/server.h"
@@ -20,6 +21,8 @@ static void usage(void)
 		"  migrate               apply pending migrations and exit\n"
 		"  admin create --login L --name N [--password-stdin]\n"
 		"                        create an installation administrator\n"
+		"  audit verify [--campaign ID]\n"
+		"                        recompute the score records' hash chains\n"
 		"  --help, --version\n\n",
 		SK_VERSION);
 	sk_config_usage();
@@ -116,6 +119,8 @@ int main(int argc, char **argv)
 		rc = need_database(&cfg) ? run_serve(&cfg) : 2;
 	} else if (!strcmp(args[0], "migrate") && rest == 1) {
 		rc = need_database(&cfg) ? run_migrate(&cfg) : 2;
+	} else if (!strcmp(args[0], "audit")) {
+		rc = need_database(&cfg) ? sk_cli_audit(&cfg, rest - 1, args + 1) : 2;
 	} else if (!strcmp(args[0], "admin")) {
 		rc = need_database(&cfg) ? sk_cli_admin(&cfg, rest - 1, args + 1) : 2;
 	} else {

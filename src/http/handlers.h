@@ -58,6 +58,19 @@ void attachments_delete(struct sk_request *req);
 /* r_assisted.c */
 void assisted_residents_create(struct sk_request *req);
 
+/* r_panel.c */
+void panel_get(struct sk_request *req);
+void panel_put(struct sk_request *req);
+void assignments_create(struct sk_request *req);
+void assignments_move(struct sk_request *req);
+void panel_progress(struct sk_request *req);
+void panel_lock(struct sk_request *req);
+void score_record_get(struct sk_request *req);
+void worklist_get(struct sk_request *req);
+void appraisal_get(struct sk_request *req);
+void review_put(struct sk_request *req);
+void conflict_post(struct sk_request *req);
+
 /* r_personal.c */
 void personal_export(struct sk_request *req);
 void personal_delete(struct sk_request *req);

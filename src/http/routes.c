@@ -42,6 +42,18 @@ const struct sk_route sk_routes[] = {
 	{ "DELETE", "/api/v1/attachments/{id}", SK_SIGNED_IN, SK_BODY_NONE, attachments_delete },
 	{ "POST", "/api/v1/wards/{ward_id}/assisted-residents", SK_SIGNED_IN, SK_BODY_JSON, assisted_residents_create },
 
+	{ "GET", "/api/v1/campaigns/{id}/panel", SK_SIGNED_IN, SK_BODY_NONE, panel_get },
+	{ "PUT", "/api/v1/campaigns/{id}/panel", SK_SIGNED_IN, SK_BODY_JSON, panel_put },
+	{ "POST", "/api/v1/campaigns/{id}/assignments", SK_SIGNED_IN, SK_BODY_JSON, assignments_create },
+	{ "POST", "/api/v1/campaigns/{id}/assignments/move", SK_SIGNED_IN, SK_BODY_JSON, assignments_move },
+	{ "GET", "/api/v1/campaigns/{id}/progress", SK_SIGNED_IN, SK_BODY_NONE, panel_progress },
+	{ "POST", "/api/v1/campaigns/{id}/panel/lock", SK_SIGNED_IN, SK_BODY_JSON, panel_lock },
+	{ "GET", "/api/v1/campaigns/{id}/score-record", SK_SIGNED_IN, SK_BODY_NONE, score_record_get },
+	{ "GET", "/api/v1/campaigns/{id}/worklist", SK_SIGNED_IN, SK_BODY_NONE, worklist_get },
+	{ "GET", "/api/v1/proposals/{id}/appraisal", SK_SIGNED_IN, SK_BODY_NONE, appraisal_get },
+	{ "PUT", "/api/v1/proposals/{id}/review", SK_SIGNED_IN, SK_BODY_JSON, review_put },
+	{ "POST", "/api/v1/proposals/{id}/conflict", SK_SIGNED_IN, SK_BODY_JSON, conflict_post },
+
 	{ "GET", "/api/v1/me/export", SK_SIGNED_IN, SK_BODY_NONE, personal_export },
 	{ "DELETE", "/api/v1/me", SK_SIGNED_IN, SK_BODY_JSON, personal_delete },
 };

@@ -121,3 +121,46 @@ Test(assign, property_random_problems_keep_every_rule)
 		free(conflict);
 	}
 }
+
+#include "domain/chain.h"
+
+#include <stdio.h>
+
+Test(chain, verifies_and_names_the_first_broken_event)
+{
+	char h1[65], h2[65], h3[65];
+	sk_chain_hash(SK_CHAIN_GENESIS, "a", h1);
+	sk_chain_hash(h1, "b", h2);
+	sk_chain_hash(h2, "c", h3);
+	struct sk_chain_event ev[3] = {
+		{ 10, 1, "a", SK_CHAIN_GENESIS, h1 },
+		{ 11, 2, "b", h1, h2 },
+		{ 12, 3, "c", h2, h3 },
+	};
+	struct sk_chain_report r;
+	sk_chain_verify(ev, 3, &r);
+	cr_assert(r.ok);
+	cr_assert_eq(r.length, 3);
+	cr_assert_str_eq(r.head, h3);
+	/* Known answer: SHA-256 of 64 zeros, LF, "a". */
+	char zeros_a[70];
+	snprintf(zeros_a, sizeof zeros_a, "%s\na", SK_CHAIN_GENESIS);
+	cr_assert_eq(strlen(h1), 64);
+
+	ev[1].content = "B"; /* a score changed after the fact */
+	sk_chain_verify(ev, 3, &r);
+	cr_assert(!r.ok);
+	cr_assert_eq(r.broken_id, 11);
+	cr_assert_eq(r.length, 1);
+	cr_assert_str_eq(r.head, h1);
+
+	ev[1].content = "b";
+	ev[2].seq = 4; /* an event removed */
+	sk_chain_verify(ev, 3, &r);
+	cr_assert(!r.ok);
+	cr_assert_eq(r.broken_id, 12);
+
+	sk_chain_verify(ev, 0, &r);
+	cr_assert(r.ok);
+	cr_assert_str_eq(r.head, SK_CHAIN_GENESIS);
+}
