@@ -1,0 +1,79 @@
+/*
+ * The ranking engine: from the criteria and the submitted reviews to a ranked,
+ * explained list with uncertainty and panel agreement. Pure arithmetic, no I/O.
+ * docs/ranking.md defines every formula and works an example by hand.
+ */
+#ifndef SK_DOMAIN_RANKING_H
+#define SK_DOMAIN_RANKING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SK_RANK_MAX_CRITERIA 16
+
+enum sk_rank_method { SK_RANK_RAW, SK_RANK_NORMALISED };
+
+struct sk_rank_criterion {
+	double weight; /* > 0 */
+	int max;       /* scale maximum, >= 1 */
+};
+
+struct sk_rank_review {
+	size_t proposal; /* index < nproposals */
+	size_t panelist; /* index < npanelists */
+	const int *scores; /* one per criterion, 0..max */
+};
+
+struct sk_rank_input {
+	size_t ncriteria, nproposals, npanelists, nreviews;
+	const struct sk_rank_criterion *criteria;
+	const struct sk_rank_review *reviews;
+	const int64_t *proposal_ids; /* for the final tie-break: lower id (earlier) first; may be NULL (index order) */
+	enum sk_rank_method method;
+};
+
+struct sk_rank_entry {
+	size_t proposal;       /* index into the input's proposals */
+	size_t rank;           /* 1-based position in the order */
+	size_t nreviews;
+	double raw, normalised; /* proposal scores on 0..100 (NaN without reviews) */
+	double score;           /* the one the method orders by */
+	bool has_interval;      /* n >= 2 */
+	double lo, hi;          /* 95% Student-t interval of the mean under the method */
+	double min_review, max_review; /* of R under the method */
+	bool tied_with_next;    /* its interval overlaps the next entry's */
+	double *criterion_raw;  /* ncriteria means of s_c/max_c·100 */
+	double *criterion_normalised;
+};
+
+struct sk_rank_result {
+	size_t n;                    /* = nproposals */
+	struct sk_rank_entry *entries; /* in rank order */
+	double *alpha_criteria;      /* Krippendorff's alpha (interval) per criterion; NaN when undefined */
+	double alpha_total;          /* the same for the review score R */
+	double mean_all, sd_all;     /* μ and σ of R over all reviews */
+};
+
+/* Computes the ranking; false only when memory runs out or the input is malformed. */
+bool sk_rank(const struct sk_rank_input *in, struct sk_rank_result *out);
+void sk_rank_result_free(struct sk_rank_result *r);
+
+/*
+ * The criteria, by index, that put entry a above entry b (weighted contribution
+ * of each criterion to the difference, under the method), largest first; writes
+ * up to max indexes into out and returns how many there are.
+ */
+size_t sk_rank_explain_pair(const struct sk_rank_input *in, const struct sk_rank_entry *a, const struct sk_rank_entry *b,
+			    size_t *out, size_t max);
+
+/* The review score R on 0..100 of one review's scores. */
+double sk_rank_review_score(const struct sk_rank_input *in, const int *scores);
+
+/* Krippendorff's alpha, interval metric, for a units × coders matrix with NaN for missing values. */
+double sk_krippendorff_interval(const double *values, size_t nunits, size_t ncoders);
+
+/* The p-quantile of Student's t distribution with df degrees of freedom (0 < p < 1, df >= 1). */
+double sk_student_t_quantile(double p, double df);
+
+#endif
