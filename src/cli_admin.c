@@ -83,9 +83,18 @@ static int admin_create(const struct sk_config *cfg, int argc, char **argv)
 		free(name);
 		return 2;
 	}
+	char *nfc = NULL; /* the same normalisation as passwords typed into the web pages */
+	if (sk_text_clean(password, strlen(password), SK_TEXT_KEEP_SPACE, SK_PASSWORD_MIN, SK_PASSWORD_MAX, &nfc) != SK_TEXT_OK) {
+		sodium_memzero(password, sizeof password);
+		fprintf(stderr, "sangkien: the password must be %d to %d characters of text\n", SK_PASSWORD_MIN, SK_PASSWORD_MAX);
+		free(name);
+		return 2;
+	}
 	char hash[SK_PWHASH_LEN];
-	bool hashed = sk_password_hash(password, hash);
+	bool hashed = sk_password_hash(nfc, hash);
 	sodium_memzero(password, sizeof password);
+	sodium_memzero(nfc, strlen(nfc));
+	free(nfc);
 	if (!hashed) {
 		fprintf(stderr, "sangkien: out of memory hashing the password\n");
 		free(name);

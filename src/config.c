@@ -37,7 +37,7 @@ static const struct opt opts[] = {
 	  "database connections (0: one per worker thread)" },
 	{ "max-body", "SANGKIEN_MAX_BODY", OPT_LONG, O(max_body), "1048576", 64, 1L << 30,
 	  "largest JSON request body, bytes" },
-	{ "max-upload", "SANGKIEN_MAX_UPLOAD", OPT_LONG, O(max_upload), "10485760", 1024, 1L << 30,
+	{ "max-upload", "SANGKIEN_MAX_UPLOAD", OPT_LONG, O(max_upload), "10485760", 1024, 10485760,
 	  "largest uploaded file (attachment), bytes" },
 	{ "max-connections", "SANGKIEN_MAX_CONNECTIONS", OPT_LONG, O(max_connections), "1024", 1,
 	  100000, "open connections at most" },

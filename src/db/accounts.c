@@ -35,8 +35,11 @@ static enum sk_db_status create_tx(struct sk_dbconn *c, void *vctx)
 	PQclear(r);
 	char subject[48], detail[96];
 	snprintf(subject, sizeof subject, "account:%lld", (long long)ctx->id);
-	snprintf(detail, sizeof detail, "{\"group_id\":%lld,\"by_other\":%s}", (long long)a->group_id,
-		 a->actor ? "true" : "false");
+	if (a->group_id)
+		snprintf(detail, sizeof detail, "{\"group_id\":%lld,\"by_other\":%s}", (long long)a->group_id,
+			 a->actor ? "true" : "false");
+	else
+		snprintf(detail, sizeof detail, "{\"group_id\":null,\"by_other\":%s}", a->actor ? "true" : "false");
 	return sk_db_audit(c, a->actor ? a->actor : ctx->id, a->ward_id, "account_created", subject,
 			   a->ip, detail);
 }

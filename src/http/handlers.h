@@ -71,6 +71,25 @@ void appraisal_get(struct sk_request *req);
 void review_put(struct sk_request *req);
 void conflict_post(struct sk_request *req);
 
+/* r_results.c */
+void ranking_get(struct sk_request *req);
+void awards_get(struct sk_request *req);
+void awards_put(struct sk_request *req);
+void decision_post(struct sk_request *req);
+void correction_post(struct sk_request *req);
+void publish_post(struct sk_request *req);
+void results_get(struct sk_request *req);
+void results_csv(struct sk_request *req);
+void proposal_result_get(struct sk_request *req);
+/* GET /results/{id}: the public page with Open Graph tags (not an API route). */
+void results_page(struct sk_request *req, int64_t campaign_id);
+
+/* r_registry.c */
+void models_list(struct sk_request *req);
+void model_get(struct sk_request *req);
+void adoption_post(struct sk_request *req);
+void adoption_patch(struct sk_request *req);
+
 /* r_personal.c */
 void personal_export(struct sk_request *req);
 void personal_delete(struct sk_request *req);

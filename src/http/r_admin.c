@@ -82,29 +82,11 @@ void admin_roles_revoke(struct sk_request *req)
 	role_change(req, false);
 }
 
-static bool query_int(struct sk_request *req, const char *name, long long min, long long max, long long def,
-		      long long *out)
-{
-	const char *s = sk_req_query(req, name);
-	*out = def;
-	if (s == NULL)
-		return true;
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (end == s || *end != '\0' || v < min || v > max) {
-		sk_reply_error(req, 400, "invalid_field", name, "'%s' must be a whole number from %lld to %lld.",
-			       name, min, max);
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
 void admin_audit_list(struct sk_request *req)
 {
 	long long ward, before, limit;
-	if (!query_int(req, "ward_id", 1, INT64_MAX, 0, &ward) || !query_int(req, "before", 1, INT64_MAX, 0, &before) ||
-	    !query_int(req, "limit", 1, 500, 50, &limit))
+	if (!sk_req_query_int(req, "ward_id", 1, INT64_MAX, 0, &ward) || !sk_req_query_int(req, "before", 1, INT64_MAX, 0, &before) ||
+	    !sk_req_query_int(req, "limit", 1, 500, 50, &limit))
 		return;
 	if (ward == 0 ? !sk_is_installation_admin(req) : !sk_has_role(req, ward, SK_ROLE_ADMIN)) {
 		sk_reply_error(req, 403, "forbidden", NULL,

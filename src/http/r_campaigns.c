@@ -135,7 +135,12 @@ static bool campaign_input(struct sk_request *req, bool create, struct sk_campai
 		json_t *k = json_array_get(criteria, i);
 		struct sk_criterion_in *out = &in->criteria[i];
 		json_t *w = json_object_get(k, "weight"), *m = json_object_get(k, "max_score");
-		if (!json_is_object(k) || json_object_size(k) > 4) {
+		const char *key;
+		json_t *ignored;
+		bool unknown = false;
+		json_object_foreach(json_is_object(k) ? k : NULL, key, ignored) unknown |=
+			strcmp(key, "name") && strcmp(key, "description") && strcmp(key, "weight") && strcmp(key, "max_score");
+		if (!json_is_object(k) || unknown) {
 			sk_reply_error(req, 400, "invalid_field", "criteria",
 				       "Each criterion is {name, description, weight, max_score}.");
 			return false;
@@ -293,12 +298,10 @@ void campaigns_list(struct sk_request *req)
 	sk_auth_load(req, &replied);
 	if (replied)
 		return;
-	const char *ward_s = sk_req_query(req, "ward_id"), *state = sk_req_query(req, "state");
-	int64_t ward = ward_s ? strtoll(ward_s, NULL, 10) : 0;
-	if (ward_s && ward <= 0) {
-		sk_reply_error(req, 400, "invalid_field", "ward_id", "ward_id must be a ward's number.");
+	const char *state = sk_req_query(req, "state");
+	long long ward;
+	if (!sk_req_query_int(req, "ward_id", 1, INT64_MAX, 0, &ward))
 		return;
-	}
 	if (state && sk_campaign_state_parse(state) == SK_CAMPAIGN_INVALID) {
 		sk_reply_error(req, 400, "invalid_field", "state",
 			       "state is one of draft, open, closed, appraisal, decided, published.");

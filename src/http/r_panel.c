@@ -451,7 +451,7 @@ void review_put(struct sk_request *req)
 			json_object_set_new(item, "comment", json_string(clean));
 		}
 	}
-	char *scores_text = json_dumps(has_scores ? scores : json_array(), JSON_COMPACT);
+	char *scores_text = has_scores ? json_dumps(scores, JSON_COMPACT) : strdup("[]");
 	char *json;
 	enum sk_db_status st = sk_db_review_save(req->db, pid, req->session.account_id, req->now, version, scores_text,
 						 comment, submit, has_reason ? reason : NULL, req->ip, &json);

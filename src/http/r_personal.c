@@ -46,6 +46,11 @@ void personal_delete(struct sk_request *req)
 		return;
 	}
 	st = sk_db_personal_delete(req->db, req->session.account_id, req->now, req->ip);
+	if (st == SK_DB_RULE) {
+		sk_reply_error(req, 409, "last_admin", NULL,
+			       "You are the installation's only administrator: name another before deleting your account.");
+		return;
+	}
 	if (st != SK_DB_OK) {
 		sk_reply_db_error(req, st);
 		return;

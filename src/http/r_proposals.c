@@ -207,6 +207,11 @@ void proposals_create(struct sk_request *req)
 			return;
 		}
 		consent_version = json_string_value(version);
+		if (strspn(consent_version, "abcdefghijklmnopqrstuvwxyz0123456789.-") != strlen(consent_version)) {
+			sk_reply_error(req, 400, "invalid_field", "consent",
+				       "The consent text version is lower-case letters, digits, '.' or '-', such as v1.");
+			return;
+		}
 		if (behalf == req->session.account_id) {
 			sk_reply_error(req, 400, "invalid_field", "on_behalf_of", "Submit your own proposal without on_behalf_of.");
 			return;
@@ -419,20 +424,20 @@ static bool leader_filter(struct sk_request *req, struct sk_proposal_filter *f, 
 	PQclear(r);
 	if (!sk_require_role(req, ward, SK_ROLE_LEADER))
 		return false;
-	const char *g = sk_req_query(req, "group_id"), *after = sk_req_query(req, "after"),
-		   *limit = sk_req_query(req, "limit"), *q = sk_req_query(req, "q");
+	const char *q = sk_req_query(req, "q");
+	long long group, after, limit;
+	if (!sk_req_query_int(req, "group_id", 1, INT64_MAX, 0, &group) ||
+	    !sk_req_query_int(req, "after", 1, INT64_MAX, 0, &after) ||
+	    !sk_req_query_int(req, "limit", 1, 10000, default_limit, &limit))
+		return false;
 	f->status = sk_req_query(req, "status");
 	if (f->status && strcmp(f->status, "submitted") && strcmp(f->status, "withdrawn")) {
 		sk_reply_error(req, 400, "invalid_field", "status", "status is submitted or withdrawn.");
 		return false;
 	}
-	f->group_id = g ? strtoll(g, NULL, 10) : 0;
-	f->after = after ? strtoll(after, NULL, 10) : 0;
-	f->limit = limit ? atoi(limit) : default_limit;
-	if ((g && f->group_id <= 0) || (after && f->after <= 0) || f->limit < 1 || f->limit > 10000) {
-		sk_reply_error(req, 400, "invalid_field", NULL, "group_id and after are ids; limit is 1 to 10000.");
-		return false;
-	}
+	f->group_id = group;
+	f->after = after;
+	f->limit = (int)limit;
 	if (q && *q) {
 		if (strlen(q) > 200) {
 			sk_reply_error(req, 400, "invalid_field", "q", "The search is at most 200 characters.");
@@ -511,7 +516,8 @@ void proposals_export_csv(struct sk_request *req)
 		json_t *p = json_loads(sk_db_str(r, i, "json"), 0, NULL);
 		char b1[32], b2[32], tags[600] = "";
 		sk_csv_field(&csv, jfield(p, "tracking_code", b1, sizeof b1));
-		sk_csv_field(&csv, jfield(p, "status", b1, sizeof b1));
+		const char *status = jfield(p, "status", b1, sizeof b1);
+		sk_csv_field(&csv, !strcmp(status, "submitted") ? "Đã nộp" : !strcmp(status, "withdrawn") ? "Đã rút" : status);
 		sk_csv_field(&csv, jfield(p, "title", b1, sizeof b1));
 		sk_csv_field(&csv, jfield(p, "group_name", b1, sizeof b1));
 		sk_csv_field(&csv, jfield(json_object_get(p, "author"), "display_name", b1, sizeof b1));

@@ -37,16 +37,21 @@ void sk_reply_queue(struct sk_request *req, unsigned status, struct MHD_Response
 	MHD_add_response_header(resp, "X-Request-Id", req->id);
 	for (int i = 0; i < req->nextra; i++)
 		MHD_add_response_header(resp, req->extra_headers[i][0], req->extra_headers[i][1]);
-	if (MHD_queue_response(req->conn, status, resp) != MHD_YES)
-		sk_warn("req=%s could not queue the reply", req->id);
+	enum MHD_Result queued = MHD_queue_response(req->conn, status, resp);
 	MHD_destroy_response(resp);
+	if (queued != MHD_YES) {
+		/* libmicrohttpd refuses a reply while a chunked body is still arriving: the server
+		 * answers again when the body ends (see on_request). */
+		req->queue_failed = true;
+		return;
+	}
 	req->replied = true;
 	req->status = status;
 }
 
 void sk_reply_json(struct sk_request *req, unsigned status, json_t *body)
 {
-	char *text = json_dumps(body, JSON_COMPACT);
+	char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12));
 	json_decref(body);
 	if (text == NULL) {
 		sk_reply_error(req, 500, "internal", NULL, "The reply could not be encoded.");

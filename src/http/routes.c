@@ -54,6 +54,20 @@ const struct sk_route sk_routes[] = {
 	{ "PUT", "/api/v1/proposals/{id}/review", SK_SIGNED_IN, SK_BODY_JSON, review_put },
 	{ "POST", "/api/v1/proposals/{id}/conflict", SK_SIGNED_IN, SK_BODY_JSON, conflict_post },
 
+	{ "GET", "/api/v1/campaigns/{id}/awards", SK_PUBLIC, SK_BODY_NONE, awards_get },
+	{ "PUT", "/api/v1/campaigns/{id}/awards", SK_SIGNED_IN, SK_BODY_JSON, awards_put },
+	{ "GET", "/api/v1/campaigns/{id}/ranking", SK_SIGNED_IN, SK_BODY_NONE, ranking_get },
+	{ "POST", "/api/v1/campaigns/{id}/decision", SK_SIGNED_IN, SK_BODY_JSON, decision_post },
+	{ "POST", "/api/v1/campaigns/{id}/publish", SK_SIGNED_IN, SK_BODY_JSON, publish_post },
+	{ "POST", "/api/v1/campaigns/{id}/corrections", SK_SIGNED_IN, SK_BODY_JSON, correction_post },
+	{ "GET", "/api/v1/campaigns/{id}/results", SK_PUBLIC, SK_BODY_NONE, results_get },
+	{ "GET", "/api/v1/campaigns/{id}/results.csv", SK_PUBLIC, SK_BODY_NONE, results_csv },
+	{ "GET", "/api/v1/proposals/{id}/result", SK_SIGNED_IN, SK_BODY_NONE, proposal_result_get },
+	{ "GET", "/api/v1/models", SK_PUBLIC, SK_BODY_NONE, models_list },
+	{ "GET", "/api/v1/models/{id}", SK_PUBLIC, SK_BODY_NONE, model_get },
+	{ "POST", "/api/v1/models/{id}/adoptions", SK_SIGNED_IN, SK_BODY_JSON, adoption_post },
+	{ "PATCH", "/api/v1/adoptions/{id}", SK_SIGNED_IN, SK_BODY_JSON, adoption_patch },
+
 	{ "GET", "/api/v1/me/export", SK_SIGNED_IN, SK_BODY_NONE, personal_export },
 	{ "DELETE", "/api/v1/me", SK_SIGNED_IN, SK_BODY_JSON, personal_delete },
 };

@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include "http/auth.h"
+#include "http/handlers.h"
 #include "http/reply.h"
 #include "http/router.h"
 #include "http/static.h"
@@ -48,6 +49,25 @@ void *sk_req_own(struct sk_request *req, void *ptr)
 const char *sk_req_query(const struct sk_request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+bool sk_req_query_int(struct sk_request *req, const char *name, long long min, long long max, long long def,
+		      long long *out)
+{
+	const char *s = sk_req_query(req, name);
+	*out = def;
+	if (s == NULL)
+		return true;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		sk_reply_error(req, 400, "invalid_field", name, "'%s' must be a whole number from %lld to %lld.", name, min,
+			       max);
+		return false;
+	}
+	*out = v;
+	return true;
 }
 
 struct sk_dbconn *sk_req_db_or_reply(struct sk_request *req)
@@ -218,6 +238,20 @@ static void dispatch_api(struct sk_request *req)
 	}
 }
 
+/* /results/{id}: the published results page, with link previews filled in. */
+static void serve_results_page(struct sk_request *req)
+{
+	char *end;
+	long long id = strtoll(req->url + 9, &end, 10);
+	if (id <= 0 || *end != '\0' || end == req->url + 9) {
+		sk_reply_error(req, 404, "not_found", NULL, "There is no such page.");
+		return;
+	}
+	results_page(req, id);
+	if (!req->replied && !req->queue_failed)
+		sk_reply_error(req, 500, "internal", NULL, "The results page could not be built.");
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -251,11 +285,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (req->early_status) {
+		/* The error is known but could not be sent mid-body: drop the rest (up to a bound, then
+		 * close the connection), and answer when the body ends. */
+		req->discarded += *upload_data_size;
+		if (*upload_data_size > 0) {
+			*upload_data_size = 0;
+			return req->discarded > 4 * body_limit(req) + 65536 ? MHD_NO : MHD_YES;
+		}
+		req->queue_failed = false;
+		reply_early(req);
+		return MHD_YES;
+	}
 	if (*upload_data_size > 0) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
 		if (req->body_len + n > body_limit(req)) {
 			req->early_status = 413;
+			free(req->body);
+			req->body = NULL;
+			req->body_len = req->body_cap = 0;
 			reply_early(req);
 			return MHD_YES;
 		}
@@ -276,6 +325,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (is_api(url))
 		dispatch_api(req);
+	else if (!strncmp(url, "/results/", 9) && !strcmp(method, "GET"))
+		serve_results_page(req);
 	else
 		sk_static_serve(req);
 	return MHD_YES;

@@ -61,6 +61,8 @@ struct sk_request {
 	int64_t now;           /* the server's clock for this request, Unix seconds */
 	unsigned status;       /* what was replied, for the log */
 	bool replied;
+	bool queue_failed;     /* a reply was refused by libmicrohttpd mid-upload: send it at the end */
+	size_t discarded;      /* body bytes thrown away after an early error */
 	struct sk_dbconn *db;  /* acquired on first use, released when the request ends */
 	bool has_session;
 	struct sk_session session;
@@ -89,5 +91,12 @@ void *sk_req_own(struct sk_request *req, void *ptr);
 
 /* Query-string argument, or NULL. */
 const char *sk_req_query(const struct sk_request *req, const char *name);
+
+/*
+ * Query-string whole number in min..max into *out (def when absent). On anything else replies 400
+ * invalid_field naming it and returns false.
+ */
+bool sk_req_query_int(struct sk_request *req, const char *name, long long min, long long max, long long def,
+		      long long *out);
 
 #endif
