@@ -19,6 +19,8 @@
 
 #define MAX_SLOTS 2000
 
+static void results_forget(int64_t cid);
+
 /* ---- Computing the ranking from the database --------------------------------------------------- */
 
 struct ranking {
@@ -446,8 +448,10 @@ static void decide(struct sk_request *req, const char *correction_reason, const 
 	ranking_free(&k);
 	PQclear(c);
 	PQclear(awards);
-	if (st == SK_DB_OK && correction_reason)
+	if (st == SK_DB_OK && correction_reason) {
 		st = sk_db_decision_publish(req->db, cid, req->session.account_id, req->now, req->ip);
+		results_forget(cid);
+	}
 	if (st == SK_DB_RULE) {
 		json_decref(snapshot);
 		const char *rule = sk_db_rule(req->db);
@@ -501,6 +505,7 @@ void publish_post(struct sk_request *req)
 	if (!sk_json_parse(req, fields) || !check_password(req, password))
 		return;
 	enum sk_db_status st = sk_db_decision_publish(req->db, sk_param_id(req, 0), req->session.account_id, req->now, req->ip);
+	results_forget(sk_param_id(req, 0));
 	if (st == SK_DB_RULE) {
 		sk_reply_error(req, 409, "nothing_to_publish", NULL, "There is no decision waiting to be published.");
 		return;
@@ -527,6 +532,18 @@ struct cached {
 
 static struct cached cache[CACHE_SLOTS];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Drops this process's copy of cid's results (other processes re-check within CACHE_CHECK_SECONDS). */
+static void results_forget(int64_t cid)
+{
+	pthread_mutex_lock(&cache_lock);
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].campaign == cid) {
+			free(cache[i].body);
+			memset(&cache[i], 0, sizeof cache[i]);
+		}
+	pthread_mutex_unlock(&cache_lock);
+}
 
 /* Builds the public results document of the newest published decision of cid (caller frees). */
 static char *results_document(struct sk_request *req, int64_t cid, int64_t *decision, enum sk_db_status *st)
