@@ -85,6 +85,80 @@ static int list_migrations(const char *dir, struct migration *out, char *err, si
 	return n;
 }
 
+/*
+ * The first statement in sql that controls transactions (BEGIN, COMMIT, ROLLBACK, END, START,
+ * SAVEPOINT, RELEASE, ABORT, PREPARE TRANSACTION), looking past comments, quoted strings and
+ * dollar-quoted bodies; NULL when there is none. Such a statement would end the migration's own
+ * transaction half-way, so files that hold one are refused before anything runs.
+ */
+static const char *transaction_control(const char *sql, char *word, size_t wordsz)
+{
+	static const char *const banned[] = { "begin", "commit", "rollback", "end", "start", "savepoint",
+					      "release", "abort", "prepare", NULL };
+	bool at_start = true;
+	const char *p = sql;
+	while (*p) {
+		if (p[0] == '-' && p[1] == '-') {
+			p += strcspn(p, "\n");
+			continue;
+		}
+		if (p[0] == '/' && p[1] == '*') {
+			const char *e = strstr(p + 2, "*/");
+			p = e ? e + 2 : p + strlen(p);
+			continue;
+		}
+		if (*p == '\'' || *p == '"') {
+			char q = *p++;
+			while (*p && !(*p == q && p[1] != q))
+				p += *p == q ? 2 : 1;
+			if (*p)
+				p++;
+			at_start = false;
+			continue;
+		}
+		if (*p == '$') { /* $tag$ ... $tag$ */
+			const char *e = p + 1;
+			while (isalnum((unsigned char)*e) || *e == '_')
+				e++;
+			if (*e == '$') {
+				size_t taglen = (size_t)(e - p + 1);
+				char tag[64];
+				if (taglen < sizeof tag) {
+					memcpy(tag, p, taglen);
+					tag[taglen] = '\0';
+					const char *close = strstr(e + 1, tag);
+					p = close ? close + taglen : p + strlen(p);
+					at_start = false;
+					continue;
+				}
+			}
+		}
+		if (*p == ';') {
+			at_start = true;
+			p++;
+			continue;
+		}
+		if (isspace((unsigned char)*p)) {
+			p++;
+			continue;
+		}
+		if (at_start && isalpha((unsigned char)*p)) {
+			size_t n = 0;
+			while (isalpha((unsigned char)p[n]) && n + 1 < wordsz) {
+				word[n] = (char)tolower((unsigned char)p[n]);
+				n++;
+			}
+			word[n] = '\0';
+			for (int i = 0; banned[i]; i++)
+				if (!strcmp(word, banned[i]))
+					return p;
+		}
+		at_start = false;
+		p++;
+	}
+	return NULL;
+}
+
 static void checksum_hex(const char *sql, size_t len, char hex[65])
 {
 	unsigned char h[crypto_hash_sha256_BYTES];
@@ -165,6 +239,15 @@ bool sk_migrate(const char *url, const char *dir, int *applied, char *err, size_
 			continue;
 		}
 		PQclear(r);
+		char word[32];
+		if (transaction_control(sql, word, sizeof word)) {
+			snprintf(err, errsz,
+				 "migration %s contains a %s statement; each migration already runs in its own "
+				 "transaction, so remove it (nothing was applied)",
+				 list[i].name, word);
+			free(sql);
+			goto out;
+		}
 		r = PQexec(pg, "BEGIN");
 		PQclear(r);
 		r = PQexec(pg, sql);
@@ -178,6 +261,10 @@ bool sk_migrate(const char *url, const char *dir, int *applied, char *err, size_
 			goto out;
 		}
 		PQclear(r);
+		if (PQtransactionStatus(pg) != PQTRANS_INTRANS) { /* belt and braces: the file ended the transaction */
+			snprintf(err, errsz, "migration %s ended its own transaction; it was not recorded", list[i].name);
+			goto out;
+		}
 		const char *p3[] = { version, list[i].name, hex };
 		r = PQexecParams(pg,
 				 "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",

@@ -140,7 +140,8 @@ static bool is_json_content_type(const char *ct)
 	rest++;
 	while (*rest == ' ')
 		rest++;
-	return strncasecmp(rest, "charset=utf-8", 13) == 0 && rest[13] == '\0';
+	return (strncasecmp(rest, "charset=utf-8", 13) == 0 && rest[13] == '\0') ||
+	       (strncasecmp(rest, "charset=\"utf-8\"", 15) == 0 && rest[15] == '\0');
 }
 
 static bool is_api(const char *url)

@@ -36,6 +36,18 @@ static void seed_random(void)
 	}
 }
 
+static char started_logs[16][256];
+static int nstarted_logs;
+
+/* The servers' logs go when the test process ends (SANGKIEN_KEEP_TEST_LOGS=1 keeps them). */
+static void remove_logs(void)
+{
+	if (getenv("SANGKIEN_KEEP_TEST_LOGS"))
+		return;
+	for (int i = 0; i < nstarted_logs; i++)
+		unlink(started_logs[i]);
+}
+
 void srv_start(struct srv *s, const char *dburl, const char *const *env)
 {
 	memset(s, 0, sizeof *s);
@@ -74,6 +86,10 @@ void srv_start(struct srv *s, const char *dburl, const char *const *env)
 		_exit(127);
 	}
 	s->pid = pid;
+	if (nstarted_logs == 0)
+		atexit(remove_logs);
+	if (nstarted_logs < 16)
+		snprintf(started_logs[nstarted_logs++], sizeof started_logs[0], "%s", s->log_path);
 	/* Wait (bounded) for the port file, then for the first answer. */
 	for (int i = 0; i < 300 && s->port == 0; i++) {
 		FILE *f = fopen(port_file, "r");
@@ -436,4 +452,73 @@ struct resp *http_bytes(struct client *c, const char *method, const char *path, 
 	if (r->body)
 		r->json = json_loadb(r->body, r->len, 0, NULL);
 	return r;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Generic helpers (appended for the panel and access-matrix tests)          */
+/* ------------------------------------------------------------------------- */
+
+#include <stdarg.h>
+
+struct resp *http_json(struct client *c, const char *method, const char *path, json_t *body)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	struct resp *r = http(c, method, path, text, NULL);
+	free(text);
+	return r;
+}
+
+const char *fmt_path(const char *fmt, ...)
+{
+	static char bufs[16][1024];
+	static unsigned next;
+	char *b = bufs[next++ % 16];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(b, 1024, fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+char *db_text(PGconn *pg, const char *sql, int n, const char *const *params)
+{
+	PGresult *r = db_exec(pg, sql, n, params);
+	cr_assert_eq(PQntuples(r), 1, "%s returned %d rows", sql, PQntuples(r));
+	char *v = PQgetisnull(r, 0, 0) ? NULL : strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return v;
+}
+
+const char *test_password_hash(struct client *c, PGconn *pg, int64_t ward)
+{
+	static char hash[256];
+	if (hash[0])
+		return hash;
+	char phone[16], id[24];
+	rand_phone(phone);
+	snprintf(id, sizeof id, "%lld", (long long)register_account(c, phone, TEST_PASSWORD, ward, 0));
+	const char *p[] = { id };
+	char *h = db_text(pg, "SELECT password_hash FROM accounts WHERE id = $1", 1, p);
+	cr_assert_not_null(h);
+	snprintf(hash, sizeof hash, "%s", h);
+	free(h);
+	return hash;
+}
+
+int64_t make_account(struct client *c, PGconn *pg, int64_t ward, const char *phone, const char *display_name)
+{
+	char login_[24];
+	snprintf(login_, sizeof login_, "+84%s", phone + 1);
+	const char *p[] = { login_, display_name, test_password_hash(c, pg, ward) };
+	return db_int(pg,
+		      "INSERT INTO accounts (login, login_kind, display_name, password_hash)"
+		      " VALUES ($1, 'phone', $2, $3) RETURNING id",
+		      3, p);
+}
+
+void client_forget_session(struct client *c)
+{
+	curl_easy_setopt(c->curl, CURLOPT_COOKIELIST, "ALL");
+	c->csrf[0] = '\0';
 }

@@ -106,4 +106,32 @@ void grant_role(PGconn *pg, int64_t account, int64_t ward, const char *role);
 struct resp *http_bytes(struct client *c, const char *method, const char *path, const void *body, size_t len,
 			const char *const *headers);
 
+/* ------------------------------------------------------------------------- */
+/* Generic helpers (appended for the panel and access-matrix tests)          */
+/* ------------------------------------------------------------------------- */
+
+/* Sends body (a JSON value, consumed; NULL: no body) as compact JSON text. */
+struct resp *http_json(struct client *c, const char *method, const char *path, json_t *body);
+
+/* Text made from a format, in one of 16 rotating 1 KiB buffers (valid for the next 15 calls). */
+const char *fmt_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The single value sql returns, as a new string (NULL for SQL NULL); the caller frees. */
+char *db_text(PGconn *pg, const char *sql, int n, const char *const *params);
+
+/*
+ * An argon2id hash of TEST_PASSWORD, made once per process by registering a throwaway
+ * account in ward through c (so accounts can then be inserted directly, without a hash each).
+ */
+const char *test_password_hash(struct client *c, PGconn *pg, int64_t ward);
+
+/*
+ * Inserts an account directly: login "+84…" from phone "09…", display_name, password
+ * TEST_PASSWORD (hash from test_password_hash). Returns its id. No role is granted.
+ */
+int64_t make_account(struct client *c, PGconn *pg, int64_t ward, const char *phone, const char *display_name);
+
+/* Forgets the client's session: drops its cookies and CSRF token. */
+void client_forget_session(struct client *c);
+
 #endif

@@ -250,11 +250,23 @@ static void up_small_body(void)
 
 static const unsigned char png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R' };
 
+static void remove_front(void)
+{
+	if (FRONT[0]) {
+		char cmd[400];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", FRONT);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", FRONT);
+		FRONT[0] = '\0';
+	}
+}
+
 static void up_static(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(FRONT, sizeof FRONT, "/tmp/sk-front-XXXXXX");
 	cr_assert_not_null(mkdtemp(FRONT));
+	atexit(remove_front); /* also when the server fails to start and fini is skipped */
 	const char *index = "<!doctype html><title>Sáng kiến</title><p>trang chủ</p>\n";
 	write_file(FRONT, "index.html", index, strlen(index));
 	write_file(FRONT, "app.css", "body { color: #222; }\n", 22);
@@ -301,13 +313,7 @@ static void down(void)
 	if (PG)
 		PQfinish(PG);
 	PG = NULL;
-	if (FRONT[0]) {
-		char cmd[400];
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", FRONT);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", FRONT);
-		FRONT[0] = '\0';
-	}
+	remove_front();
 }
 
 TestSuite(http, .init = up_default, .fini = down, .timeout = 60);
@@ -945,6 +951,36 @@ Test(http_limits, a_chunked_body_growing_past_the_limit_is_refused)
 	check_error_json(j, "payload_too_large", NULL, reply);
 	json_decref(j);
 	cr_assert_eq(accounts_with_login(email), 0, "the oversized body was stored");
+}
+
+Test(http_limits, an_endless_chunked_body_is_cut_off)
+{
+	/* Past the limit the server may drop what still arrives, but not forever: a client that
+	   never ends its body is disconnected after a bounded amount. */
+	int fd = tcp_connect(&S, NULL);
+	cr_assert(tcp_send(fd, chunked_head, strlen(chunked_head)));
+	char chunk[1024 + 16];
+	int h = snprintf(chunk, sizeof chunk, "%x\r\n", 1024);
+	memset(chunk + h, ' ', 1024);
+	memcpy(chunk + h + 1024, "\r\n", 2);
+	size_t sent = 0;
+	double t0 = now_s();
+	while (sent < (size_t)64 << 20 && now_s() - t0 < 10) {
+		if (!tcp_send(fd, chunk, (size_t)h + 1026))
+			break;
+		sent += 1024;
+	}
+	double took = wait_closed(fd, 5000);
+	close(fd);
+	cr_assert_lt(sent, (size_t)32 << 20, "the server kept reading an endless body (%zu bytes sent)", sent);
+	cr_assert_geq(took, 0, "the connection was not closed");
+	/* And it still serves. */
+	struct client c;
+	client_init(&c, &S);
+	struct resp *r = http(&c, "GET", "/api/v1/version", NULL, NULL);
+	cr_assert_eq(r->status, 200);
+	resp_free(r);
+	client_cleanup(&c);
 }
 
 /* ------------------------------------------------------------------------- */

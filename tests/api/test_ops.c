@@ -243,12 +243,6 @@ static long long count_migrations(const char *dburl)
 	return n;
 }
 
-static void up(void)
-{
-	signal(SIGPIPE, SIG_IGN);
-	ADMIN = db_connect(NULL);
-}
-
 static void down(void)
 {
 	if (S.pid > 0)
@@ -266,6 +260,13 @@ static void down(void)
 	if (ADMIN)
 		PQfinish(ADMIN);
 	ADMIN = NULL;
+}
+
+static void up(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	ADMIN = db_connect(NULL);
+	atexit(down); /* also when a test's setup fails and fini is skipped; a second run does nothing */
 }
 
 TestSuite(ops, .init = up, .fini = down, .timeout = 60);
@@ -317,6 +318,43 @@ Test(ops, a_failing_migration_applies_nothing_of_itself_and_blocks_serve)
 	cr_assert_eq(db_int(pg, "SELECT count(*) FROM pg_class WHERE relname = 'broken_probe'", 0, NULL), 0);
 	PQfinish(pg);
 	free(url);
+}
+
+/*
+ * "Nothing of it was applied" must hold even when the file ends the
+ * transaction itself (a COMMIT copied from a psql script, or one written to
+ * run CREATE INDEX CONCURRENTLY afterwards): either such a file is refused
+ * before it runs, or its first half must not stay behind.
+ */
+Test(ops, a_migration_cannot_commit_half_of_itself)
+{
+	char *url = create_db(0);
+	const char *dir = make_tmpdir(0);
+	int good = copy_migrations(dir);
+	char path[512];
+	snprintf(path, sizeof path, "%s/999_commits.sql", dir);
+	write_text(path, "CREATE TABLE commit_probe (id int);\nCOMMIT;\nSELECT 1/0;\n", "w");
+	char env_url[2048], env_dir[512];
+	snprintf(env_url, sizeof env_url, "DATABASE_URL=%s", url);
+	snprintf(env_dir, sizeof env_dir, "SANGKIEN_SQL_DIR=%s", dir);
+	const char *env[] = { env_url, env_dir, NULL };
+	const char *migrate[] = { "migrate", NULL };
+	char *out;
+	int rc = run_bin(migrate, env, NULL, 60, &out);
+	bool named = strstr(out, "999_commits.sql") != NULL;
+	PGconn *pg = db_connect(url);
+	free(url);
+	long long left = db_int(pg, "SELECT count(*) FROM pg_class WHERE relname = 'commit_probe'", 0, NULL);
+	long long recorded = db_int(pg, "SELECT count(*) FROM schema_migrations", 0, NULL);
+	PQfinish(pg);
+	if (rc != 1 || !named || left != 0)
+		cr_log_error("migrate said:\n%s", out);
+	free(out);
+	cr_assert_eq(rc, 1, "exit %d", rc);
+	cr_assert(named, "the message does not name the file");
+	cr_assert_eq(recorded, good);
+	cr_assert_eq(left, 0, "the part before the file's own COMMIT stayed applied, although migrate said "
+			      "\"nothing of it was applied\"");
 }
 
 Test(ops, migrate_twice_applies_each_migration_once)
