@@ -7,6 +7,7 @@
 #include "http/json_in.h"
 #include "http/reply.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,10 @@ static void reply_view(struct sk_request *req, unsigned status, char *json)
 
 static void reply_rule(struct sk_request *req, enum sk_db_status st)
 {
+	if (st == SK_DB_CHECK) {
+		sk_reply_error(req, 400, "invalid_field", NULL, "A value is outside what a call allows.");
+		return;
+	}
 	if (st != SK_DB_RULE) {
 		if (st == SK_DB_NOROWS)
 			sk_reply_error(req, 404, "not_found", NULL, "There is no such call.");
@@ -152,9 +157,9 @@ static bool campaign_input(struct sk_request *req, bool create, struct sk_campai
 		out->description = d ? sk_json_text(req, d, "criteria.description", 0, 2000, SK_TEXT_MULTI_LINE) : "";
 		if (out->description == NULL)
 			return false;
-		double weight = w ? json_number_value(w) : 1.0;
-		if ((w && !json_is_number(w)) || !(weight > 0 && weight <= 100)) {
-			sk_reply_error(req, 400, "invalid_field", "criteria.weight", "A weight is a number above 0, at most 100.");
+		double weight = w ? round(json_number_value(w) * 1000) / 1000 : 1.0; /* stored with 3 decimals */
+		if ((w && !json_is_number(w)) || !(weight >= 0.001 && weight <= 100)) {
+			sk_reply_error(req, 400, "invalid_field", "criteria.weight", "A weight is a number from 0.001 to 100.");
 			return false;
 		}
 		snprintf(out->weight, sizeof out->weight, "%.3f", weight);
@@ -182,10 +187,6 @@ void campaigns_create(struct sk_request *req)
 		return;
 	char *json;
 	enum sk_db_status st = sk_db_campaign_create(req->db, req->session.account_id, ward, &in, req->now, req->ip, &json);
-	if (st == SK_DB_CHECK) {
-		sk_reply_error(req, 400, "invalid_field", NULL, "The call could not be stored: %s", "check the fields.");
-		return;
-	}
 	if (st != SK_DB_OK) {
 		reply_rule(req, st);
 		return;

@@ -1,11 +1,15 @@
 /* Personal data: download everything held about me; delete my account. */
 #include "db/accounts.h"
+#include "db/audit.h"
 #include "db/people.h"
+#include "db/sessions.h"
 #include "http/auth.h"
 #include "http/handlers.h"
 #include "http/json_in.h"
 #include "http/reply.h"
 #include "passwords.h"
+
+#include <stdio.h>
 
 void personal_export(struct sk_request *req)
 {
@@ -39,9 +43,25 @@ void personal_delete(struct sk_request *req)
 		sk_reply_db_error(req, st);
 		return;
 	}
+	/* Guessing the password through this form is throttled and audited like a failed login. */
+	char login[300];
+	snprintf(login, sizeof login, "%s", sk_db_str(r, 0, "login"));
+	long by_login, by_ip, retry_login, retry_ip;
+	const struct sk_config *cfg = req->srv->cfg;
+	st = sk_db_login_failures(req->db, login, req->ip, req->now, cfg->login_window, &by_login, &by_ip, &retry_login,
+				  &retry_ip);
+	if (st == SK_DB_OK && (by_login >= cfg->login_max_per_account || by_ip >= cfg->login_max_per_ip)) {
+		PQclear(r);
+		char secs[24];
+		snprintf(secs, sizeof secs, "%ld", retry_login > 0 ? retry_login : 60);
+		sk_reply_header(req, "Retry-After", secs);
+		sk_reply_error(req, 429, "too_many_requests", NULL, "Too many wrong passwords. Please wait and try again.");
+		return;
+	}
 	bool ok = sk_password_verify(password, sk_db_str(r, 0, "password_hash"));
 	PQclear(r);
 	if (!ok) {
+		sk_db_audit(req->db, req->session.account_id, 0, "login_failed", login, req->ip, NULL);
 		sk_reply_error(req, 401, "invalid_credentials", "password", "The password is wrong.");
 		return;
 	}

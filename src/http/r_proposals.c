@@ -340,7 +340,24 @@ static void set_status(struct sk_request *req, const char *target)
 
 void proposals_submit(struct sk_request *req)
 {
-	set_status(req, "submitted");
+	enum access access;
+	json_t *p = load(req, sk_param_id(req, 0), &access);
+	if (p == NULL)
+		return;
+	struct sk_proposal_in in = {
+		.group_id = json_integer_value(json_object_get(p, "group_id")),
+		.summary = json_string_value(json_object_get(p, "summary")),
+		.problem = json_string_value(json_object_get(p, "problem")),
+		.model = json_string_value(json_object_get(p, "model")),
+		.beneficiaries = json_string_value(json_object_get(p, "beneficiaries")),
+		.households = json_is_integer(json_object_get(p, "households")) ? json_integer_value(json_object_get(p, "households")) : -1,
+		.cost_vnd = json_is_integer(json_object_get(p, "cost_vnd")) ? json_integer_value(json_object_get(p, "cost_vnd")) : -1,
+	};
+	bool draft = !strcmp(json_string_value(json_object_get(p, "status")), "draft");
+	bool complete = access != WRITE || !draft || complete_or_reply(req, &in);
+	json_decref(p);
+	if (complete)
+		set_status(req, "submitted");
 }
 
 void proposals_withdraw(struct sk_request *req)
@@ -382,8 +399,13 @@ void proposals_track(struct sk_request *req)
 	struct sk_dbconn *db = sk_req_db_or_reply(req);
 	if (db == NULL)
 		return;
+	const char *code = req->params[0];
+	if (strlen(code) > 40 || strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") != strlen(code)) {
+		sk_reply_error(req, 404, "not_found", NULL, "No proposal has this tracking code. Check it and try again.");
+		return;
+	}
 	PGresult *r;
-	enum sk_db_status st = sk_db_proposal_track(db, req->params[0], &r);
+	enum sk_db_status st = sk_db_proposal_track(db, code, &r);
 	if (st == SK_DB_NOROWS) {
 		PQclear(r);
 		sk_reply_error(req, 404, "not_found", NULL, "No proposal has this tracking code. Check it and try again.");
@@ -393,11 +415,10 @@ void proposals_track(struct sk_request *req)
 		sk_reply_db_error(req, st);
 		return;
 	}
-	json_t *v = json_pack("{s:s,s:s,s:{s:I,s:s},s:o,s:s}", "tracking_code", sk_db_str(r, 0, "tracking_code"), "status",
+	json_t *v = json_pack("{s:s,s:s,s:{s:I,s:s},s:o}", "tracking_code", sk_db_str(r, 0, "tracking_code"), "status",
 			      sk_db_str(r, 0, "status"), "campaign", "id", (json_int_t)sk_db_i64(r, 0, "campaign_id"),
 			      "title", sk_db_str(r, 0, "campaign_title"), "submitted_at",
-			      sk_db_isnull(r, 0, "submitted_at") ? json_null() : json_string(sk_db_str(r, 0, "submitted_at")),
-			      "updated_at", sk_db_str(r, 0, "updated_at"));
+			      sk_db_isnull(r, 0, "submitted_at") ? json_null() : json_string(sk_db_str(r, 0, "submitted_at")));
 	PQclear(r);
 	sk_reply_json(req, 200, v);
 }

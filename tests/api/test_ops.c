@@ -822,7 +822,7 @@ Test(ops, logs_never_contain_secrets)
 	cr_assert_geq(strlen(token), 32);
 	snprintf(csrf, sizeof csrf, "%s", json_string_value(json_object_get(r->json, "csrf_token")));
 	cr_assert_geq(strlen(csrf), 32);
-	snprintf(c.csrf, sizeof c.csrf, "%s", csrf);
+	snprintf(c.csrf, sizeof c.csrf, "%.63s", csrf);
 	resp_free(r);
 
 	/* Requests with the session, some carrying the number in the address. */

@@ -1,0 +1,1399 @@
+/*
+ * The appraisal panel (issue 4) against the real daemon and the real PostgreSQL: who may sit on a
+ * panel and when, automatic (author, helper, same residential group) and declared conflicts of
+ * interest, seeded balanced assignment and single moves, scoring with versions and revision
+ * reasons, two first submissions racing, what a panelist sees of the others' scores, the lock,
+ * and the hash-chained score record (endpoint and `sangkien audit verify`) with the database
+ * role's append-only rights. Every time rule runs on the test clock (client.now), never sleeping.
+ */
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+static struct srv S;
+static PGconn *PG;
+
+static void up(void)
+{
+	srv_start(&S, NULL, NULL);
+	PG = db_connect(NULL);
+}
+
+static void down(void)
+{
+	srv_stop(&S);
+	PQfinish(PG);
+}
+
+TestSuite(panel, .init = up, .fini = down, .timeout = 90);
+TestSuite(conflicts, .init = up, .fini = down, .timeout = 90);
+TestSuite(assignment, .init = up, .fini = down, .timeout = 90);
+TestSuite(scoring, .init = up, .fini = down, .timeout = 90);
+TestSuite(lock, .init = up, .fini = down, .timeout = 90);
+TestSuite(score_record, .init = up, .fini = down, .timeout = 90);
+
+/* ------------------------------------------------------------------------- */
+/* Small helpers                                                              */
+/* ------------------------------------------------------------------------- */
+
+/* A decimal string in one of fmt_path's rotating buffers. */
+#define S64(v) fmt_path("%lld", (long long)(v))
+
+static json_t *jget(json_t *o, const char *k)
+{
+	return json_object_get(o, k);
+}
+
+static int64_t jint(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "(not a string)";
+}
+
+static const char *err_field(const struct resp *r)
+{
+	json_t *f = json_object_get(json_object_get(r->json, "error"), "field");
+	return json_is_string(f) ? json_string_value(f) : "(none)";
+}
+
+/* Asserts the status (and the error code unless NULL) of a call and frees the reply. */
+#define EXPECT(call, st, code)                                                                               \
+	do {                                                                                                 \
+		struct resp *r_ = (call);                                                                    \
+		cr_assert_eq(r_->status, (st), "%s:%d: expected %d, got %ld %s", __FILE__, __LINE__, (st),   \
+			     r_->status, r_->body ? r_->body : "");                                          \
+		if ((code) != NULL)                                                                          \
+			cr_assert_str_eq(err_code(r_), (const char *)(code), "%s:%d: %s", __FILE__, __LINE__,  \
+					 r_->body);                                                          \
+		resp_free(r_);                                                                               \
+	} while (0)
+
+/* Asserts a 400 invalid_field naming fieldname. */
+#define EXPECT_FIELD(call, fieldname)                                                                        \
+	do {                                                                                                 \
+		struct resp *r_ = (call);                                                                    \
+		cr_assert_eq(r_->status, 400, "%s:%d: expected 400, got %ld %s", __FILE__, __LINE__,         \
+			     r_->status, r_->body ? r_->body : "");                                          \
+		cr_assert_str_eq(err_code(r_), "invalid_field", "%s:%d: %s", __FILE__, __LINE__, r_->body);  \
+		cr_assert_str_eq(err_field(r_), (fieldname), "%s:%d: %s", __FILE__, __LINE__, r_->body);     \
+		resp_free(r_);                                                                               \
+	} while (0)
+
+/* "2026-12-01T01:00:00Z" */
+static void iso(int64_t t, char out[40])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static bool id_in(json_t *list, const char *key, int64_t id)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(list, i, e) if (jint(e, key) == id) return true;
+	return false;
+}
+
+/* ------------------------------------------------------------------------- */
+/* The fixture: a ward, its call in appraisal, proposals, a panel             */
+/* ------------------------------------------------------------------------- */
+
+struct who {
+	struct client c;
+	int64_t id;
+	char phone[16]; /* as typed: 09xxxxxxxx */
+	char name[80];
+};
+
+static void who_new(struct who *w, int64_t ward, const char *name)
+{
+	memset(w, 0, sizeof *w);
+	client_init(&w->c, &S);
+	rand_phone(w->phone);
+	snprintf(w->name, sizeof w->name, "%s", name);
+	w->id = make_account(&w->c, PG, ward, w->phone, w->name);
+}
+
+static void who_login(struct who *w, int64_t now)
+{
+	w->c.now = now;
+	cr_assert_eq(login(&w->c, w->phone, TEST_PASSWORD), 201, "login %s", w->name);
+}
+
+/* A second, independent session of the same person. */
+static void who_second_session(struct client *c, const struct who *w)
+{
+	client_init(c, &S);
+	c->now = w->c.now;
+	cr_assert_eq(login(c, w->phone, TEST_PASSWORD), 201);
+}
+
+static void grant(int64_t account, int64_t ward, int64_t group, const char *role)
+{
+	const char *p[] = { S64(account), S64(ward), group ? S64(group) : NULL, role };
+	PQclear(db_exec(PG, "INSERT INTO role_grants (account_id, ward_id, group_id, role) VALUES ($1, $2, $3, $4)", 4,
+			p));
+}
+
+enum stage { ST_OPEN, ST_CLOSED, ST_APPRAISAL, ST_PANEL, ST_ASSIGNED };
+
+struct fx_opts {
+	enum stage upto;
+	int extra; /* more proposals by A, in groups 1, 2, 1, 2, … */
+};
+
+struct fx {
+	int64_t T0, T1;
+	int64_t ward, g1, g2, ward2;
+	/* L leads the ward, L2 another ward. A (group 1) and B (group 2) propose; volunteer V proposes for
+	 * C (group 2) and sits on the panel; P1 lives in group 1, P2 in group 2; P3 proposes himself; P4
+	 * holds the panelist role but is not named to the panel by the fixture. */
+	struct who L, L2, A, B, C, V, P1, P2, P3, P4;
+	int64_t k1, crit[3];
+	int64_t pA, pB, pC, pP3;
+	int64_t extra[8], extra_group[8];
+	int nextra;
+	int64_t attA;
+	enum stage stage;
+};
+
+static struct who *everyone(struct fx *f, int i)
+{
+	struct who *all[] = { &f->L, &f->L2, &f->A, &f->B, &f->C, &f->V, &f->P1, &f->P2, &f->P3, &f->P4 };
+	return i < 10 ? all[i] : NULL;
+}
+
+static void fx_now(struct fx *f, int64_t t)
+{
+	for (int i = 0; everyone(f, i); i++)
+		everyone(f, i)->c.now = t;
+}
+
+static void fx_free(struct fx *f)
+{
+	for (int i = 0; everyone(f, i); i++)
+		client_cleanup(&everyone(f, i)->c);
+}
+
+static json_t *proposal_body(int64_t group, const char *title)
+{
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:I,s:b}", "group_id", (json_int_t)group, "title", title,
+			 "summary", "Tóm tắt mô hình", "problem", "Bà con khó theo dõi thông báo của tổ", "model",
+			 "Nhóm Zalo và bảng tin số cho tổ", "beneficiaries", "Các hộ trong tổ", "households", 80,
+			 "resources", "Hai tình nguyện viên", "cost_vnd", (json_int_t)5000000, "submit", 1);
+}
+
+static int64_t propose(struct who *w, int64_t cid, json_t *body)
+{
+	struct resp *r = http_json(&w->c, "POST", fmt_path("/api/v1/campaigns/%lld/proposals", (long long)cid), body);
+	cr_assert_eq(r->status, 201, "propose as %s: %ld %s", w->name, r->status, r->body);
+	int64_t id = jint(jget(r->json, "proposal"), "id");
+	resp_free(r);
+	return id;
+}
+
+static struct resp *transition(struct who *w, int64_t cid, const char *to)
+{
+	return http_json(&w->c, "POST", fmt_path("/api/v1/campaigns/%lld/transitions", (long long)cid),
+			 json_pack("{s:s}", "to", to));
+}
+
+static struct resp *put_panel(struct who *w, int64_t cid, json_t *ids)
+{
+	return http_json(&w->c, "PUT", fmt_path("/api/v1/campaigns/%lld/panel", (long long)cid),
+			 json_pack("{s:o}", "panelist_ids", ids));
+}
+
+static struct resp *assign(struct who *w, int64_t cid, json_t *body)
+{
+	return http_json(&w->c, "POST", fmt_path("/api/v1/campaigns/%lld/assignments", (long long)cid), body);
+}
+
+static void fx_advance(struct fx *f, enum stage to)
+{
+	if (f->stage < ST_CLOSED && to >= ST_CLOSED) {
+		fx_now(f, f->T1);
+		EXPECT(transition(&f->L, f->k1, "closed"), 200, NULL);
+		f->stage = ST_CLOSED;
+	}
+	if (f->stage < ST_APPRAISAL && to >= ST_APPRAISAL) {
+		EXPECT(transition(&f->L, f->k1, "appraisal"), 200, NULL);
+		f->stage = ST_APPRAISAL;
+	}
+	if (f->stage < ST_PANEL && to >= ST_PANEL) {
+		EXPECT(put_panel(&f->L, f->k1, json_pack("[I,I,I,I]", (json_int_t)f->P1.id, (json_int_t)f->P2.id,
+							 (json_int_t)f->P3.id, (json_int_t)f->V.id)),
+		       200, NULL);
+		f->stage = ST_PANEL;
+	}
+	if (f->stage < ST_ASSIGNED && to >= ST_ASSIGNED) {
+		EXPECT(assign(&f->L, f->k1, json_pack("{s:s}", "mode", "all")), 200, NULL);
+		f->stage = ST_ASSIGNED;
+	}
+}
+
+static void fx_build(struct fx *f, const struct fx_opts *opt)
+{
+	memset(f, 0, sizeof *f);
+	f->T0 = (int64_t)time(NULL) + 86400 * 20;
+	f->T0 -= f->T0 % 60;
+	f->T1 = f->T0 + 900; /* after the deadline, well inside the 30 minutes a session may idle */
+	f->ward = seed_ward(PG, &f->g1);
+	const char *pw[] = { S64(f->ward) };
+	f->g2 = db_int(PG, "INSERT INTO residential_groups (ward_id, name) VALUES ($1, 'Tổ dân phố 2') RETURNING id", 1,
+		       pw);
+	f->ward2 = seed_ward(PG, NULL);
+
+	who_new(&f->L, f->ward, "Lãnh đạo phường");
+	who_new(&f->L2, f->ward2, "Lãnh đạo phường khác");
+	who_new(&f->A, f->ward, "Cư dân A tổ 1");
+	who_new(&f->B, f->ward, "Cư dân B tổ 2");
+	who_new(&f->C, f->ward, "Cư dân C tổ 2");
+	who_new(&f->V, f->ward, "Tình nguyện viên V");
+	who_new(&f->P1, f->ward, "Thẩm định viên 1");
+	who_new(&f->P2, f->ward, "Thẩm định viên 2");
+	who_new(&f->P3, f->ward, "Thẩm định viên 3");
+	who_new(&f->P4, f->ward, "Thẩm định viên 4");
+	grant(f->L.id, f->ward, 0, "leader");
+	grant(f->L2.id, f->ward2, 0, "leader");
+	grant(f->A.id, f->ward, f->g1, "resident");
+	grant(f->B.id, f->ward, f->g2, "resident");
+	grant(f->C.id, f->ward, f->g2, "resident");
+	grant(f->V.id, f->ward, 0, "volunteer");
+	grant(f->V.id, f->ward, 0, "panelist");
+	grant(f->P1.id, f->ward, f->g1, "resident");
+	grant(f->P1.id, f->ward, 0, "panelist");
+	grant(f->P2.id, f->ward, f->g2, "resident");
+	grant(f->P2.id, f->ward, 0, "panelist");
+	grant(f->P3.id, f->ward, 0, "resident");
+	grant(f->P3.id, f->ward, 0, "panelist");
+	grant(f->P4.id, f->ward, 0, "panelist");
+	for (int i = 0; everyone(f, i); i++)
+		if (everyone(f, i) != &f->C)
+			who_login(everyone(f, i), f->T0);
+
+	/* The call: open from T0, closing ten minutes later; the three default criteria (0..10). */
+	char o[40], c[40];
+	iso(f->T0, o);
+	iso(f->T0 + 600, c);
+	struct resp *r = http_json(&f->L.c, "POST", fmt_path("/api/v1/wards/%lld/campaigns", (long long)f->ward),
+				   json_pack("{s:s,s:s,s:s}", "title", "Sáng kiến chuyển đổi số 2026", "opens_at", o,
+					     "closes_at", c));
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	json_t *k = jget(r->json, "campaign");
+	f->k1 = jint(k, "id");
+	cr_assert_eq(json_array_size(jget(k, "criteria")), 3);
+	for (int i = 0; i < 3; i++)
+		f->crit[i] = jint(json_array_get(jget(k, "criteria"), (size_t)i), "id");
+	resp_free(r);
+	EXPECT(transition(&f->L, f->k1, "open"), 200, NULL);
+
+	fx_now(f, f->T0 + 60);
+	f->pA = propose(&f->A, f->k1, proposal_body(f->g1, "Bảng tin số tổ 1"));
+	f->pB = propose(&f->B, f->k1, proposal_body(f->g2, "Sổ liên lạc điện tử tổ 2"));
+	json_t *b = proposal_body(f->g2, "Hướng dẫn dịch vụ công cho người cao tuổi");
+	json_object_set_new(b, "on_behalf_of", json_integer(f->C.id));
+	json_object_set_new(b, "consent", json_pack("{s:s,s:b}", "text_version", "v1", "given", 1));
+	f->pC = propose(&f->V, f->k1, b);
+	f->pP3 = propose(&f->P3, f->k1, proposal_body(f->g1, "Bản đồ số điểm thu gom rác"));
+	f->nextra = opt->extra;
+	for (int i = 0; i < opt->extra; i++) {
+		f->extra_group[i] = i % 2 == 0 ? f->g1 : f->g2;
+		f->extra[i] = propose(&f->A, f->k1, proposal_body(f->extra_group[i], fmt_path("Mô hình thêm %d", i + 1)));
+	}
+	static const unsigned char png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R' };
+	const char *h[] = { "Content-Type: image/png", "X-Filename: ho-so-to-1.png", NULL };
+	r = http_bytes(&f->A.c, "POST", fmt_path("/api/v1/proposals/%lld/attachments", (long long)f->pA), png, sizeof png,
+		       h);
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	f->attA = jint(jget(r->json, "attachment"), "id");
+	resp_free(r);
+	f->stage = ST_OPEN;
+	fx_advance(f, opt->upto);
+}
+
+/* Every submitted proposal of the fixture's call. */
+static int fx_proposals(const struct fx *f, int64_t out[16])
+{
+	int n = 0;
+	out[n++] = f->pA;
+	out[n++] = f->pB;
+	out[n++] = f->pC;
+	out[n++] = f->pP3;
+	for (int i = 0; i < f->nextra; i++)
+		out[n++] = f->extra[i];
+	return n;
+}
+
+/* The conflicts the fixture implies, worked out by hand (independently of the panel_conflicts view). */
+static const char *expected_conflict(const struct fx *f, int64_t p, int64_t q)
+{
+	int64_t group = p == f->pA || p == f->pP3 ? f->g1 : p == f->pB || p == f->pC ? f->g2 : 0;
+	for (int i = 0; i < f->nextra; i++)
+		if (p == f->extra[i])
+			group = f->extra_group[i];
+	if (q == f->P1.id && group == f->g1)
+		return "same_group";
+	if (q == f->P2.id && group == f->g2)
+		return "same_group";
+	if (q == f->P3.id && p == f->pP3)
+		return "author";
+	if (q == f->V.id && p == f->pC)
+		return "helper";
+	return NULL;
+}
+
+static struct who *panelist(struct fx *f, int i)
+{
+	struct who *all[] = { &f->P1, &f->P2, &f->P3, &f->V };
+	return i < 4 ? all[i] : NULL;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Reviews                                                                    */
+/* ------------------------------------------------------------------------- */
+
+static json_t *scores3(const struct fx *f, int a, int b, int c)
+{
+	return json_pack("[{s:I,s:i,s:s},{s:I,s:i,s:s},{s:I,s:i,s:s}]", "criterion_id", (json_int_t)f->crit[0], "score",
+			 a, "comment", "Cách làm mới", "criterion_id", (json_int_t)f->crit[1], "score", b, "comment",
+			 "Làm được ngay", "criterion_id", (json_int_t)f->crit[2], "score", c, "comment", "Nhiều hộ dùng");
+}
+
+static struct resp *put_review(struct who *w, int64_t pid, int version, json_t *scores, const char *comment, bool submit,
+			       const char *reason)
+{
+	json_t *b = json_pack("{s:i,s:b}", "version", version, "submit", submit);
+	if (scores)
+		json_object_set_new(b, "scores", scores);
+	if (comment)
+		json_object_set_new(b, "overall_comment", json_string(comment));
+	if (reason)
+		json_object_set_new(b, "reason", json_string(reason));
+	return http_json(&w->c, "PUT", fmt_path("/api/v1/proposals/%lld/review", (long long)pid), b);
+}
+
+/* Submits a first review (version 0) and returns the version it now has. */
+static int submit_review(const struct fx *f, struct who *w, int64_t pid, int a, int b, int c)
+{
+	struct resp *r = put_review(w, pid, 0, scores3(f, a, b, c), "Mô hình tốt, nên làm thử.", true, NULL);
+	cr_assert_eq(r->status, 200, "submit as %s: %ld %s", w->name, r->status, r->body);
+	int v = (int)jint(jget(r->json, "review"), "version");
+	resp_free(r);
+	return v;
+}
+
+static long long reviews_of(int64_t pid, int64_t q)
+{
+	const char *p[] = { S64(pid), S64(q) };
+	return db_int(PG, "SELECT count(*) FROM reviews WHERE proposal_id = $1 AND panelist_id = $2", 2, p);
+}
+
+/* A review's row, its scores and its score events as one comparable text ("-" when there is none). */
+static char *review_row(int64_t pid, int64_t q)
+{
+	const char *p[] = { S64(pid), S64(q) };
+	return db_text(PG,
+		       "SELECT coalesce((SELECT r.status || '|' || r.version || '|' || r.overall_comment || '|'"
+		       " || coalesce(iso(r.submitted_at), '-') || '|' || iso(r.updated_at) || '|'"
+		       " || coalesce((SELECT string_agg(s.criterion_id || ':' || s.score || ':' || s.comment, ','"
+		       "   ORDER BY s.criterion_id) FROM review_scores s WHERE s.review_id = r.id), '') || '|'"
+		       " || (SELECT count(*) FROM score_events e WHERE e.review_id = r.id)"
+		       " FROM reviews r WHERE r.proposal_id = $1 AND r.panelist_id = $2), '-')",
+		       2, p);
+}
+
+static long long score_events(int64_t cid)
+{
+	const char *p[] = { S64(cid) };
+	return db_int(PG, "SELECT count(*) FROM score_events WHERE campaign_id = $1", 1, p);
+}
+
+static struct resp *appraisal(struct who *w, int64_t pid)
+{
+	return http(&w->c, "GET", fmt_path("/api/v1/proposals/%lld/appraisal", (long long)pid), NULL, NULL);
+}
+
+static struct resp *worklist(struct who *w, int64_t cid)
+{
+	return http(&w->c, "GET", fmt_path("/api/v1/campaigns/%lld/worklist", (long long)cid), NULL, NULL);
+}
+
+static struct resp *declare(struct who *w, int64_t pid, const char *reason)
+{
+	return http_json(&w->c, "POST", fmt_path("/api/v1/proposals/%lld/conflict", (long long)pid),
+			 reason ? json_pack("{s:s}", "reason", reason) : json_object());
+}
+
+static struct resp *lock_panel(struct who *w, int64_t cid, json_t *body)
+{
+	return http_json(&w->c, "POST", fmt_path("/api/v1/campaigns/%lld/panel/lock", (long long)cid), body);
+}
+
+static struct resp *move(struct who *w, int64_t cid, int64_t pid, int64_t from, int64_t to)
+{
+	return http_json(&w->c, "POST", fmt_path("/api/v1/campaigns/%lld/assignments/move", (long long)cid),
+			 json_pack("{s:I,s:I,s:I}", "proposal_id", (json_int_t)pid, "from_panelist_id", (json_int_t)from,
+				   "to_panelist_id", (json_int_t)to));
+}
+
+static long long assigned(int64_t pid, int64_t q)
+{
+	const char *p[] = { S64(pid), S64(q) };
+	return db_int(PG, "SELECT count(*) FROM assignments WHERE proposal_id = $1 AND panelist_id = $2", 2, p);
+}
+
+/* The campaign's assignments as "proposal:panelist,…" in order. */
+static char *assignment_snapshot(int64_t cid)
+{
+	const char *p[] = { S64(cid) };
+	return db_text(PG,
+		       "SELECT coalesce(string_agg(proposal_id || ':' || panelist_id, ',' ORDER BY proposal_id, panelist_id), '')"
+		       " FROM assignments WHERE campaign_id = $1",
+		       1, p);
+}
+
+/* ========================================================================= */
+/* 1. The panel                                                               */
+/* ========================================================================= */
+
+Test(panel, only_panelists_of_the_ward_and_only_while_closed_or_in_appraisal)
+{
+	struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_OPEN });
+	json_t *good = json_pack("[I,I,I,I]", (json_int_t)f.P1.id, (json_int_t)f.P2.id, (json_int_t)f.P3.id,
+				 (json_int_t)f.V.id);
+
+	/* While the call is open: frozen. */
+	EXPECT(put_panel(&f.L, f.k1, json_deep_copy(good)), 409, "panel_frozen");
+
+	fx_advance(&f, ST_CLOSED);
+	/* Only the ward's leader. */
+	EXPECT(put_panel(&f.P1, f.k1, json_deep_copy(good)), 403, "forbidden");
+	EXPECT(put_panel(&f.L2, f.k1, json_deep_copy(good)), 403, "forbidden");
+	EXPECT(put_panel(&f.A, f.k1, json_deep_copy(good)), 403, "forbidden");
+
+	/* Only accounts that hold the panelist role in this ward. */
+	grant(f.L2.id, f.ward2, 0, "panelist"); /* a panelist, but of another ward */
+	int64_t not_ok[] = { f.A.id, f.L.id, f.C.id, f.L2.id, 999999999999LL };
+	for (size_t i = 0; i < sizeof not_ok / sizeof not_ok[0]; i++) {
+		json_t *ids = json_deep_copy(good);
+		json_array_append_new(ids, json_integer(not_ok[i]));
+		EXPECT_FIELD(put_panel(&f.L, f.k1, ids), "panelist_ids");
+	}
+	EXPECT_FIELD(put_panel(&f.L, f.k1, json_pack("[s]", "P1")), "panelist_ids");
+	EXPECT_FIELD(http_json(&f.L.c, "PUT", fmt_path("/api/v1/campaigns/%lld/panel", (long long)f.k1), json_object()),
+		     "panelist_ids");
+	const char *pk[] = { S64(f.k1) };
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM panelists WHERE campaign_id = $1", 1, pk), 0,
+		     "a refused panel leaves nothing behind");
+
+	/* Closed: allowed. */
+	struct resp *r = put_panel(&f.L, f.k1, json_deep_copy(good));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert_eq(json_array_size(jget(r->json, "panelists")), 4, "%s", r->body);
+	resp_free(r);
+
+	/* In appraisal: allowed too; the leader sees every automatic conflict with its kind. */
+	fx_advance(&f, ST_APPRAISAL);
+	r = put_panel(&f.L, f.k1, json_deep_copy(good));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	resp_free(r);
+	EXPECT(http(&f.P1.c, "GET", fmt_path("/api/v1/campaigns/%lld/panel", (long long)f.k1), NULL, NULL), 403,
+	       "forbidden");
+	r = http(&f.L.c, "GET", fmt_path("/api/v1/campaigns/%lld/panel", (long long)f.k1), NULL, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	json_t *conf = jget(r->json, "conflicts");
+	int64_t props[16];
+	int np = fx_proposals(&f, props), want = 0;
+	for (int i = 0; i < np; i++)
+		for (int j = 0; panelist(&f, j); j++) {
+			const char *kind = expected_conflict(&f, props[i], panelist(&f, j)->id);
+			if (kind == NULL)
+				continue;
+			want++;
+			bool found = false;
+			size_t x;
+			json_t *e;
+			json_array_foreach(conf, x, e) found |= jint(e, "proposal_id") == props[i] &&
+								 jint(e, "panelist_id") == panelist(&f, j)->id &&
+								 !strcmp(jstr(e, "kind"), kind);
+			cr_assert(found, "conflict %s of %s with proposal %lld missing: %s", kind, panelist(&f, j)->name,
+				  (long long)props[i], r->body);
+		}
+	cr_assert_eq(json_array_size(conf), (size_t)want, "exactly the expected conflicts: %s", r->body);
+	resp_free(r);
+
+	/* A declared conflict shows with its reason. */
+	EXPECT(declare(&f.P3, f.pB, "Tác giả là em họ của tôi"), 204, NULL);
+	r = http(&f.L.c, "GET", fmt_path("/api/v1/campaigns/%lld/panel", (long long)f.k1), NULL, NULL);
+	bool found = false;
+	size_t x;
+	json_t *e;
+	json_array_foreach(jget(r->json, "conflicts"), x, e) found |= jint(e, "proposal_id") == f.pB &&
+								    jint(e, "panelist_id") == f.P3.id &&
+								    !strcmp(jstr(e, "kind"), "declared") &&
+								    !strcmp(jstr(e, "reason"), "Tác giả là em họ của tôi");
+	cr_assert(found, "the declared conflict and its reason: %s", r->body);
+	resp_free(r);
+	json_decref(good);
+	fx_free(&f);
+}
+
+Test(panel, a_panelist_with_reviews_cannot_be_removed_others_can)
+{
+	struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	EXPECT(put_review(&f.P3, f.pA, 0, NULL, NULL, false, NULL), 200, NULL); /* an empty draft */
+	EXPECT(put_panel(&f.L, f.k1, json_pack("[I,I,I]", (json_int_t)f.P1.id, (json_int_t)f.P2.id, (json_int_t)f.V.id)),
+	       409, "panelist_has_reviews");
+	cr_assert_eq(assigned(f.pA, f.P3.id), 1);
+	/* Removing P1 (no reviews) drops P1's assignments. */
+	EXPECT(put_panel(&f.L, f.k1, json_pack("[I,I,I]", (json_int_t)f.P2.id, (json_int_t)f.P3.id, (json_int_t)f.V.id)),
+	       200, NULL);
+	const char *p[] = { S64(f.k1), S64(f.P1.id) };
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM assignments WHERE campaign_id = $1 AND panelist_id = $2", 2, p), 0);
+	EXPECT(worklist(&f.P1, f.k1), 404, "not_found");
+	fx_free(&f);
+}
+
+/* ========================================================================= */
+/* 2. Conflicts of interest                                                   */
+/* ========================================================================= */
+
+Test(conflicts, a_conflicted_panelist_never_sees_or_scores_the_proposal)
+{
+	struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED, .extra = 2 });
+	int64_t props[16];
+	int np = fx_proposals(&f, props);
+	for (int j = 0; panelist(&f, j); j++) {
+		struct who *w = panelist(&f, j);
+		struct resp *wl = worklist(w, f.k1);
+		cr_assert_eq(wl->status, 200, "%s", wl->body);
+		json_t *list = jget(wl->json, "proposals");
+		for (int i = 0; i < np; i++) {
+			const char *kind = expected_conflict(&f, props[i], w->id);
+			cr_assert_eq(id_in(list, "id", props[i]), kind == NULL, "%s and proposal %lld (%s): %s", w->name,
+				     (long long)props[i], kind ? kind : "no conflict", wl->body);
+			cr_assert_eq(assigned(props[i], w->id), kind == NULL ? 1 : 0);
+			if (kind) {
+				EXPECT(appraisal(w, props[i]), 404, "not_found");
+				EXPECT(put_review(w, props[i], 0, scores3(&f, 5, 5, 5), "Tốt", true, NULL), 404, "not_found");
+				EXPECT(put_review(w, props[i], 0, NULL, NULL, false, NULL), 404, "not_found");
+				cr_assert_eq(reviews_of(props[i], w->id), 0);
+			} else {
+				struct resp *a = appraisal(w, props[i]);
+				cr_assert_eq(a->status, 200, "%s", a->body);
+				cr_assert_eq(jint(jget(a->json, "proposal"), "id"), props[i]);
+				resp_free(a);
+			}
+		}
+		resp_free(wl);
+	}
+	/* Not on the panel at all: no work list. */
+	EXPECT(worklist(&f.A, f.k1), 404, "not_found");
+	EXPECT(worklist(&f.P4, f.k1), 404, "not_found");
+	EXPECT(appraisal(&f.P4, f.pA), 404, "not_found");
+	EXPECT(appraisal(&f.A, f.pA), 404, "not_found");
+	EXPECT(appraisal(&f.L, f.pA), 404, "not_found");
+	fx_free(&f);
+}
+
+Test(conflicts, a_declared_conflict_takes_the_proposal_off_the_work_list)
+{
+	struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	struct resp *r = worklist(&f.P3, f.k1);
+	cr_assert(id_in(jget(r->json, "proposals"), "id", f.pA), "%s", r->body);
+	resp_free(r);
+	EXPECT(put_review(&f.P3, f.pA, 0, NULL, "Bản nháp", false, NULL), 200, NULL);
+
+	/* A reason is needed. */
+	EXPECT_FIELD(declare(&f.P3, f.pA, NULL), "reason");
+	EXPECT_FIELD(declare(&f.P3, f.pA, "   "), "reason");
+	/* Only a panelist of the call. */
+	EXPECT(declare(&f.A, f.pB, "Hàng xóm"), 404, "not_found");
+	EXPECT(declare(&f.L, f.pB, "Hàng xóm"), 404, "not_found");
+
+	EXPECT(declare(&f.P3, f.pA, "Tác giả là hàng xóm sát vách"), 204, NULL);
+	r = worklist(&f.P3, f.k1);
+	cr_assert_eq(r->status, 200);
+	cr_assert(!id_in(jget(r->json, "proposals"), "id", f.pA), "%s", r->body);
+	cr_assert(id_in(jget(r->json, "proposals"), "id", f.pB), "the others stay: %s", r->body);
+	resp_free(r);
+	EXPECT(appraisal(&f.P3, f.pA), 404, "not_found");
+	EXPECT(put_review(&f.P3, f.pA, 1, scores3(&f, 1, 2, 3), "Tốt", true, NULL), 404, "not_found");
+	EXPECT(put_review(&f.P3, f.pA, 0, scores3(&f, 1, 2, 3), "Tốt", true, NULL), 404, "not_found");
+	cr_assert_eq(reviews_of(f.pA, f.P3.id), 0, "the draft went with the declaration");
+	cr_assert_eq(assigned(f.pA, f.P3.id), 0);
+
+	r = http(&f.L.c, "GET", fmt_path("/api/v1/campaigns/%lld/panel", (long long)f.k1), NULL, NULL);
+	bool found = false;
+	size_t x;
+	json_t *e;
+	json_array_foreach(jget(r->json, "conflicts"), x, e) found |= jint(e, "proposal_id") == f.pA &&
+								    jint(e, "panelist_id") == f.P3.id &&
+								    !strcmp(jstr(e, "kind"), "declared") &&
+								    !strcmp(jstr(e, "reason"), "Tác giả là hàng xóm sát vách");
+	cr_assert(found, "%s", r->body);
+	resp_free(r);
+	const char *p[] = { fmt_path("proposal:%lld", (long long)f.pA), S64(f.P3.id) };
+	cr_assert_eq(db_int(PG,
+			    "SELECT count(*) FROM audit_log WHERE action = 'conflict_declared' AND subject = $1"
+			    " AND actor_account_id = $2",
+			    2, p),
+		     1);
+
+	/* Once my review of a proposal is submitted, I cannot walk away from it by declaring. */
+	submit_review(&f, &f.P3, f.pB, 6, 7, 8);
+	EXPECT(declare(&f.P3, f.pB, "Nhớ ra là người quen"), 409, "already_submitted");
+	cr_assert_eq(assigned(f.pB, f.P3.id), 1);
+	fx_free(&f);
+}
+
+/* ========================================================================= */
+/* 3. Assignment                                                              */
+/* ========================================================================= */
+
+Test(assignment, mode_all_gives_every_eligible_panelist_every_proposal)
+{
+	struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_PANEL, .extra = 2 });
+	EXPECT(assign(&f.P1, f.k1, json_pack("{s:s}", "mode", "all")), 403, "forbidden");
+	EXPECT_FIELD(assign(&f.L, f.k1, json_pack("{s:s}", "mode", "some")), "mode");
+	EXPECT_FIELD(assign(&f.L, f.k1, json_pack("{s:s}", "mode", "k")), "mode");
+	struct resp *r = assign(&f.L, f.k1, json_pack("{s:s}", "mode", "all"));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	int64_t props[16];
+	int np = fx_proposals(&f, props), eligible = 0;
+	for (int i = 0; i < np; i++)
+		for (int j = 0; panelist(&f, j); j++) {
+			bool ok = expected_conflict(&f, props[i], panelist(&f, j)->id) == NULL;
+			eligible += ok;
+			cr_assert_eq(assigned(props[i], panelist(&f, j)->id), ok ? 1 : 0, "proposal %lld, %s",
+				     (long long)props[i], panelist(&f, j)->name);
+		}
+	cr_assert_eq(jint(r->json, "assigned"), eligible, "%s", r->body);
+	const char *p[] = { S64(f.k1) };
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM assignments WHERE campaign_id = $1", 1, p), eligible);
+	resp_free(r);
+	fx_free(&f);
+}
+
+/* Reviews per proposal and per panelist, from the database. */
+static void loads(const struct fx *f, long long *min_per_proposal, long long *max_per_proposal, long long *min_load,
+		  long long *max_load)
+{
+	const char *p[] = { S64(f->k1) };
+	*min_per_proposal = db_int(PG,
+				   "SELECT min(n) FROM (SELECT count(x.panelist_id) AS n FROM proposals pr LEFT JOIN assignments x"
+				   " ON x.proposal_id = pr.id WHERE pr.campaign_id = $1 AND pr.status = 'submitted' GROUP BY pr.id) t",
+				   1, p);
+	*max_per_proposal = db_int(PG,
+				   "SELECT max(n) FROM (SELECT count(x.panelist_id) AS n FROM proposals pr LEFT JOIN assignments x"
+				   " ON x.proposal_id = pr.id WHERE pr.campaign_id = $1 AND pr.status = 'submitted' GROUP BY pr.id) t",
+				   1, p);
+	*min_load = db_int(PG,
+			   "SELECT min(n) FROM (SELECT count(x.proposal_id) AS n FROM panelists pn LEFT JOIN assignments x"
+			   " ON x.panelist_id = pn.account_id AND x.campaign_id = pn.campaign_id WHERE pn.campaign_id = $1"
+			   " GROUP BY pn.account_id) t",
+			   1, p);
+	*max_load = db_int(PG,
+			   "SELECT max(n) FROM (SELECT count(x.proposal_id) AS n FROM panelists pn LEFT JOIN assignments x"
+			   " ON x.panelist_id = pn.account_id AND x.campaign_id = pn.campaign_id WHERE pn.campaign_id = $1"
+			   " GROUP BY pn.account_id) t",
+			   1, p);
+}
+
+Test(assignment, mode_k_gives_exactly_k_balanced_reproducible_and_reports_uncovered)
+{
+	struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_PANEL, .extra = 4 });
+	const char *p[] = { S64(f.k1) };
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM panel_conflicts WHERE campaign_id = $1 AND kind <> 'declared'", 1, p),
+		     2 + 2 + 1 + 1 + 4, "the fixture's conflicts");
+
+	struct resp *r = assign(&f.L, f.k1, json_pack("{s:s,s:i,s:i}", "mode", "k", "k", 2, "seed", 42));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert_eq(jint(r->json, "assigned"), 8 * 2, "%s", r->body);
+	cr_assert_eq(json_array_size(jget(r->json, "uncovered")), 0, "%s", r->body);
+	long long minp, maxp, minl, maxl;
+	loads(&f, &minp, &maxp, &minl, &maxl);
+	cr_assert_eq(minp, 2);
+	cr_assert_eq(maxp, 2, "each proposal exactly k reviewers");
+	cr_assert_leq(maxl - minl, 1, "loads within one: %lld..%lld", minl, maxl);
+	cr_assert_eq(jint(r->json, "min_load"), minl, "%s", r->body);
+	cr_assert_eq(jint(r->json, "max_load"), maxl, "%s", r->body);
+	resp_free(r);
+	cr_assert_eq(db_int(PG,
+			    "SELECT count(*) FROM assignments x JOIN panel_conflicts k ON k.proposal_id = x.proposal_id"
+			    " AND k.panelist_id = x.panelist_id WHERE x.campaign_id = $1",
+			    1, p),
+		     0, "nobody is assigned a proposal they are conflicted with");
+	char *first = assignment_snapshot(f.k1);
+
+	/* Another seed, then the same seed again: the same assignment. */
+	EXPECT(assign(&f.L, f.k1, json_pack("{s:s,s:i,s:i}", "mode", "k", "k", 2, "seed", 7)), 200, NULL);
+	EXPECT(assign(&f.L, f.k1, json_pack("{s:s,s:i,s:i}", "mode", "k", "k", 2, "seed", 42)), 200, NULL);
+	char *again = assignment_snapshot(f.k1);
+	cr_assert_str_eq(again, first, "the same seed must give the same assignment");
+	free(again);
+	free(first);
+
+	/* k = 3: pC (eligible: P1, P3) and pP3 (eligible: P2, V) cannot have three; they get all they can. */
+	r = assign(&f.L, f.k1, json_pack("{s:s,s:i,s:i}", "mode", "k", "k", 3, "seed", 1));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	json_t *unc = jget(r->json, "uncovered");
+	cr_assert_eq(json_array_size(unc), 2, "%s", r->body);
+	bool c_listed = false, p3_listed = false;
+	size_t i;
+	json_t *e;
+	json_array_foreach(unc, i, e) {
+		c_listed |= json_integer_value(e) == f.pC;
+		p3_listed |= json_integer_value(e) == f.pP3;
+	}
+	cr_assert(c_listed && p3_listed, "%s", r->body);
+	cr_assert_eq(jint(r->json, "assigned"), 6 * 3 + 2 + 2, "%s", r->body);
+	resp_free(r);
+	cr_assert_eq(assigned(f.pC, f.P1.id) + assigned(f.pC, f.P3.id), 2);
+	cr_assert_eq(assigned(f.pP3, f.P2.id) + assigned(f.pP3, f.V.id), 2);
+	fx_free(&f);
+}
+
+Test(assignment, moving_one_assignment_respects_conflicts_and_started_reviews)
+{
+	struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	/* P4 joins the panel after the assignment: on the panel, reviewing nothing. */
+	EXPECT(put_panel(&f.L, f.k1, json_pack("[I,I,I,I,I]", (json_int_t)f.P1.id, (json_int_t)f.P2.id, (json_int_t)f.P3.id,
+					       (json_int_t)f.V.id, (json_int_t)f.P4.id)),
+	       200, NULL);
+	cr_assert_eq(assigned(f.pA, f.P3.id), 1);
+
+	EXPECT(move(&f.P2, f.k1, f.pA, f.P3.id, f.P4.id), 403, "forbidden");
+	EXPECT(move(&f.L2, f.k1, f.pA, f.P3.id, f.P4.id), 403, "forbidden");
+	/* To a conflicted panelist (P1 lives in pA's group). */
+	EXPECT(move(&f.L, f.k1, f.pA, f.P3.id, f.P1.id), 409, "conflict_of_interest");
+	/* To one who already has it. */
+	EXPECT(move(&f.L, f.k1, f.pA, f.P3.id, f.P2.id), 409, "already_assigned");
+	/* From one who does not have it. */
+	EXPECT(move(&f.L, f.k1, f.pA, f.P1.id, f.P4.id), 404, "not_found");
+	/* To someone not on the panel. */
+	struct resp *r = move(&f.L, f.k1, f.pA, f.P3.id, f.A.id);
+	cr_assert_eq(r->status, 400, "%s", r->body);
+	cr_assert_str_eq(err_code(r), "invalid_field");
+	resp_free(r);
+	cr_assert_eq(assigned(f.pA, f.P3.id), 1, "refused moves change nothing");
+
+	r = move(&f.L, f.k1, f.pA, f.P3.id, f.P4.id);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	resp_free(r);
+	cr_assert_eq(assigned(f.pA, f.P3.id), 0);
+	cr_assert_eq(assigned(f.pA, f.P4.id), 1);
+	const char *p[] = { fmt_path("proposal:%lld", (long long)f.pA) };
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM audit_log WHERE action = 'assignment_moved' AND subject = $1", 1, p),
+		     1);
+	r = worklist(&f.P4, f.k1);
+	cr_assert(id_in(jget(r->json, "proposals"), "id", f.pA), "%s", r->body);
+	resp_free(r);
+	EXPECT(appraisal(&f.P3, f.pA), 404, "not_found");
+
+	/* Once P4 has started the review, it cannot move. */
+	EXPECT(put_review(&f.P4, f.pA, 0, NULL, "Đang đọc", false, NULL), 200, NULL);
+	EXPECT(move(&f.L, f.k1, f.pA, f.P4.id, f.P3.id), 409, "review_exists");
+	cr_assert_eq(assigned(f.pA, f.P4.id), 1);
+
+	/* And with a review started, the whole assignment cannot be redone. */
+	char *before = assignment_snapshot(f.k1);
+	EXPECT(assign(&f.L, f.k1, json_pack("{s:s}", "mode", "all")), 409, "reviews_started");
+	EXPECT(assign(&f.L, f.k1, json_pack("{s:s,s:i,s:i}", "mode", "k", "k", 2, "seed", 3)), 409, "reviews_started");
+	char *after = assignment_snapshot(f.k1);
+	cr_assert_str_eq(after, before);
+	free(before);
+	free(after);
+	fx_free(&f);
+}
+
+/* ========================================================================= */
+/* 4. Scoring                                                                 */
+/* ========================================================================= */
+
+Test(scoring, scores_must_be_whole_numbers_from_zero_to_the_maximum_one_per_criterion)
+{
+	struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	struct who *w = &f.P2; /* reviews pA */
+	const char *ok = "Ý tưởng hay, khả thi.";
+	json_int_t k0 = (json_int_t)f.crit[0], k1 = (json_int_t)f.crit[1], k2 = (json_int_t)f.crit[2];
+	json_t *bad[] = {
+		json_pack("[{s:I,s:i},{s:I,s:i},{s:I,s:i}]", "criterion_id", k0, "score", 11, "criterion_id", k1, "score", 5,
+			  "criterion_id", k2, "score", 5),                       /* above the maximum 10 */
+		json_pack("[{s:I,s:i},{s:I,s:i},{s:I,s:i}]", "criterion_id", k0, "score", -1, "criterion_id", k1, "score", 5,
+			  "criterion_id", k2, "score", 5),                       /* below 0 */
+		json_pack("[{s:I,s:f},{s:I,s:i},{s:I,s:i}]", "criterion_id", k0, "score", 7.5, "criterion_id", k1, "score",
+			  5, "criterion_id", k2, "score", 5),                    /* not whole */
+		json_pack("[{s:I,s:s},{s:I,s:i},{s:I,s:i}]", "criterion_id", k0, "score", "7", "criterion_id", k1, "score",
+			  5, "criterion_id", k2, "score", 5),                    /* a string */
+		json_pack("[{s:I,s:n},{s:I,s:i},{s:I,s:i}]", "criterion_id", k0, "score", "criterion_id", k1, "score", 5,
+			  "criterion_id", k2, "score", 5),                       /* null */
+		json_pack("[{s:I,s:i},{s:I,s:i}]", "criterion_id", k0, "score", 5, "criterion_id", k1, "score", 5),
+		/* missing a criterion when submitting */
+		json_pack("[{s:I,s:i},{s:I,s:i},{s:I,s:i}]", "criterion_id", k0, "score", 5, "criterion_id", k1, "score", 5,
+			  "criterion_id", (json_int_t)999999999, "score", 5), /* unknown criterion */
+		json_pack("[{s:I,s:i},{s:I,s:i},{s:I,s:i}]", "criterion_id", k0, "score", 5, "criterion_id", k0, "score", 5,
+			  "criterion_id", k2, "score", 5),                       /* twice the same */
+		json_pack("[{s:I,s:i},{s:I,s:i},{s:I,s:i},{s:I,s:i}]", "criterion_id", k0, "score", 5, "criterion_id", k1,
+			  "score", 5, "criterion_id", k2, "score", 5, "criterion_id", k2, "score", 5), /* too many */
+		json_pack("[{s:i},{s:I,s:i},{s:I,s:i}]", "score", 5, "criterion_id", k1, "score", 5, "criterion_id", k2,
+			  "score", 5),                                           /* no criterion */
+		json_pack("[{s:f,s:i},{s:I,s:i},{s:I,s:i}]", "criterion_id", (double)k0 + 0.5, "score", 5, "criterion_id", k1,
+			  "score", 5, "criterion_id", k2, "score", 5),           /* a criterion id that is not whole */
+		json_pack("[{s:s,s:i},{s:I,s:i},{s:I,s:i}]", "criterion_id", "1", "score", 5, "criterion_id", k1, "score", 5,
+			  "criterion_id", k2, "score", 5),                       /* a criterion id as a string */
+		json_pack("[i,i,i]", 5, 5, 5),                                   /* not objects */
+	};
+	/* Every case runs; the mismatches are reported together at the end. */
+	char mismatches[4096] = "";
+	size_t used = 0;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *sent = json_dumps(bad[i], JSON_COMPACT);
+		struct resp *r = put_review(w, f.pA, 0, bad[i], ok, true, NULL);
+		if (r->status != 400 || strcmp(err_field(r), "scores") != 0)
+			used += (size_t)snprintf(mismatches + used, used < sizeof mismatches ? sizeof mismatches - used : 0,
+						 "\n  case %zu, scores %s: got %ld %s", i, sent, r->status, r->body ? r->body : "");
+		free(sent);
+		resp_free(r);
+	}
+	EXPECT_FIELD(http_json(&w->c, "PUT", fmt_path("/api/v1/proposals/%lld/review", (long long)f.pA),
+			       json_pack("{s:i,s:i,s:s,s:b}", "version", 0, "scores", 5, "overall_comment", ok, "submit", 1)),
+		     "scores");
+	/* A criterion of another call is unknown here. */
+	const char *pk[] = { S64(f.k1) };
+	int64_t foreign = db_int(PG, "SELECT id FROM criteria WHERE campaign_id <> $1 ORDER BY id DESC LIMIT 1", 1, pk);
+	EXPECT_FIELD(put_review(w, f.pA, 0,
+				json_pack("[{s:I,s:i},{s:I,s:i},{s:I,s:i}]", "criterion_id", (json_int_t)foreign, "score", 5,
+					  "criterion_id", k1, "score", 5, "criterion_id", k2, "score", 5),
+				ok, true, NULL),
+		     "scores");
+	/* Submitting needs an overall comment (spaces alone are none). */
+	EXPECT_FIELD(put_review(w, f.pA, 0, scores3(&f, 5, 5, 5), NULL, true, NULL), "overall_comment");
+	EXPECT_FIELD(put_review(w, f.pA, 0, scores3(&f, 5, 5, 5), "   ", true, NULL), "overall_comment");
+	cr_assert_eq(reviews_of(f.pA, w->id), 0, "nothing refused was stored");
+	cr_assert_eq(score_events(f.k1), 0);
+
+	/* The edges are fine: 0 and the maximum; a draft may leave criteria out. */
+	EXPECT(put_review(w, f.pA, 0,
+			  json_pack("[{s:I,s:i}]", "criterion_id", k0, "score", 0), NULL, false, NULL),
+	       200, NULL);
+	struct resp *r = put_review(w, f.pA, 1, scores3(&f, 0, 10, 10), ok, true, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert_str_eq(jstr(jget(r->json, "review"), "status"), "submitted");
+	resp_free(r);
+	fx_free(&f);
+	cr_assert_eq(used, 0, "invalid scores must answer 400 with field scores:%s", mismatches);
+}
+
+Test(scoring, draft_submit_revise_with_reason_and_stale_versions_change_nothing)
+{
+	struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	struct who *w = &f.P2;
+
+	/* A draft: version 1, no score event. */
+	struct resp *r = put_review(w, f.pA, 0, json_pack("[{s:I,s:i}]", "criterion_id", (json_int_t)f.crit[0], "score", 4),
+				    "Đang xem", false, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	json_t *v = jget(r->json, "review");
+	cr_assert_str_eq(jstr(v, "status"), "draft");
+	cr_assert_eq(jint(v, "version"), 1);
+	cr_assert(json_is_null(jget(v, "submitted_at")), "%s", r->body);
+	cr_assert_eq(json_array_size(jget(v, "scores")), 1);
+	resp_free(r);
+	cr_assert_eq(score_events(f.k1), 0, "drafts are not in the score record");
+	r = worklist(w, f.k1);
+	size_t i;
+	json_t *e;
+	json_array_foreach(jget(r->json, "proposals"), i, e) if (jint(e, "id") == f.pA) {
+		cr_assert_str_eq(jstr(jget(e, "review"), "status"), "draft", "%s", r->body);
+		cr_assert_eq(jint(jget(e, "review"), "version"), 1);
+	}
+	resp_free(r);
+
+	/* Stale: version 0 again. */
+	char *before = review_row(f.pA, w->id);
+	EXPECT(put_review(w, f.pA, 0, scores3(&f, 9, 9, 9), "Khác", false, NULL), 409, "version_conflict");
+	EXPECT(put_review(w, f.pA, 5, scores3(&f, 9, 9, 9), "Khác", true, NULL), 409, "version_conflict");
+	char *after = review_row(f.pA, w->id);
+	cr_assert_str_eq(after, before, "a stale save changes nothing");
+	free(after);
+	free(before);
+
+	/* Submit. */
+	r = put_review(w, f.pA, 1, scores3(&f, 6, 7, 8), "Mô hình thiết thực.", true, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	v = jget(r->json, "review");
+	cr_assert_str_eq(jstr(v, "status"), "submitted");
+	cr_assert_eq(jint(v, "version"), 2);
+	cr_assert(json_is_string(jget(v, "submitted_at")));
+	cr_assert_eq(jint(json_array_get(jget(v, "scores"), 1), "score"), 7);
+	resp_free(r);
+	const char *pk[] = { S64(f.k1) };
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM score_events WHERE campaign_id = $1 AND kind = 'submit'", 1, pk), 1);
+	const char *pa[] = { fmt_path("proposal:%lld", (long long)f.pA), S64(w->id) };
+	cr_assert_eq(db_int(PG,
+			    "SELECT count(*) FROM audit_log WHERE action = 'review_submit' AND subject = $1 AND actor_account_id = $2",
+			    2, pa),
+		     1);
+
+	/* A submitted review is not a draft again. */
+	EXPECT(put_review(w, f.pA, 2, scores3(&f, 1, 1, 1), "Nháp lại", false, NULL), 409, "already_submitted");
+	/* Revising needs a reason. */
+	EXPECT_FIELD(put_review(w, f.pA, 2, scores3(&f, 5, 7, 8), "Mô hình thiết thực.", true, NULL), "reason");
+	EXPECT_FIELD(put_review(w, f.pA, 2, scores3(&f, 5, 7, 8), "Mô hình thiết thực.", true, "  "), "reason");
+	r = put_review(w, f.pA, 2, scores3(&f, 5, 7, 8), "Mô hình thiết thực.", true, "Đọc lại phần chi phí");
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	v = jget(r->json, "review");
+	cr_assert_eq(jint(v, "version"), 3);
+	cr_assert_eq(jint(json_array_get(jget(v, "scores"), 0), "score"), 5);
+	resp_free(r);
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM score_events WHERE campaign_id = $1 AND kind = 'revise'", 1, pk), 1);
+	char *content = db_text(PG, "SELECT content FROM score_events WHERE campaign_id = $1 AND seq = 2", 1, pk);
+	cr_assert_not_null(strstr(content, "kind=revise\n"), "%s", content);
+	cr_assert_not_null(strstr(content, "reason=Đọc lại phần chi phí"), "%s", content);
+	cr_assert_not_null(strstr(content, fmt_path("score=%lld|5|", (long long)f.crit[0])), "%s", content);
+	free(content);
+	cr_assert_eq(db_int(PG,
+			    "SELECT count(*) FROM audit_log WHERE action = 'review_revise' AND subject = $1 AND actor_account_id = $2",
+			    2, pa),
+		     1);
+
+	/* A revision on a stale version changes nothing. */
+	char *before2 = review_row(f.pA, w->id);
+	EXPECT(put_review(w, f.pA, 2, scores3(&f, 1, 1, 1), "Khác hẳn", true, "Lý do"), 409, "version_conflict");
+	char *after2 = review_row(f.pA, w->id);
+	cr_assert_str_eq(after2, before2);
+	cr_assert_eq(score_events(f.k1), 2);
+	free(after2);
+	free(before2);
+	fx_free(&f);
+}
+
+struct racer {
+	struct client *c;
+	const char *path, *body;
+	pthread_barrier_t *bar;
+	long status;
+	char code[64];
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	pthread_barrier_wait(r->bar);
+	struct resp *x = http(r->c, "PUT", r->path, r->body, NULL);
+	r->status = x->status;
+	snprintf(r->code, sizeof r->code, "%s", err_code(x));
+	resp_free(x);
+	return NULL;
+}
+
+Test(scoring, two_first_submissions_at_once_one_wins_one_conflicts)
+{
+	struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	struct {
+		struct who *w;
+		int64_t pid;
+	} rounds[] = { { &f.P2, f.pA }, { &f.P3, f.pA }, { &f.V, f.pA }, { &f.P1, f.pB }, { &f.P3, f.pB }, { &f.V, f.pB } };
+	struct client second[4];
+	struct who *ps[] = { &f.P1, &f.P2, &f.P3, &f.V };
+	for (int j = 0; j < 4; j++)
+		who_second_session(&second[j], ps[j]);
+	for (size_t i = 0; i < sizeof rounds / sizeof rounds[0]; i++) {
+		struct client *other = NULL;
+		for (int j = 0; j < 4; j++)
+			if (ps[j] == rounds[i].w)
+				other = &second[j];
+		json_t *b1 = json_pack("{s:i,s:o,s:s,s:b}", "version", 0, "scores", scores3(&f, 3, 4, 5), "overall_comment",
+				       "Bản thứ nhất", "submit", 1);
+		json_t *b2 = json_pack("{s:i,s:o,s:s,s:b}", "version", 0, "scores", scores3(&f, 8, 8, 8), "overall_comment",
+				       "Bản thứ hai", "submit", 1);
+		char *t1 = json_dumps(b1, JSON_COMPACT), *t2 = json_dumps(b2, JSON_COMPACT);
+		char path[128];
+		snprintf(path, sizeof path, "/api/v1/proposals/%lld/review", (long long)rounds[i].pid);
+		pthread_barrier_t bar;
+		pthread_barrier_init(&bar, NULL, 2);
+		struct racer a = { &rounds[i].w->c, path, t1, &bar, 0, "" }, b = { other, path, t2, &bar, 0, "" };
+		pthread_t ta, tb;
+		pthread_create(&ta, NULL, race, &a);
+		pthread_create(&tb, NULL, race, &b);
+		pthread_join(ta, NULL);
+		pthread_join(tb, NULL);
+		pthread_barrier_destroy(&bar);
+		cr_assert((a.status == 200 && b.status == 409) || (a.status == 409 && b.status == 200),
+			  "round %zu (%s): got %ld (%s) and %ld (%s)", i, rounds[i].w->name, a.status, a.code, b.status,
+			  b.code);
+		cr_assert_str_eq(a.status == 409 ? a.code : b.code, "version_conflict");
+		cr_assert_eq(reviews_of(rounds[i].pid, rounds[i].w->id), 1, "round %zu: exactly one review row", i);
+		const char *p[] = { S64(rounds[i].pid), S64(rounds[i].w->id) };
+		cr_assert_eq(db_int(PG,
+				    "SELECT count(*) FROM score_events e JOIN reviews r ON r.id = e.review_id"
+				    " WHERE r.proposal_id = $1 AND r.panelist_id = $2",
+				    2, p),
+			     1, "round %zu: exactly one score event", i);
+		/* The stored review is the winner's, whole. */
+		char *comment = db_text(PG, "SELECT overall_comment FROM reviews WHERE proposal_id = $1 AND panelist_id = $2",
+					2, p);
+		cr_assert_str_eq(comment, a.status == 200 ? "Bản thứ nhất" : "Bản thứ hai");
+		free(comment);
+		free(t1);
+		free(t2);
+		json_decref(b1);
+		json_decref(b2);
+	}
+	const char *pk[] = { S64(f.k1) };
+	cr_assert_eq(db_int(PG, "SELECT max(seq) - min(seq) + 1 - count(*) FROM score_events WHERE campaign_id = $1", 1, pk),
+		     0, "no gaps in the score record");
+	for (int j = 0; j < 4; j++)
+		client_cleanup(&second[j]);
+	fx_free(&f);
+}
+
+/* True when v (any JSON) has an object key named key anywhere. */
+static bool has_key(json_t *v, const char *key)
+{
+	if (json_is_object(v)) {
+		const char *k;
+		json_t *x;
+		json_object_foreach(v, k, x) if (!strcmp(k, key) || has_key(x, key)) return true;
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(v, i, x) if (has_key(x, key)) return true;
+	}
+	return false;
+}
+
+Test(scoring, the_others_scores_show_only_after_my_own_submission_and_without_names)
+{
+	struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	/* pA is reviewed by P2, P3 and V. */
+	submit_review(&f, &f.P3, f.pA, 9, 8, 7);
+	EXPECT(put_review(&f.V, f.pA, 0, scores3(&f, 1, 1, 1), "Nháp của V", false, NULL), 200, NULL);
+
+	struct resp *r = appraisal(&f.P2, f.pA);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert(json_is_null(jget(r->json, "review")), "%s", r->body);
+	cr_assert(json_is_null(jget(r->json, "other_reviews")), "before mine: %s", r->body);
+	cr_assert(json_is_false(jget(r->json, "locked")));
+	cr_assert_eq(json_array_size(jget(r->json, "criteria")), 3);
+	resp_free(r);
+
+	EXPECT(put_review(&f.P2, f.pA, 0, scores3(&f, 2, 2, 2), "Nháp", false, NULL), 200, NULL);
+	r = appraisal(&f.P2, f.pA);
+	cr_assert_str_eq(jstr(jget(r->json, "review"), "status"), "draft");
+	cr_assert(json_is_null(jget(r->json, "other_reviews")), "a draft of mine is not enough: %s", r->body);
+	resp_free(r);
+
+	EXPECT(put_review(&f.P2, f.pA, 1, scores3(&f, 5, 6, 7), "Đã chấm xong", true, NULL), 200, NULL);
+	r = appraisal(&f.P2, f.pA);
+	cr_assert_eq(r->status, 200);
+	json_t *others = jget(r->json, "other_reviews");
+	cr_assert_eq(json_array_size(others), 1, "only P3's submitted review, not V's draft: %s", r->body);
+	json_t *o = json_array_get(others, 0);
+	cr_assert_str_eq(jstr(o, "status"), "submitted");
+	cr_assert_eq(jint(json_array_get(jget(o, "scores"), 0), "score"), 9, "%s", r->body);
+	cr_assert_eq(jint(json_array_get(jget(o, "scores"), 2), "score"), 7, "%s", r->body);
+	static const char *const forbidden[] = { "panelist_id", "panelist", "account_id", "display_name", "reviewer",
+						 "author", "helped_by", NULL };
+	for (int i = 0; forbidden[i]; i++)
+		cr_assert(!has_key(others, forbidden[i]), "other reviews carry '%s': %s", forbidden[i], r->body);
+	cr_assert_null(strstr(r->body, f.P3.name), "%s", r->body);
+	cr_assert_null(strstr(r->body, "Nháp của V"), "%s", r->body);
+	resp_free(r);
+
+	/* And P3 now sees P2's. */
+	r = appraisal(&f.P3, f.pA);
+	cr_assert_eq(json_array_size(jget(r->json, "other_reviews")), 1, "%s", r->body);
+	resp_free(r);
+	fx_free(&f);
+}
+
+/* ========================================================================= */
+/* 5. Lock                                                                    */
+/* ========================================================================= */
+
+Test(lock, locking_with_missing_reviews_needs_a_note_and_then_nothing_changes)
+{
+	struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_CLOSED });
+	EXPECT(lock_panel(&f.L, f.k1, json_object()), 409, "not_in_appraisal");
+	fx_advance(&f, ST_ASSIGNED);
+	int v = submit_review(&f, &f.P2, f.pA, 5, 5, 5);
+	submit_review(&f, &f.P1, f.pB, 6, 6, 6);
+	EXPECT(put_review(&f.P3, f.pA, 0, scores3(&f, 1, 1, 1), "Nháp", false, NULL), 200, NULL);
+
+	EXPECT(lock_panel(&f.P1, f.k1, json_object()), 403, "forbidden");
+	EXPECT(lock_panel(&f.L2, f.k1, json_object()), 403, "forbidden");
+	EXPECT(lock_panel(&f.L, f.k1, json_object()), 409, "reviews_missing");
+	EXPECT(lock_panel(&f.L, f.k1, json_pack("{s:b}", "allow_missing", 0)), 409, "reviews_missing");
+	EXPECT_FIELD(lock_panel(&f.L, f.k1, json_pack("{s:b}", "allow_missing", 1)), "note");
+	EXPECT_FIELD(lock_panel(&f.L, f.k1, json_pack("{s:b,s:s}", "allow_missing", 1, "note", "  ")), "note");
+	const char *pk[] = { S64(f.k1) };
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM campaigns WHERE id = $1 AND panel_locked_at IS NULL", 1, pk), 1);
+
+	struct resp *r = lock_panel(&f.L, f.k1,
+				    json_pack("{s:b,s:s}", "allow_missing", 1, "note", "Hai thành viên ốm, hết hạn thẩm định"));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert(json_is_string(jget(r->json, "locked_at")), "%s", r->body);
+	cr_assert_str_eq(jstr(r->json, "lock_note"), "Hai thành viên ốm, hết hạn thẩm định");
+	long long missing = jint(r->json, "missing");
+	cr_assert_eq(missing, 10 - 2, "%s", r->body);
+	resp_free(r);
+	cr_assert_eq(db_int(PG,
+			    "SELECT count(*) FROM audit_log WHERE action = 'panel_locked' AND subject = 'campaign:' || $1"
+			    " AND detail ->> 'note' = 'Hai thành viên ốm, hết hạn thẩm định'"
+			    " AND (detail ->> 'missing_reviews')::int = 8",
+			    1, pk),
+		     1);
+
+	/* After the lock, no review changes in any way. */
+	long long events = score_events(f.k1);
+	char *before = review_row(f.pA, f.P2.id), *draft = review_row(f.pA, f.P3.id);
+	EXPECT(put_review(&f.P2, f.pA, v, scores3(&f, 9, 9, 9), "Sửa sau khi khoá", true, "Muốn sửa"), 409, "panel_locked");
+	EXPECT(put_review(&f.P3, f.pA, 1, scores3(&f, 9, 9, 9), "Nộp sau khi khoá", true, NULL), 409, "panel_locked");
+	EXPECT(put_review(&f.P3, f.pA, 1, NULL, "Nháp sau khi khoá", false, NULL), 409, "panel_locked");
+	EXPECT(put_review(&f.V, f.pA, 0, scores3(&f, 9, 9, 9), "Lần đầu sau khi khoá", true, NULL), 409, "panel_locked");
+	char *after = review_row(f.pA, f.P2.id), *draft_after = review_row(f.pA, f.P3.id);
+	cr_assert_str_eq(after, before);
+	cr_assert_str_eq(draft_after, draft);
+	cr_assert_eq(reviews_of(f.pA, f.V.id), 0);
+	cr_assert_eq(score_events(f.k1), events);
+	free(before);
+	free(after);
+	free(draft);
+	free(draft_after);
+	r = appraisal(&f.P2, f.pA);
+	cr_assert(json_is_true(jget(r->json, "locked")), "%s", r->body);
+	resp_free(r);
+
+	/* Nor the panel or its assignments. */
+	EXPECT(lock_panel(&f.L, f.k1, json_pack("{s:b,s:s}", "allow_missing", 1, "note", "Lần nữa")), 409, "panel_locked");
+	EXPECT(put_panel(&f.L, f.k1, json_pack("[I,I,I,I]", (json_int_t)f.P1.id, (json_int_t)f.P2.id, (json_int_t)f.P3.id,
+					       (json_int_t)f.V.id)),
+	       409, "panel_frozen");
+	EXPECT(assign(&f.L, f.k1, json_pack("{s:s}", "mode", "all")), 409, "panel_frozen");
+	EXPECT(move(&f.L, f.k1, f.pB, f.P3.id, f.V.id), 409, "panel_frozen");
+	fx_free(&f);
+}
+
+Test(lock, a_complete_panel_locks_without_a_note)
+{
+	struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	int64_t props[16];
+	int np = fx_proposals(&f, props);
+	for (int i = 0; i < np; i++)
+		for (int j = 0; panelist(&f, j); j++)
+			if (expected_conflict(&f, props[i], panelist(&f, j)->id) == NULL)
+				submit_review(&f, panelist(&f, j), props[i], i, j, 3);
+	struct resp *r = lock_panel(&f.L, f.k1, json_object());
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert_eq(jint(r->json, "missing"), 0);
+	cr_assert_eq(jint(jget(r->json, "chain"), "length"), 10, "%s", r->body);
+	resp_free(r);
+	fx_free(&f);
+}
+
+/*
+ * After the lock the assignments are frozen (lock, PUT panel, assignments and move all answer 409), so a
+ * conflict declared after it must be refused too: it deletes the panelist's assignment and draft, which
+ * changes the locked panel's progress ("missing") after the fact.
+ */
+Test(lock, a_conflict_cannot_be_declared_after_the_lock)
+{
+	struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	submit_review(&f, &f.P2, f.pA, 5, 5, 5);
+	EXPECT(put_review(&f.P3, f.pA, 0, scores3(&f, 1, 1, 1), "Nháp", false, NULL), 200, NULL);
+	EXPECT(lock_panel(&f.L, f.k1, json_pack("{s:b,s:s}", "allow_missing", 1, "note", "Hết hạn")), 200, NULL);
+	char *before = assignment_snapshot(f.k1);
+	struct resp *r = declare(&f.P3, f.pA, "Khai báo muộn");
+	char *after = assignment_snapshot(f.k1);
+	long long drafts = reviews_of(f.pA, f.P3.id);
+	cr_assert_eq(r->status, 409, "declaring a conflict after the lock: expected 409 panel_locked, got %ld %s (assignments "
+				     "before: %s, after: %s; P3's draft rows now %lld)",
+		     r->status, r->body ? r->body : "", before, after, drafts);
+	cr_assert_str_eq(err_code(r), "panel_locked");
+	cr_assert_str_eq(after, before);
+	cr_assert_eq(drafts, 1);
+	resp_free(r);
+	free(before);
+	free(after);
+	fx_free(&f);
+}
+
+/* ========================================================================= */
+/* 6. The score record                                                        */
+/* ========================================================================= */
+
+/* Runs SANGKIEN_BIN with args against the test database; returns the exit status, output in out. */
+static int run_cli(const char *args, char *out, size_t outsz)
+{
+	const char *bin = getenv("SANGKIEN_BIN") ? getenv("SANGKIEN_BIN") : "build-test/sangkien";
+	setenv("DATABASE_URL", S.dburl, 1);
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", bin, args);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	size_t n = fread(out, 1, outsz - 1, p);
+	out[n] = '\0';
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static struct resp *score_record(struct who *w, int64_t cid)
+{
+	return http(&w->c, "GET", fmt_path("/api/v1/campaigns/%lld/score-record", (long long)cid), NULL, NULL);
+}
+
+Test(score_record, verifies_and_names_the_first_altered_event)
+{
+	struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	int v2 = submit_review(&f, &f.P2, f.pA, 5, 6, 7); /* seq 1 */
+	submit_review(&f, &f.P3, f.pA, 8, 8, 8);         /* seq 2 */
+	EXPECT(put_review(&f.P2, f.pA, v2, scores3(&f, 6, 6, 7), "Sửa điểm", true, "Xem lại chi phí"), 200, NULL); /* 3 */
+	submit_review(&f, &f.V, f.pB, 4, 4, 4);          /* seq 4 */
+	submit_review(&f, &f.P1, f.pB, 7, 3, 9);         /* seq 5 */
+	const char *pk[] = { S64(f.k1) };
+	cr_assert_eq(score_events(f.k1), 5);
+	/* Every stored hash is SHA-256(prev_hash LF content), chained from 64 zeros. */
+	cr_assert_eq(db_int(PG,
+			    "SELECT count(*) FROM score_events e WHERE e.campaign_id = $1"
+			    " AND e.hash = encode(sha256(convert_to(e.prev_hash || E'\\n' || e.content, 'UTF8')), 'hex')"
+			    " AND e.prev_hash = coalesce((SELECT p.hash FROM score_events p WHERE p.campaign_id = e.campaign_id"
+			    "   AND p.seq = e.seq - 1), repeat('0', 64))",
+			    1, pk),
+		     5);
+
+	EXPECT(score_record(&f.P1, f.k1), 403, "forbidden");
+	EXPECT(score_record(&f.L2, f.k1), 403, "forbidden");
+	EXPECT(score_record(&f.A, f.k1), 403, "forbidden");
+	struct resp *r = score_record(&f.L, f.k1);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert(json_is_true(jget(r->json, "ok")), "%s", r->body);
+	cr_assert_eq(jint(r->json, "verified_events"), 5, "%s", r->body);
+	cr_assert(json_is_null(jget(r->json, "first_broken")), "%s", r->body);
+	char *head = db_text(PG, "SELECT head FROM score_chains WHERE campaign_id = $1", 1, pk);
+	cr_assert_str_eq(jstr(r->json, "head"), head);
+	free(head);
+	resp_free(r);
+	char out[4096];
+	const char *args = fmt_path("audit verify --campaign %lld", (long long)f.k1);
+	int rc = run_cli(args, out, sizeof out);
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert_not_null(strstr(out, "intact, 5 events"), "%s", out);
+
+	/* Someone with the superuser's rights rewrites event 2, with the triggers off. */
+	int64_t ev2 = db_int(PG, "SELECT id FROM score_events WHERE campaign_id = $1 AND seq = 2", 1, pk);
+	char *original = db_text(PG, "SELECT content FROM score_events WHERE campaign_id = $1 AND seq = 2", 1, pk);
+	PGconn *su = db_connect(NULL);
+	PQclear(db_exec(su, "SET session_replication_role = replica", 0, NULL));
+	PQclear(db_exec(su,
+			"UPDATE score_events SET content = replace(content, 'score=', 'score=1') WHERE campaign_id = $1 AND seq = 2",
+			1, pk));
+	r = score_record(&f.L, f.k1);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert(json_is_false(jget(r->json, "ok")), "%s", r->body);
+	json_t *broken = jget(r->json, "first_broken");
+	cr_assert_eq(jint(broken, "seq"), 2, "%s", r->body);
+	cr_assert_eq(jint(broken, "event_id"), ev2, "%s", r->body);
+	cr_assert_str_eq(jstr(broken, "why"), "hash does not match the content");
+	cr_assert_eq(jint(r->json, "verified_events"), 1, "%s", r->body);
+	resp_free(r);
+	rc = run_cli(args, out, sizeof out);
+	cr_assert_eq(rc, 1, "%s", out);
+	cr_assert_not_null(strstr(out, fmt_path("BROKEN at event %lld (sequence 2)", (long long)ev2)), "%s", out);
+
+	/* Put it back (so that no other test verifying every call sees it), and all verifies again. */
+	const char *restore[] = { original, S64(f.k1) };
+	PQclear(db_exec(su, "UPDATE score_events SET content = $1 WHERE campaign_id = $2 AND seq = 2", 2, restore));
+	PQfinish(su);
+	free(original);
+	r = score_record(&f.L, f.k1);
+	cr_assert(json_is_true(jget(r->json, "ok")), "%s", r->body);
+	resp_free(r);
+	cr_assert_eq(run_cli(args, out, sizeof out), 0, "%s", out);
+	fx_free(&f);
+}
+
+/* Runs sql as the server's role inside a transaction that is rolled back; returns the error (or NULL). */
+static char *as_app(const char *sql, bool replica)
+{
+	PGconn *c = db_connect(NULL);
+	PQclear(db_exec(c, "BEGIN", 0, NULL));
+	if (replica)
+		PQclear(db_exec(c, "SET LOCAL session_replication_role = replica", 0, NULL));
+	PQclear(db_exec(c, "SET LOCAL ROLE sangkien_app", 0, NULL));
+	PGresult *r = PQexec(c, sql);
+	char *err = NULL;
+	if (PQresultStatus(r) == PGRES_FATAL_ERROR) {
+		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		err = strdup(fmt_path("%s %s", state ? state : "?", PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)));
+	}
+	PQclear(r);
+	PQclear(PQexec(c, "ROLLBACK"));
+	PQfinish(c);
+	return err;
+}
+
+Test(score_record, the_servers_role_cannot_rewrite_or_delete_history)
+{
+	struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	submit_review(&f, &f.P2, f.pA, 5, 6, 7);
+	char where[64], audit_where[64], stmts[6][160];
+	snprintf(where, sizeof where, " WHERE campaign_id = %lld", (long long)f.k1);
+	snprintf(audit_where, sizeof audit_where, " WHERE ward_id = %lld", (long long)f.ward);
+	snprintf(stmts[0], sizeof stmts[0], "UPDATE score_events SET content = content || 'x'%s", where);
+	snprintf(stmts[1], sizeof stmts[1], "DELETE FROM score_events%s", where);
+	snprintf(stmts[2], sizeof stmts[2], "TRUNCATE score_events");
+	snprintf(stmts[3], sizeof stmts[3], "UPDATE audit_log SET action = 'nothing'%s", audit_where);
+	snprintf(stmts[4], sizeof stmts[4], "DELETE FROM audit_log%s", audit_where);
+	snprintf(stmts[5], sizeof stmts[5], "TRUNCATE audit_log");
+	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
+		for (int replica = 0; replica < 2; replica++) {
+			char *err = as_app(stmts[i], replica);
+			cr_assert_not_null(err, "as sangkien_app (replica %d), %s was allowed", replica, stmts[i]);
+			cr_assert(!strncmp(err, "42501 permission denied for table", 33),
+				  "as sangkien_app (replica %d), %s: %s — refused by the grants, not only the triggers",
+				  replica, stmts[i], err);
+			free(err);
+		}
+	/* Turning the triggers off needs the superuser: the server's role cannot. */
+	char *err = as_app("SET session_replication_role = replica", false);
+	cr_assert_not_null(err);
+	cr_assert(!strncmp(err, "42501 permission denied to set parameter", 40), "%s", err);
+	free(err);
+	/* It can still read and append (the score record grows through it). */
+	err = as_app(fmt_path("SELECT count(*) FROM score_events%s", where), false);
+	cr_assert_null(err, "%s", err);
+	cr_assert_eq(score_events(f.k1), 1, "nothing changed");
+	fx_free(&f);
+}
