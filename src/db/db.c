@@ -287,6 +287,21 @@ enum sk_db_status sk_db_exec(struct sk_dbconn *c, const char *name, const char *
 	return sk_db_exec_bin(c, name, sql, nparams, params, NULL, NULL, 0, res);
 }
 
+enum sk_db_status sk_db_json(struct sk_dbconn *c, const char *name, const char *sql, int nparams,
+			     const char *const *params, char **json)
+{
+	PGresult *r;
+	*json = NULL;
+	enum sk_db_status st = sk_db_exec(c, name, sql, nparams, params, &r);
+	if (st != SK_DB_OK) {
+		PQclear(r);
+		return st == SK_DB_NOROWS ? SK_DB_ERROR : st;
+	}
+	*json = strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return *json ? SK_DB_OK : SK_DB_ERROR;
+}
+
 enum sk_db_status sk_db_simple(struct sk_dbconn *c, const char *sql)
 {
 	PGresult *r = PQexec(c->pg, sql);

@@ -62,6 +62,13 @@ enum sk_db_status sk_db_exec_bin(struct sk_dbconn *c, const char *name, const ch
 				 const char *const *params, const int *lengths, const int *formats, int result_format,
 				 PGresult **res);
 
+/*
+ * Runs a statement that returns one text value (a JSON document made by the database) and copies
+ * it into *json (caller frees). A statement that returns no row is SK_DB_ERROR here.
+ */
+enum sk_db_status sk_db_json(struct sk_dbconn *c, const char *name, const char *sql, int nparams,
+			     const char *const *params, char **json);
+
 /* Like sk_db_exec for statements run once (DDL, BEGIN): not prepared. */
 enum sk_db_status sk_db_simple(struct sk_dbconn *c, const char *sql);
 

@@ -137,19 +137,9 @@ static enum sk_db_status adoption_save(struct sk_dbconn *c, int64_t id, int64_t 
 			    sk_db_i64str(b[7], in->version), NULL, ip };
 	char n[24];
 	p[11] = sk_db_i64str(n, now);
-	PGresult *r;
-	*json = NULL;
-	enum sk_db_status st = sk_db_exec(c, "adoption_save",
-					  "SELECT adoption_save($1, $2, $3, $4, $5, $6::date, $7, $8, $9, $10, $11,"
-					  " to_timestamp($12), $13::inet)::text",
-					  13, p, &r);
-	if (st != SK_DB_OK) {
-		PQclear(r);
-		return st == SK_DB_NOROWS ? SK_DB_ERROR : st;
-	}
-	*json = strdup(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return *json ? SK_DB_OK : SK_DB_ERROR;
+	return sk_db_json(c, "adoption_save",
+			  "SELECT adoption_save($1, $2, $3, $4, $5, $6::date, $7, $8, $9, $10, $11, to_timestamp($12), $13::inet)::text",
+			  13, p, json);
 }
 
 enum sk_db_status sk_db_adoption_create(struct sk_dbconn *c, int64_t model, int64_t ward, int64_t actor,

@@ -156,18 +156,8 @@ enum sk_db_status sk_db_review_save(struct sk_dbconn *c, int64_t pid, int64_t pa
 	char b[4][24];
 	const char *p[] = { sk_db_i64str(b[0], pid), sk_db_i64str(b[1], panelist), sk_db_i64str(b[2], now),
 			    sk_db_i64str(b[3], version), scores_json, comment, submit ? "true" : "false", reason, ip };
-	PGresult *r;
-	*json = NULL;
-	enum sk_db_status st = sk_db_exec(c, "review_save",
-					  "SELECT review_save($1, $2, to_timestamp($3), $4, $5::jsonb, $6, $7, $8, $9::inet)::text",
-					  9, p, &r);
-	if (st != SK_DB_OK) {
-		PQclear(r);
-		return st == SK_DB_NOROWS ? SK_DB_ERROR : st;
-	}
-	*json = strdup(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return *json ? SK_DB_OK : SK_DB_ERROR;
+	return sk_db_json(c, "review_save",
+			  "SELECT review_save($1, $2, to_timestamp($3), $4, $5::jsonb, $6, $7, $8, $9::inet)::text", 9, p, json);
 }
 
 enum sk_db_status sk_db_progress(struct sk_dbconn *c, int64_t cid, PGresult **res)
@@ -183,17 +173,8 @@ enum sk_db_status sk_db_panel_lock(struct sk_dbconn *c, int64_t cid, int64_t act
 	char a[24], b[24], n[24];
 	const char *p[] = { sk_db_i64str(a, cid), sk_db_i64str(b, actor), allow_missing ? "true" : "false", note,
 			    sk_db_i64str(n, now), ip };
-	PGresult *r;
-	*json = NULL;
-	enum sk_db_status st = sk_db_exec(c, "panel_lock",
-					  "SELECT panel_lock($1, $2, $3, $4, to_timestamp($5), $6::inet)::text", 6, p, &r);
-	if (st != SK_DB_OK) {
-		PQclear(r);
-		return st == SK_DB_NOROWS ? SK_DB_ERROR : st;
-	}
-	*json = strdup(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return *json ? SK_DB_OK : SK_DB_ERROR;
+	return sk_db_json(c, "panel_lock", "SELECT panel_lock($1, $2, $3, $4, to_timestamp($5), $6::inet)::text", 6, p,
+			  json);
 }
 
 enum sk_db_status sk_db_score_events(struct sk_dbconn *c, int64_t cid, PGresult **res)

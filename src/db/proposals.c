@@ -4,21 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum sk_db_status json_of(struct sk_dbconn *c, const char *name, const char *sql, int n, const char *const *p,
-				 char **json)
-{
-	PGresult *r;
-	*json = NULL;
-	enum sk_db_status st = sk_db_exec(c, name, sql, n, p, &r);
-	if (st != SK_DB_OK) {
-		PQclear(r);
-		return st == SK_DB_NOROWS ? SK_DB_ERROR : st;
-	}
-	*json = strdup(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return *json ? SK_DB_OK : SK_DB_ERROR;
-}
-
 enum sk_db_status sk_db_proposal_create(struct sk_dbconn *c, int64_t cid, int64_t author, int64_t helper,
 					const char *consent_version, int64_t now, bool submit,
 					const struct sk_proposal_in *in, const char *ip, char **json)
@@ -30,7 +15,7 @@ enum sk_db_status sk_db_proposal_create(struct sk_dbconn *c, int64_t cid, int64_
 			    in->model, in->beneficiaries, in->households >= 0 ? sk_db_i64str(b[5], in->households) : NULL,
 			    in->resources, in->cost_vnd >= 0 ? sk_db_i64str(b[6], in->cost_vnd) : NULL, in->tags,
 			    in->search_text, ip };
-	return json_of(c, "proposal_create",
+	return sk_db_json(c, "proposal_create",
 		       "SELECT proposal_create($1, $2, $3, $4, to_timestamp($5), $6, $7, $8, $9, $10, $11, $12, $13,"
 		       " $14, $15, $16::text[], $17, $18::inet)::text",
 		       18, p, json);
@@ -55,7 +40,7 @@ enum sk_db_status sk_db_proposal_update(struct sk_dbconn *c, int64_t id, int64_t
 			    in->title, in->summary, in->problem, in->model, in->beneficiaries,
 			    in->households >= 0 ? sk_db_i64str(b[5], in->households) : NULL, in->resources,
 			    in->cost_vnd >= 0 ? sk_db_i64str(b[6], in->cost_vnd) : NULL, in->tags, in->search_text, ip };
-	return json_of(c, "proposal_update",
+	return sk_db_json(c, "proposal_update",
 		       "SELECT proposal_update($1, $2, to_timestamp($3), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
 		       " $14::text[], $15, $16::inet)::text",
 		       16, p, json);
@@ -66,7 +51,7 @@ enum sk_db_status sk_db_proposal_set_status(struct sk_dbconn *c, int64_t id, int
 {
 	char b[3][24];
 	const char *p[] = { sk_db_i64str(b[0], id), sk_db_i64str(b[1], actor), sk_db_i64str(b[2], now), target, ip };
-	return json_of(c, "proposal_set_status",
+	return sk_db_json(c, "proposal_set_status",
 		       "SELECT proposal_set_status($1, $2, to_timestamp($3), $4, $5::inet)::text", 5, p, json);
 }
 
