@@ -19,8 +19,12 @@ static int verify_one(struct sk_dbconn *db, int64_t cid)
 		printf("campaign %lld: score record intact, %zu events, head %s\n", (long long)cid, rep.length, rep.head);
 		return 0;
 	}
-	printf("campaign %lld: score record BROKEN at event %lld (sequence %lld): %s; %zu events before it verify\n",
-	       (long long)cid, (long long)rep.broken_id, (long long)rep.broken_seq, rep.why, rep.length);
+	if (rep.broken_review)
+		printf("campaign %lld: score record BROKEN: review %lld (event %lld): %s\n", (long long)cid,
+		       (long long)rep.broken_review, (long long)rep.broken_id, rep.why);
+	else
+		printf("campaign %lld: score record BROKEN at event %lld (sequence %lld): %s; %zu events before it verify\n",
+		       (long long)cid, (long long)rep.broken_id, (long long)rep.broken_seq, rep.why, rep.length);
 	return 1;
 }
 

@@ -1,8 +1,13 @@
 // "My account": GET /api/v1/me (401: go to the login page); logout with
 // DELETE /api/v1/sessions/current (X-CSRF-Token from /me), then home.
+// "My data": download everything held about me (GET /api/v1/me/export), and
+// delete my account (DELETE /api/v1/me with the password, after a warning
+// and a confirmation).
 import { initI18n, onLangChange, getLang, setKey } from './i18n.js';
 import { api } from './api.js';
-import { errorMessage } from './form.js';
+import { FormErrors, errorMessage, setBusy } from './form.js';
+import { confirmDialog } from './dialog.js';
+import { applyNav, loadMe } from './session.js';
 
 const alertEl = document.getElementById('account-alert');
 const statusEl = document.getElementById('account-status');
@@ -70,21 +75,59 @@ function render() {
 
 async function load() {
   try {
-    const data = await api.get('/me');
-    account = data && data.account ? data.account : null;
+    account = await loadMe();
   } catch (err) {
-    if (err.status === 401) {
-      window.location.replace('login.html');
-      return;
-    }
     setKey(statusEl, null);
     showError(err);
     return;
   }
+  if (!account) {
+    window.location.replace('login.html');
+    return;
+  }
+  applyNav(account);
   setKey(statusEl, null);
   render();
   details.hidden = false;
+  document.getElementById('account-data').hidden = false;
+  document.getElementById('account-delete').hidden = false;
 }
+
+const deleteForm = document.getElementById('delete-form');
+const deletePassword = document.getElementById('delete-password');
+const deleteStatus = document.getElementById('delete-status');
+const deleteErrors = new FormErrors(deleteForm, document.getElementById('delete-alert'));
+
+deleteForm.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  deleteErrors.clear();
+  if (deletePassword.value === '') {
+    deleteErrors.field(deletePassword, 'validation.passwordRequired');
+    deleteErrors.alert('validation.summary');
+    deleteErrors.focusFirst();
+    return;
+  }
+  const sure = await confirmDialog({
+    title: 'account.deleteTitle', body: 'account.deleteBody', confirm: 'account.deleteConfirm', danger: true,
+  });
+  if (!sure) return;
+  setBusy(deleteForm, deleteStatus, true);
+  try {
+    await api.del('/me', { password: deletePassword.value });
+  } catch (err) {
+    setBusy(deleteForm, deleteStatus, false);
+    if (err.code === 'invalid_credentials') {
+      deletePassword.value = '';
+      deleteErrors.field(deletePassword, 'account.deleteWrongPassword');
+      deleteErrors.focusFirst();
+      deleteErrors.alert('account.deleteWrongPassword');
+      return;
+    }
+    deleteErrors.alert(errorMessage(err));
+    return;
+  }
+  window.location.assign('index.html');
+});
 
 logoutButton.addEventListener('click', async () => {
   logoutButton.disabled = true;

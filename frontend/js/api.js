@@ -31,12 +31,20 @@ export function setCsrfToken(token) {
   csrfToken = typeof token === 'string' && token !== '' ? token : null;
 }
 
-/** Sends one request; resolves to the parsed JSON body (null for 204). */
-export async function request(method, path, body) {
+/**
+ * Sends one request; resolves to the parsed JSON body (null for 204).
+ * body is sent as JSON unless opts.raw is given: then opts.raw (a Blob or
+ * File) is the body as it is, with Content-Type opts.contentType.
+ * opts.headers adds headers.
+ */
+export async function request(method, path, body, opts = {}) {
   method = method.toUpperCase();
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: 'application/json', ...(opts.headers || {}) };
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
-  if (body !== undefined) {
+  if (opts.raw !== undefined) {
+    headers['Content-Type'] = opts.contentType || 'application/octet-stream';
+    init.body = opts.raw;
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -76,8 +84,22 @@ export async function request(method, path, body) {
   return data;
 }
 
+/** The URL of an API path, for links (downloads) rather than fetch. */
+export function apiUrl(path) {
+  return BASE + path;
+}
+
 export const api = {
   get: (path) => request('GET', path),
   post: (path, body) => request('POST', path, body === undefined ? {} : body),
+  /** POST without a body (the server refuses bodies on such actions). */
+  action: (path) => request('POST', path),
+  patch: (path, body) => request('PATCH', path, body === undefined ? {} : body),
   del: (path, body) => request('DELETE', path, body),
+  /** Sends file as the raw body (its own Content-Type), its name in X-Filename (percent-encoded UTF-8). */
+  upload: (path, file) => request('POST', path, undefined, {
+    raw: file,
+    contentType: file.type,
+    headers: { 'X-Filename': encodeURIComponent(file.name || '') },
+  }),
 };

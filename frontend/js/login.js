@@ -1,6 +1,8 @@
-// Login: POST /api/v1/sessions, then the account page.
+// Login: POST /api/v1/sessions, then the account page (or the page named by
+// ?next=, a page of this site, e.g. the proposal form that sent the person here).
 import { initI18n } from './i18n.js';
 import { api } from './api.js';
+import { initNav } from './session.js';
 import {
   FormErrors, checkLogin, errorMessage, normalizeLogin, setBusy, setupLoginKind, setupShowPassword,
 } from './form.js';
@@ -43,9 +45,18 @@ function main() {
       }
       return;
     }
-    window.location.assign('account.html');
+    window.location.assign(nextPage());
   });
 }
 
+/** Where to go after logging in: ?next= when it is a page of this site, else the account page. */
+function nextPage() {
+  const next = new URLSearchParams(window.location.search).get('next') || '';
+  return /^[a-z][\w-]*\.html(?:\?[\w=&%.-]*)?$/i.test(next) ? next : 'account.html';
+}
+
 // Translate first, so that nothing shows an untranslated key.
-initI18n().then(main);
+initI18n().then(() => {
+  main();
+  initNav();
+});

@@ -3,6 +3,7 @@
 // (POST /api/v1/sessions) and goes to the account page.
 import { initI18n } from './i18n.js';
 import { api } from './api.js';
+import { initNav } from './session.js';
 import {
   FormErrors, checkLogin, checkNewPassword, errorMessage, fieldMessage, normalizeLogin,
   setBusy, setupLoginKind, setupShowPassword,
@@ -124,4 +125,7 @@ function main() {
 }
 
 // Translate first, so that nothing shows an untranslated key.
-initI18n().then(main);
+initI18n().then(() => {
+  initNav();
+  return main();
+});

@@ -16,6 +16,8 @@ enum sk_db_status sk_db_rank_reviews(struct sk_dbconn *c, int64_t cid, PGresult 
 
 /* position, name, count of the campaign's awards. */
 enum sk_db_status sk_db_awards(struct sk_dbconn *c, int64_t cid, PGresult **res);
+/* The same, for the public: nothing of a draft campaign. */
+enum sk_db_status sk_db_awards_public(struct sk_dbconn *c, int64_t cid, PGresult **res);
 /* Replaces the awards (rule decision_made once a decision exists). json: [{"name","count"}]. */
 enum sk_db_status sk_db_awards_set(struct sk_dbconn *c, int64_t cid, int64_t actor, const char *json, const char *ip);
 

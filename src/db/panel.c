@@ -211,6 +211,33 @@ enum sk_db_status sk_db_score_record_verify(struct sk_dbconn *db, int64_t cid, s
 	sk_chain_verify(ev, n, report);
 	free(ev);
 	PQclear(r);
-	return SK_DB_OK;
+	if (!report->ok)
+		return SK_DB_OK;
+	/* The stored head must be where the recomputed chain ends: deleting the newest events shows here. */
+	char a[24];
+	const char *p[] = { sk_db_i64str(a, cid) };
+	st = sk_db_exec(db, "score_chain_head", "SELECT head, length FROM score_chains WHERE campaign_id = $1", 1, p, &r);
+	if (st != SK_DB_OK && st != SK_DB_NOROWS)
+		return st;
+	bool head_ok = st == SK_DB_NOROWS ? report->length == 0
+					  : !strcmp(sk_db_str(r, 0, "head"), report->head) &&
+						    sk_db_i64(r, 0, "length") == (int64_t)report->length;
+	PQclear(r);
+	if (!head_ok) {
+		report->ok = false;
+		report->broken_seq = (int64_t)report->length + 1;
+		report->why = "the record ends before its stored head: events are missing";
+		return SK_DB_OK;
+	}
+	/* The reviews the ranking reads must hold the scores of their newest recorded event. */
+	st = sk_db_exec(db, "reviews_off_record", "SELECT review_id, event_id FROM reviews_off_record($1)", 1, p, &r);
+	if (st == SK_DB_OK) {
+		report->ok = false;
+		report->broken_id = sk_db_i64(r, 0, "event_id");
+		report->broken_review = sk_db_i64(r, 0, "review_id");
+		report->why = "a review's current scores differ from its newest recorded event";
+	}
+	PQclear(r);
+	return st == SK_DB_NOROWS ? SK_DB_OK : st;
 }
 

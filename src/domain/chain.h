@@ -19,6 +19,7 @@ struct sk_chain_report {
 	char head[65];         /* hash of the last good event (genesis when none) */
 	int64_t broken_id;     /* the first event that does not verify, when !ok */
 	int64_t broken_seq;
+	int64_t broken_review; /* a review whose stored scores differ from the record (0: none) */
 	const char *why;       /* "hash does not match content", "prev_hash does not match", "sequence gap" */
 };
 

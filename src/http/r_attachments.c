@@ -81,6 +81,36 @@ void attachments_create(struct sk_request *req)
 	sk_reply_json(req, 201, json_pack("{s:o}", "attachment", v ? v : json_object()));
 }
 
+/*
+ * True when the caller is a panelist assigned proposal pid with no conflict; in blind review
+ * blind_name gets the attachment's neutral name (tep-N.ext) to send instead of the original.
+ */
+static bool panelist_may_see(struct sk_request *req, int64_t pid, int64_t aid, char *blind_name, size_t sz)
+{
+	char a[24], b[24], c[24];
+	const char *p[] = { sk_db_i64str(a, pid), sk_db_i64str(b, req->session.account_id), sk_db_i64str(c, aid) };
+	PGresult *r;
+	enum sk_db_status st = sk_db_exec(
+		req->db, "attachment_panelist",
+		"SELECT k.blind_review, f.name FROM proposals q JOIN campaigns k ON k.id = q.campaign_id"
+		" JOIN assignments x ON x.proposal_id = q.id AND x.panelist_id = $2,"
+		" LATERAL (SELECT 'tep-' || row_number() OVER (ORDER BY id) || CASE mime WHEN 'image/jpeg' THEN '.jpg'"
+		"   WHEN 'image/png' THEN '.png' WHEN 'image/webp' THEN '.webp' ELSE '.pdf' END AS name, id"
+		"   FROM attachments WHERE proposal_id = q.id) f"
+		" WHERE q.id = $1 AND f.id = $3 AND q.status = 'submitted' AND k.state IN ('appraisal', 'decided', 'published')"
+		" AND NOT EXISTS (SELECT 1 FROM panel_conflicts y WHERE y.proposal_id = q.id AND y.panelist_id = $2)",
+		3, p, &r);
+	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
+		sk_reply_db_error(req, st);
+		return false;
+	}
+	bool ok = st == SK_DB_OK;
+	if (ok && sk_db_bool(r, 0, "blind_review"))
+		snprintf(blind_name, sz, "%s", sk_db_str(r, 0, "name"));
+	PQclear(r);
+	return ok;
+}
+
 void attachments_get(struct sk_request *req)
 {
 	PGresult *r;
@@ -109,9 +139,11 @@ void attachments_get(struct sk_request *req)
 			   strcmp(sk_db_str(p, 0, "status"), "draft") != 0);
 	}
 	PQclear(p);
-	if (!allowed) {
+	char blind_name[32] = "";
+	if (!allowed && !panelist_may_see(req, pid, sk_param_id(req, 0), blind_name, sizeof blind_name)) {
 		PQclear(r);
-		sk_reply_error(req, 404, "not_found", NULL, "There is no such attachment.");
+		if (!req->replied)
+			sk_reply_error(req, 404, "not_found", NULL, "There is no such attachment.");
 		return;
 	}
 	int len = PQgetlength(r, 0, 4);
@@ -125,9 +157,10 @@ void attachments_get(struct sk_request *req)
 	char mime[64], disposition[700], encoded[600];
 	snprintf(mime, sizeof mime, "%.*s", PQgetlength(r, 0, 2), PQgetvalue(r, 0, 2));
 	/* RFC 5987 filename*: every byte outside a safe set is percent-encoded. */
-	const char *name = PQgetvalue(r, 0, 1);
+	const char *name = blind_name[0] ? blind_name : PQgetvalue(r, 0, 1);
+	int name_len = blind_name[0] ? (int)strlen(blind_name) : PQgetlength(r, 0, 1);
 	size_t n = 0;
-	for (int i = 0; i < PQgetlength(r, 0, 1) && n + 4 < sizeof encoded; i++) {
+	for (int i = 0; i < name_len && n + 4 < sizeof encoded; i++) {
 		unsigned char ch = (unsigned char)name[i];
 		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || strchr("-._", ch))
 			encoded[n++] = (char)ch;

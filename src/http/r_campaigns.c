@@ -268,9 +268,15 @@ void campaigns_transition(struct sk_request *req)
 	struct sk_field fields[] = { SK_STRING("to", &to, 1, 20), SK_END };
 	if (!sk_json_parse(req, fields))
 		return;
-	if (sk_campaign_state_parse(to) == SK_CAMPAIGN_INVALID) {
+	enum sk_campaign_state target = sk_campaign_state_parse(to);
+	if (target == SK_CAMPAIGN_INVALID) {
 		sk_reply_error(req, 400, "invalid_field", "to",
 			       "'to' is one of open, closed, appraisal, decided, published.");
+		return;
+	}
+	if (target == SK_CAMPAIGN_DECIDED || target == SK_CAMPAIGN_PUBLISHED) {
+		sk_reply_error(req, 409, "illegal_transition", "to",
+			       "A call is decided with POST /decision (after the panel is locked) and published with POST /publish.");
 		return;
 	}
 	char *json;

@@ -261,7 +261,7 @@ void assignments_create(struct sk_request *req)
 			}
 	st = sk_db_assignments_replace(req->db, cid, req->session.account_id, ap, aq, total, req->ip);
 	json_t *uncovered = json_array();
-	for (size_t u = 0; u < result.nuncovered; u++)
+	for (size_t u = 0; !all && u < result.nuncovered; u++) /* with 'all', fewer reviewers is only conflicts */
 		json_array_append_new(uncovered, json_integer(pids[result.uncovered[u]]));
 	json_t *v = json_pack("{s:I,s:I,s:o,s:I,s:I}", "assigned", (json_int_t)total, "reviews_per_proposal",
 			      (json_int_t)problem.k, "uncovered", uncovered, "min_load", (json_int_t)result.min_load, "max_load",
@@ -356,8 +356,8 @@ void score_record_get(struct sk_request *req)
 		return;
 	}
 	json_t *broken = rep.ok ? json_null()
-				: json_pack("{s:I,s:I,s:s}", "event_id", (json_int_t)rep.broken_id, "seq",
-					    (json_int_t)rep.broken_seq, "why", rep.why);
+				: json_pack("{s:I,s:I,s:I,s:s}", "event_id", (json_int_t)rep.broken_id, "seq",
+					    (json_int_t)rep.broken_seq, "review_id", (json_int_t)rep.broken_review, "why", rep.why);
 	sk_reply_json(req, 200, json_pack("{s:b,s:I,s:s,s:o}", "ok", rep.ok, "verified_events", (json_int_t)rep.length,
 					  "head", rep.head, "first_broken", broken));
 }
@@ -440,8 +440,10 @@ void review_put(struct sk_request *req)
 	json_t *item;
 	json_array_foreach(scores, i, item) {
 		json_t *c = json_object_get(item, "comment");
-		if (!json_is_object(item) || json_object_size(item) > 3) {
-			sk_reply_error(req, 400, "invalid_field", "scores", "Each score is {criterion_id, score, comment}.");
+		if (!json_is_object(item) || json_object_size(item) > 3 || !json_is_integer(json_object_get(item, "criterion_id")) ||
+		    !json_is_integer(json_object_get(item, "score"))) {
+			sk_reply_error(req, 400, "invalid_field", "scores",
+				       "Each score is {criterion_id, score, comment} with whole numbers.");
 			return;
 		}
 		if (c != NULL && !json_is_null(c)) {

@@ -245,6 +245,12 @@ void ranking_get(struct sk_request *req)
 	if (!led(req, &c))
 		return;
 	int64_t cid = sk_param_id(req, 0);
+	if (!sk_db_bool(c, 0, "locked")) {
+		/* Scores stay private while the panel works, from the leader too. */
+		PQclear(c);
+		sk_reply_error(req, 409, "panel_not_locked", NULL, "The ranking is shown once the panel is locked.");
+		return;
+	}
 	struct ranking k;
 	enum sk_db_status st = ranking_compute(req->db, cid, sk_db_str(c, 0, "ranking_method"), &k);
 	if (st != SK_DB_OK || ((st = sk_db_awards(req->db, cid, &awards)) != SK_DB_OK && st != SK_DB_NOROWS)) {
@@ -321,7 +327,7 @@ void awards_get(struct sk_request *req)
 	if (db == NULL)
 		return;
 	PGresult *r;
-	enum sk_db_status st = sk_db_awards(db, sk_param_id(req, 0), &r);
+	enum sk_db_status st = sk_db_awards_public(db, sk_param_id(req, 0), &r);
 	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
 		sk_reply_db_error(req, st);
 		return;

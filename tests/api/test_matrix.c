@@ -6,6 +6,11 @@
  *
  * Then the blind-review leak test: as a panelist, fetch every reply a panelist can get and find no
  * author's or volunteer's name, phone number (any form) or account.
+ *
+ * The callers: anonymous; resident A (author of the proposal in the paths); resident B (author of
+ * another); volunteer V (also a panelist; helped resident C, not A); panelist P2 (assigned A's
+ * proposal); panelist P1, who lives in A's residential group and so has an automatic same_group
+ * conflict with it; the ward's leader; the leader of another ward.
  */
 #include "harness.h"
 
@@ -25,8 +30,11 @@ static void up(void)
 	PG = db_connect(NULL);
 }
 
+static void fx_cleanup(void);
+
 static void down(void)
 {
+	fx_cleanup();
 	srv_stop(&S);
 	PQfinish(PG);
 }
@@ -78,8 +86,14 @@ static void who_new(struct who *w, int64_t ward, const char *name)
 {
 	memset(w, 0, sizeof *w);
 	client_init(&w->c, &S);
-	rand_phone(w->phone);
-	snprintf(w->name, sizeof w->name, "%s", name);
+	snprintf(w->name, sizeof w->name, "%s", name); /* first: name may be in fmt_path's buffers */
+	/* A fresh number: the test database keeps the accounts of earlier runs and of parallel tests. */
+	for (int tries = 0;; tries++) {
+		rand_phone(w->phone);
+		const char *p[] = { fmt_path("+84%s", w->phone + 1) };
+		if (db_int(PG, "SELECT count(*) FROM accounts WHERE login = $1", 1, p) == 0 || tries == 20)
+			break;
+	}
 	w->id = make_account(&w->c, PG, ward, w->phone, w->name);
 }
 
@@ -106,6 +120,8 @@ struct fx {
 	int64_t qA, dA;          /* A's submitted proposal and complete draft in k2, open */
 	int64_t attA, qAtt;      /* attachments of pA and qA */
 	char codeA[40];
+	int64_t k4, crit4[3], rA, rB; /* a call decided and published, with A's and B's proposals */
+	int64_t model, adoption;        /* k4's winning model in the catalogue, and an adoption of it */
 };
 
 static struct who *everyone(struct fx *f, int i)
@@ -120,10 +136,20 @@ static void fx_now(struct fx *f, int64_t t)
 		everyone(f, i)->c.now = t;
 }
 
+static struct fx *CURRENT; /* the fixture being used, freed by down() when a test stops early */
+
 static void fx_free(struct fx *f)
 {
 	for (int i = 0; everyone(f, i); i++)
 		client_cleanup(&everyone(f, i)->c);
+	if (CURRENT == f)
+		CURRENT = NULL;
+}
+
+static void fx_cleanup(void)
+{
+	if (CURRENT)
+		fx_free(CURRENT);
 }
 
 static json_t *proposal_body(int64_t group, const char *title, bool submit)
@@ -191,11 +217,22 @@ static int64_t attach(struct who *w, int64_t pid, const char *filename)
 struct fx_opts {
 	bool leak_names; /* authors, volunteer and helper get "Leakname…" display names */
 	bool not_blind;
+	bool published; /* also k4, decided and published, with a model and an adoption */
 };
+
+static struct resp *put_review(struct who *w, int64_t pid, const int64_t crit[3], int a, int b, int c)
+{
+	return http_json(&w->c, "PUT", fmt_path("/api/v1/proposals/%lld/review", (long long)pid),
+			 json_pack("{s:i,s:[{s:I,s:i},{s:I,s:i},{s:I,s:i}],s:s,s:b}", "version", 0, "scores", "criterion_id",
+				   (json_int_t)crit[0], "score", a, "criterion_id", (json_int_t)crit[1], "score", b,
+				   "criterion_id", (json_int_t)crit[2], "score", c, "overall_comment", "Nhận xét chung",
+				   "submit", 1));
+}
 
 static void fx_build(struct fx *f, const struct fx_opts *opt)
 {
 	memset(f, 0, sizeof *f);
+	CURRENT = f;
 	f->T0 = (int64_t)time(NULL) + 86400 * 20;
 	f->T0 -= f->T0 % 60;
 	f->T1 = f->T0 + 900;
@@ -247,6 +284,13 @@ static void fx_build(struct fx *f, const struct fx_opts *opt)
 	f->k2 = new_campaign(f, f->T0, f->T0 + 86400 * 30, true, NULL);
 	EXPECT(transition(&f->L, f->k2, "open"), 200);
 	f->k3 = new_campaign(f, f->T0, f->T0 + 86400 * 30, true, NULL); /* stays a draft */
+	if (opt->published) {
+		f->k4 = new_campaign(f, f->T0, f->T0 + 600, true, &view);
+		for (int i = 0; i < 3; i++)
+			f->crit4[i] = jint(json_array_get(jget(view, "criteria"), (size_t)i), "id");
+		json_decref(view);
+		EXPECT(transition(&f->L, f->k4, "open"), 200);
+	}
 
 	fx_now(f, f->T0 + 60);
 	json_t *pa = propose_view(&f->A, f->k1, proposal_body(f->g1, "Bảng tin số tổ 1", true));
@@ -264,6 +308,10 @@ static void fx_build(struct fx *f, const struct fx_opts *opt)
 	f->qA = propose(&f->A, f->k2, proposal_body(f->g1, "Đăng ký tiêm chủng trực tuyến", true));
 	f->dA = propose(&f->A, f->k2, proposal_body(f->g1, "Bản nháp đầy đủ", false));
 	f->qAtt = attach(&f->A, f->qA, "anh-minh-hoa.png");
+	if (opt->published) {
+		f->rA = propose(&f->A, f->k4, proposal_body(f->g1, "Thanh toán không tiền mặt ở chợ", true));
+		f->rB = propose(&f->B, f->k4, proposal_body(f->g2, "Camera an ninh tổ 2", true));
+	}
 
 	fx_now(f, f->T1);
 	EXPECT(transition(&f->L, f->k1, "closed"), 200);
@@ -280,6 +328,37 @@ static void fx_build(struct fx *f, const struct fx_opts *opt)
 			 json_pack("{s:[I,I,I,I,I]}", "panelist_ids", (json_int_t)f->P1.id, (json_int_t)f->P2.id,
 				   (json_int_t)f->P3.id, (json_int_t)f->V.id, (json_int_t)f->P4.id)),
 	       200);
+	if (opt->published) {
+		const char *k4 = S64(f->k4);
+		EXPECT(transition(&f->L, f->k4, "closed"), 200);
+		EXPECT(transition(&f->L, f->k4, "appraisal"), 200);
+		EXPECT(http_json(&f->L.c, "PUT", fmt_path("/api/v1/campaigns/%s/panel", k4),
+				 json_pack("{s:[I,I]}", "panelist_ids", (json_int_t)f->P2.id, (json_int_t)f->P3.id)),
+		       200);
+		EXPECT(http_json(&f->L.c, "POST", fmt_path("/api/v1/campaigns/%s/assignments", k4), json_pack("{s:s}", "mode", "all")),
+		       200);
+		if (!f->P2.in)
+			who_login(&f->P2, f->T1);
+		EXPECT(put_review(&f->P2, f->rA, f->crit4, 9, 9, 8), 200);
+		EXPECT(put_review(&f->P3, f->rA, f->crit4, 8, 9, 9), 200);
+		EXPECT(put_review(&f->P3, f->rB, f->crit4, 5, 6, 4), 200);
+		EXPECT(http_json(&f->L.c, "POST", fmt_path("/api/v1/campaigns/%s/panel/lock", k4), json_object()), 200);
+		EXPECT(http_json(&f->L.c, "PUT", fmt_path("/api/v1/campaigns/%s/awards", k4),
+				 json_pack("{s:[{s:s,s:i}]}", "awards", "name", "Giải Nhất", "count", 1)),
+		       200);
+		EXPECT(http_json(&f->L.c, "POST", fmt_path("/api/v1/campaigns/%s/decision", k4), json_object()), 201);
+		EXPECT(http_json(&f->L.c, "POST", fmt_path("/api/v1/campaigns/%s/publish", k4),
+				 json_pack("{s:s}", "password", TEST_PASSWORD)),
+		       204);
+		const char *p[] = { S64(f->k4) };
+		f->model = db_int(PG, "SELECT id FROM models WHERE campaign_id = $1", 1, p);
+		struct resp *r = http_json(&f->L.c, "POST", fmt_path("/api/v1/models/%lld/adoptions", (long long)f->model),
+					   json_pack("{s:I,s:I,s:s,s:s}", "ward_id", (json_int_t)f->ward, "group_id",
+						     (json_int_t)f->g2, "started_on", "2027-01-15", "stage", "planned"));
+		cr_assert_eq(r->status, 201, "%s", r->body);
+		f->adoption = jint(jget(r->json, "adoption"), "id");
+		resp_free(r);
+	}
 }
 
 /* ------------------------------------------------------------------------- */
@@ -306,7 +385,9 @@ struct cell {
  * submitted proposal in cid2), qver (its version now), did (A's complete draft in cid2), att (pid's
  * attachment), qatt (qid's attachment), code (pid's tracking code), C and Cphone (a resident), P1..P4, V,
  * k0..k2 (criteria of cid), g1, phone (a fresh number), wcode (a fresh ward code), opens and closes,
- * self (the caller's own login; anonymous: an outsider's), pw (the test password).
+ * self (the caller's own login; anonymous: an outsider's), pw (the test password), cid4 (a call decided
+ * and published), rid (A's proposal in it), mid (its winning model), adid and adver (an adoption of the
+ * model recorded by the leader, and its version now).
  *
  * The order is the order of execution: within a row, cells that change state come after the cells
  * they would disturb.
@@ -346,7 +427,7 @@ static const struct cell CELLS[] = {
 	{ "GET", "/api/v1/campaigns/${cid}/proposals", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
 	{ "GET", "/api/v1/campaigns/${cid}/proposals.csv", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
 	{ "POST", "/api/v1/campaigns/${cid2}/proposals", "{\"title\":\"Ý tưởng mới\"}", 0,
-	  { 401, 201, 201, 201, 201, 201, 201, 403 } },
+	  { 401, 201, 201, 403, 201, 201, 403, 403 } }, /* residents of the ward only (sql/006) */
 	{ "GET", "/api/v1/proposals/${pid}", NULL, 0, { 401, 200, 404, 404, 404, 404, 200, 404 } },
 	{ "GET", "/api/v1/proposals/${did}", NULL, 0, { 401, 200, 404, 404, 404, 404, 404, 404 } },
 	{ "PATCH", "/api/v1/proposals/${qid}", "{\"version\":${qver},\"title\":\"Tên mới\"}", 0,
@@ -357,6 +438,16 @@ static const struct cell CELLS[] = {
 	{ "DELETE", "/api/v1/attachments/${qatt}", NULL, 0, { 401, 204, 404, 404, 404, 404, 404, 404 } },
 	{ "POST", "/api/v1/proposals/${qid}/withdraw", NULL, 0, { 401, 200, 404, 404, 404, 404, 404, 404 } },
 	{ "GET", "/api/v1/track/${code}", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/campaigns/${cid4}/results", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/campaigns/${cid4}/results.csv", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/proposals/${rid}/result", NULL, 0, { 401, 200, 404, 404, 404, 404, 404, 404 } },
+	{ "GET", "/api/v1/models", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/models/${mid}", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "POST", "/api/v1/models/${mid}/adoptions",
+	  "{\"ward_id\":${ward},\"group_id\":${g1},\"started_on\":\"2027-03-01\",\"stage\":\"planned\"}", 0,
+	  { 401, 403, 403, 201, 403, 403, 201, 403 } },
+	{ "PATCH", "/api/v1/adoptions/${adid}", "{\"version\":${adver},\"stage\":\"piloting\"}", 0,
+	  { 401, 403, 403, 200, 403, 403, 200, 403 } },
 	{ "POST", "/api/v1/wards/${ward}/assisted-residents",
 	  "{\"phone\":\"${phone}\",\"display_name\":\"Bà Tư\",\"group_id\":${g1}}", 0,
 	  { 401, 403, 403, 201, 403, 403, 403, 403 } },
@@ -369,6 +460,11 @@ static const struct cell CELLS[] = {
 	{ "POST", "/api/v1/campaigns/${cid}/assignments", "{\"mode\":\"all\"}", 0,
 	  { 401, 403, 403, 403, 403, 403, 200, 403 } },
 	{ "GET", "/api/v1/campaigns/${cid}/progress", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
+	{ "GET", "/api/v1/campaigns/${cid}/awards", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "PUT", "/api/v1/campaigns/${cid}/awards",
+	  "{\"awards\":[{\"name\":\"Giải Nhất\",\"count\":1},{\"name\":\"Giải Nhì\",\"count\":1}]}", 0,
+	  { 401, 403, 403, 403, 403, 403, 200, 403 } },
+	{ "GET", "/api/v1/campaigns/${cid}/ranking", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
 	{ "GET", "/api/v1/campaigns/${cid}/worklist", NULL, 0, { 401, 404, 404, 200, 200, 200, 404, 404 } },
 	{ "GET", "/api/v1/proposals/${pid}/appraisal", NULL, 0, { 401, 404, 404, 200, 200, 404, 404, 404 } },
 	{ "PUT", "/api/v1/proposals/${pid}/review",
@@ -380,6 +476,12 @@ static const struct cell CELLS[] = {
 	{ "GET", "/api/v1/campaigns/${cid}/score-record", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
 	{ "POST", "/api/v1/campaigns/${cid}/panel/lock", "{\"allow_missing\":true,\"note\":\"Kiểm tra ma trận\"}", 0,
 	  { 401, 403, 403, 403, 403, 403, 200, 403 } },
+	{ "POST", "/api/v1/campaigns/${cid}/decision", "{}", 0, { 401, 403, 403, 403, 403, 403, 201, 403 } },
+	{ "POST", "/api/v1/campaigns/${cid}/publish", "{\"password\":\"${pw}\"}", 0,
+	  { 401, 403, 403, 403, 403, 403, 204, 403 } },
+	{ "POST", "/api/v1/campaigns/${cid}/corrections",
+	  "{\"correction_reason\":\"Sửa lỗi nhập liệu\",\"password\":\"${pw}\"}", 0,
+	  { 401, 403, 403, 403, 403, 403, 201, 403 } },
 	{ "POST", "/api/v1/sessions", "{\"login\":\"${self}\",\"password\":\"${pw}\"}", SELF_LOGIN,
 	  { 201, 201, 201, 201, 201, 201, 201, 201 } },
 	{ "DELETE", "/api/v1/sessions/current", NULL, RELOGIN, { 401, 204, 204, 204, 204, 204, 204, 204 } },
@@ -420,6 +522,7 @@ static const char *value(struct fx *f, enum row row, const char *name)
 		{ "qid", f->qA },    { "did", f->dA },   { "att", f->attA },   { "qatt", f->qAtt }, { "C", f->C.id },
 		{ "P1", f->P1.id },  { "P2", f->P2.id }, { "P3", f->P3.id },   { "P4", f->P4.id }, { "V", f->V.id },
 		{ "k0", f->crit[0] }, { "k1", f->crit[1] }, { "k2", f->crit[2] }, { "g1", f->g1 },
+		{ "cid4", f->k4 },   { "rid", f->rA },   { "mid", f->model },  { "adid", f->adoption },
 	};
 	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
 		if (!strcmp(name, ids[i].name))
@@ -427,6 +530,10 @@ static const char *value(struct fx *f, enum row row, const char *name)
 	if (!strcmp(name, "qver")) {
 		const char *p[] = { S64(f->qA) };
 		return S64(db_int(PG, "SELECT version FROM proposals WHERE id = $1", 1, p));
+	}
+	if (!strcmp(name, "adver")) {
+		const char *p[] = { S64(f->adoption) };
+		return S64(db_int(PG, "SELECT version FROM adoptions WHERE id = $1", 1, p));
 	}
 	if (!strcmp(name, "code"))
 		return f->codeA;
@@ -556,8 +663,8 @@ Test(matrix, every_endpoint_against_every_caller)
 	static long got[NROWS][NCELLS];
 	static char detail[NROWS][NCELLS][200];
 	for (int row = 0; row < NROWS; row++) {
-		struct fx f;
-		fx_build(&f, &(struct fx_opts){ 0 });
+		static struct fx f;
+		fx_build(&f, &(struct fx_opts){ .published = true });
 		struct client anon;
 		client_init(&anon, &S);
 		anon.now = f.T1;
@@ -571,20 +678,22 @@ Test(matrix, every_endpoint_against_every_caller)
 		fx_free(&f);
 	}
 
-	/* The whole table, then the mismatches. */
+	/* The whole table (when something differs, or SANGKIEN_MATRIX_PRINT is set), then the mismatches. */
 	int bad = 0;
-	fprintf(stderr, "\naccess matrix (got, '!' where it differs from the expected):\n%-52s", "");
-	for (int row = 0; row < NROWS; row++)
-		fprintf(stderr, " %-8.8s", row_names[row]);
-	fprintf(stderr, "\n");
-	for (size_t i = 0; i < NCELLS; i++) {
-		fprintf(stderr, "%-6s %-45.45s", CELLS[i].method, CELLS[i].path);
-		for (int row = 0; row < NROWS; row++) {
-			bool ok = got[row][i] == CELLS[i].expect[row];
-			bad += !ok;
-			fprintf(stderr, " %3ld%-5s", got[row][i], ok ? "" : "!");
-		}
+	for (size_t i = 0; i < NCELLS; i++)
+		for (int row = 0; row < NROWS; row++)
+			bad += got[row][i] != CELLS[i].expect[row];
+	if (bad || getenv("SANGKIEN_MATRIX_PRINT")) {
+		fprintf(stderr, "\naccess matrix (got, '!' where it differs from the expected):\n%-52s", "");
+		for (int row = 0; row < NROWS; row++)
+			fprintf(stderr, " %-8.8s", row_names[row]);
 		fprintf(stderr, "\n");
+		for (size_t i = 0; i < NCELLS; i++) {
+			fprintf(stderr, "%-6s %-45.45s", CELLS[i].method, CELLS[i].path);
+			for (int row = 0; row < NROWS; row++)
+				fprintf(stderr, " %3ld%-5s", got[row][i], got[row][i] == CELLS[i].expect[row] ? "" : "!");
+			fprintf(stderr, "\n");
+		}
 	}
 	if (bad) {
 		fprintf(stderr, "\n%d mismatches (caller x endpoint: got / expected):\n", bad);
@@ -780,7 +889,7 @@ static int panelist_sweep(struct fx *f, struct scan *s)
 
 Test(blind, a_panelist_never_sees_who_proposed)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .leak_names = true });
 	struct scan s;
 	int found = panelist_sweep(&f, &s);
@@ -792,7 +901,7 @@ Test(blind, a_panelist_never_sees_who_proposed)
 /* The same sweep with blind review off must find the authors: the detector works. */
 Test(blind, the_sweep_does_find_authors_when_review_is_not_blind)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .leak_names = true, .not_blind = true });
 	struct scan s;
 	int found = panelist_sweep(&f, &s);

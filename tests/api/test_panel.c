@@ -25,8 +25,11 @@ static void up(void)
 	PG = db_connect(NULL);
 }
 
+static void fx_cleanup(void);
+
 static void down(void)
 {
+	fx_cleanup();
 	srv_stop(&S);
 	PQfinish(PG);
 }
@@ -122,8 +125,14 @@ static void who_new(struct who *w, int64_t ward, const char *name)
 {
 	memset(w, 0, sizeof *w);
 	client_init(&w->c, &S);
-	rand_phone(w->phone);
-	snprintf(w->name, sizeof w->name, "%s", name);
+	snprintf(w->name, sizeof w->name, "%s", name); /* first: name may be in fmt_path's buffers */
+	/* A fresh number: the test database keeps the accounts of earlier runs and of parallel tests. */
+	for (int tries = 0;; tries++) {
+		rand_phone(w->phone);
+		const char *p[] = { fmt_path("+84%s", w->phone + 1) };
+		if (db_int(PG, "SELECT count(*) FROM accounts WHERE login = $1", 1, p) == 0 || tries == 20)
+			break;
+	}
 	w->id = make_account(&w->c, PG, ward, w->phone, w->name);
 }
 
@@ -182,10 +191,20 @@ static void fx_now(struct fx *f, int64_t t)
 		everyone(f, i)->c.now = t;
 }
 
+static struct fx *CURRENT; /* the fixture being used, freed by down() when a test stops early */
+
 static void fx_free(struct fx *f)
 {
 	for (int i = 0; everyone(f, i); i++)
 		client_cleanup(&everyone(f, i)->c);
+	if (CURRENT == f)
+		CURRENT = NULL;
+}
+
+static void fx_cleanup(void)
+{
+	if (CURRENT)
+		fx_free(CURRENT);
 }
 
 static json_t *proposal_body(int64_t group, const char *title)
@@ -248,6 +267,7 @@ static void fx_advance(struct fx *f, enum stage to)
 static void fx_build(struct fx *f, const struct fx_opts *opt)
 {
 	memset(f, 0, sizeof *f);
+	CURRENT = f;
 	f->T0 = (int64_t)time(NULL) + 86400 * 20;
 	f->T0 -= f->T0 % 60;
 	f->T1 = f->T0 + 900; /* after the deadline, well inside the 30 minutes a session may idle */
@@ -472,7 +492,7 @@ static char *assignment_snapshot(int64_t cid)
 
 Test(panel, only_panelists_of_the_ward_and_only_while_closed_or_in_appraisal)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .upto = ST_OPEN });
 	json_t *good = json_pack("[I,I,I,I]", (json_int_t)f.P1.id, (json_int_t)f.P2.id, (json_int_t)f.P3.id,
 				 (json_int_t)f.V.id);
@@ -555,7 +575,7 @@ Test(panel, only_panelists_of_the_ward_and_only_while_closed_or_in_appraisal)
 
 Test(panel, a_panelist_with_reviews_cannot_be_removed_others_can)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
 	EXPECT(put_review(&f.P3, f.pA, 0, NULL, NULL, false, NULL), 200, NULL); /* an empty draft */
 	EXPECT(put_panel(&f.L, f.k1, json_pack("[I,I,I]", (json_int_t)f.P1.id, (json_int_t)f.P2.id, (json_int_t)f.V.id)),
@@ -576,7 +596,7 @@ Test(panel, a_panelist_with_reviews_cannot_be_removed_others_can)
 
 Test(conflicts, a_conflicted_panelist_never_sees_or_scores_the_proposal)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED, .extra = 2 });
 	int64_t props[16];
 	int np = fx_proposals(&f, props);
@@ -615,7 +635,7 @@ Test(conflicts, a_conflicted_panelist_never_sees_or_scores_the_proposal)
 
 Test(conflicts, a_declared_conflict_takes_the_proposal_off_the_work_list)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
 	struct resp *r = worklist(&f.P3, f.k1);
 	cr_assert(id_in(jget(r->json, "proposals"), "id", f.pA), "%s", r->body);
@@ -665,13 +685,45 @@ Test(conflicts, a_declared_conflict_takes_the_proposal_off_the_work_list)
 	fx_free(&f);
 }
 
+/*
+ * The appraisal view lists a proposal's attachments to its panelists (ids, with blind names "tep-1.png"),
+ * so an assigned, unconflicted panelist must be able to open them, and in blind review the download must
+ * not carry the original file name (it often holds the author's name). Conflicted and unassigned
+ * panelists still get 404.
+ */
+Test(conflicts, an_assigned_panelist_opens_the_attachments_without_their_original_names)
+{
+	static struct fx f; /* static: down() can still free it after a failed assertion */
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	struct resp *a = appraisal(&f.P2, f.pA);
+	cr_assert_eq(a->status, 200, "%s", a->body);
+	json_t *att = json_array_get(jget(jget(a->json, "proposal"), "attachments"), 0);
+	cr_assert_eq(jint(att, "id"), f.attA, "%s", a->body);
+	cr_assert_str_eq(jstr(att, "filename"), "tep-1.png", "%s", a->body);
+	resp_free(a);
+	EXPECT(http(&f.P1.c, "GET", fmt_path("/api/v1/attachments/%lld", (long long)f.attA), NULL, NULL), 404, "not_found");
+	EXPECT(http(&f.P4.c, "GET", fmt_path("/api/v1/attachments/%lld", (long long)f.attA), NULL, NULL), 404, "not_found");
+	struct resp *r = http(&f.P2.c, "GET", fmt_path("/api/v1/attachments/%lld", (long long)f.attA), NULL, NULL);
+	cr_assert_eq(r->status, 200,
+		     "an assigned panelist cannot open the attachment the appraisal view lists (src/http/r_attachments.c, "
+		     "attachments_get allows only author, helper and leader): got %ld %s",
+		     r->status, r->body ? r->body : "");
+	cr_assert_eq(r->len, 16);
+	char disposition[512];
+	cr_assert(resp_header(r, "Content-Disposition", disposition, sizeof disposition));
+	cr_assert_null(strstr(disposition, "ho-so-to-1"), "blind review, but the download names the original file: %s",
+		       disposition);
+	resp_free(r);
+	fx_free(&f);
+}
+
 /* ========================================================================= */
 /* 3. Assignment                                                              */
 /* ========================================================================= */
 
 Test(assignment, mode_all_gives_every_eligible_panelist_every_proposal)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .upto = ST_PANEL, .extra = 2 });
 	EXPECT(assign(&f.P1, f.k1, json_pack("{s:s}", "mode", "all")), 403, "forbidden");
 	EXPECT_FIELD(assign(&f.L, f.k1, json_pack("{s:s}", "mode", "some")), "mode");
@@ -721,7 +773,7 @@ static void loads(const struct fx *f, long long *min_per_proposal, long long *ma
 
 Test(assignment, mode_k_gives_exactly_k_balanced_reproducible_and_reports_uncovered)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .upto = ST_PANEL, .extra = 4 });
 	const char *p[] = { S64(f.k1) };
 	cr_assert_eq(db_int(PG, "SELECT count(*) FROM panel_conflicts WHERE campaign_id = $1 AND kind <> 'declared'", 1, p),
@@ -776,7 +828,7 @@ Test(assignment, mode_k_gives_exactly_k_balanced_reproducible_and_reports_uncove
 
 Test(assignment, moving_one_assignment_respects_conflicts_and_started_reviews)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
 	/* P4 joins the panel after the assignment: on the panel, reviewing nothing. */
 	EXPECT(put_panel(&f.L, f.k1, json_pack("[I,I,I,I,I]", (json_int_t)f.P1.id, (json_int_t)f.P2.id, (json_int_t)f.P3.id,
@@ -834,7 +886,7 @@ Test(assignment, moving_one_assignment_respects_conflicts_and_started_reviews)
 
 Test(scoring, scores_must_be_whole_numbers_from_zero_to_the_maximum_one_per_criterion)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
 	struct who *w = &f.P2; /* reviews pA */
 	const char *ok = "Ý tưởng hay, khả thi.";
@@ -909,7 +961,7 @@ Test(scoring, scores_must_be_whole_numbers_from_zero_to_the_maximum_one_per_crit
 
 Test(scoring, draft_submit_revise_with_reason_and_stale_versions_change_nothing)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
 	struct who *w = &f.P2;
 
@@ -1013,7 +1065,7 @@ static void *race(void *arg)
 
 Test(scoring, two_first_submissions_at_once_one_wins_one_conflicts)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
 	struct {
 		struct who *w;
@@ -1090,7 +1142,7 @@ static bool has_key(json_t *v, const char *key)
 
 Test(scoring, the_others_scores_show_only_after_my_own_submission_and_without_names)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
 	/* pA is reviewed by P2, P3 and V. */
 	submit_review(&f, &f.P3, f.pA, 9, 8, 7);
@@ -1140,7 +1192,7 @@ Test(scoring, the_others_scores_show_only_after_my_own_submission_and_without_na
 
 Test(lock, locking_with_missing_reviews_needs_a_note_and_then_nothing_changes)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .upto = ST_CLOSED });
 	EXPECT(lock_panel(&f.L, f.k1, json_object()), 409, "not_in_appraisal");
 	fx_advance(&f, ST_ASSIGNED);
@@ -1204,7 +1256,7 @@ Test(lock, locking_with_missing_reviews_needs_a_note_and_then_nothing_changes)
 
 Test(lock, a_complete_panel_locks_without_a_note)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
 	int64_t props[16];
 	int np = fx_proposals(&f, props);
@@ -1227,7 +1279,7 @@ Test(lock, a_complete_panel_locks_without_a_note)
  */
 Test(lock, a_conflict_cannot_be_declared_after_the_lock)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
 	submit_review(&f, &f.P2, f.pA, 5, 5, 5);
 	EXPECT(put_review(&f.P3, f.pA, 0, scores3(&f, 1, 1, 1), "Nháp", false, NULL), 200, NULL);
@@ -1245,6 +1297,85 @@ Test(lock, a_conflict_cannot_be_declared_after_the_lock)
 	resp_free(r);
 	free(before);
 	free(after);
+	fx_free(&f);
+}
+
+/*
+ * A decision comes only from POST /decision, which needs the panel locked (so missing reviews are
+ * acknowledged with a note). Moving the call to "decided" through the generic transitions endpoint
+ * would skip the lock and the decision, and leave a call that can never be decided or published.
+ */
+Test(lock, the_call_cannot_leave_appraisal_without_the_lock_and_a_decision)
+{
+	static struct fx f; /* static: down() can still free it after a failed assertion */
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	submit_review(&f, &f.P2, f.pA, 5, 5, 5);
+	struct resp *r = transition(&f.L, f.k1, "decided");
+	long st = r->status;
+	char body[512];
+	snprintf(body, sizeof body, "%s", r->body ? r->body : "");
+	resp_free(r);
+	const char *pk[] = { S64(f.k1) };
+	char *state = db_text(PG, "SELECT state || '|' || (panel_locked_at IS NOT NULL) FROM campaigns WHERE id = $1", 1, pk);
+	long decision = 0, published = 0;
+	if (st == 200) { /* what the call has become: no decision can be made, yet it can be "published" */
+		r = http_json(&f.L.c, "POST", fmt_path("/api/v1/campaigns/%lld/decision", (long long)f.k1), json_object());
+		decision = r->status;
+		resp_free(r);
+		r = transition(&f.L, f.k1, "published");
+		published = r->status;
+		resp_free(r);
+	}
+	cr_assert_eq(st, 409,
+		     "appraisal -> decided through /transitions with the panel unlocked and no decision: got %ld %.200s "
+		     "(the call is now state|locked = %s; POST /decision then answers %ld; /transitions to published %ld)",
+		     st, body, state, decision, published);
+	free(state);
+	fx_free(&f);
+}
+
+/* Several panelists submitting at the same moment: every submission is recorded, in one unbroken chain. */
+Test(score_record, simultaneous_submissions_of_different_reviews_chain_without_gaps)
+{
+	static struct fx f; /* static: down() can still free it after a failed assertion */
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	/* pA: P2, P3, V; pB: P1, P3, V. Two rounds of four at once (the first creates the chain). */
+	struct {
+		struct who *w;
+		int64_t pid;
+	} rounds[2][4] = { { { &f.P2, f.pA }, { &f.P3, f.pA }, { &f.V, f.pA }, { &f.P1, f.pB } },
+			   { { &f.P3, f.pB }, { &f.V, f.pB }, { &f.P1, f.pC }, { &f.P2, f.pP3 } } };
+	for (int k = 0; k < 2; k++) {
+		pthread_barrier_t bar;
+		pthread_barrier_init(&bar, NULL, 4);
+		struct racer rc[4];
+		char paths[4][128], *bodies[4];
+		pthread_t t[4];
+		for (int i = 0; i < 4; i++) {
+			json_t *b = json_pack("{s:i,s:o,s:s,s:b}", "version", 0, "scores", scores3(&f, i, k, 5), "overall_comment",
+					      "Đồng thời", "submit", 1);
+			bodies[i] = json_dumps(b, JSON_COMPACT);
+			json_decref(b);
+			snprintf(paths[i], sizeof paths[i], "/api/v1/proposals/%lld/review", (long long)rounds[k][i].pid);
+			rc[i] = (struct racer){ &rounds[k][i].w->c, paths[i], bodies[i], &bar, 0, "" };
+			pthread_create(&t[i], NULL, race, &rc[i]);
+		}
+		for (int i = 0; i < 4; i++)
+			pthread_join(t[i], NULL);
+		pthread_barrier_destroy(&bar);
+		for (int i = 0; i < 4; i++) {
+			cr_assert_eq(rc[i].status, 200, "round %d, %s: %ld %s", k, rounds[k][i].w->name, rc[i].status, rc[i].code);
+			free(bodies[i]);
+		}
+	}
+	const char *pk[] = { S64(f.k1) };
+	cr_assert_eq(score_events(f.k1), 8);
+	cr_assert_eq(db_int(PG, "SELECT max(seq) FROM score_events WHERE campaign_id = $1", 1, pk), 8);
+	cr_assert_eq(db_int(PG, "SELECT length FROM score_chains WHERE campaign_id = $1", 1, pk), 8);
+	struct resp *r = http(&f.L.c, "GET", fmt_path("/api/v1/campaigns/%lld/score-record", (long long)f.k1), NULL, NULL);
+	cr_assert(json_is_true(jget(r->json, "ok")), "%s", r->body);
+	cr_assert_eq(jint(r->json, "verified_events"), 8, "%s", r->body);
+	resp_free(r);
 	fx_free(&f);
 }
 
@@ -1274,7 +1405,7 @@ static struct resp *score_record(struct who *w, int64_t cid)
 
 Test(score_record, verifies_and_names_the_first_altered_event)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
 	int v2 = submit_review(&f, &f.P2, f.pA, 5, 6, 7); /* seq 1 */
 	submit_review(&f, &f.P3, f.pA, 8, 8, 8);         /* seq 2 */
@@ -1365,7 +1496,7 @@ static char *as_app(const char *sql, bool replica)
 
 Test(score_record, the_servers_role_cannot_rewrite_or_delete_history)
 {
-	struct fx f;
+	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
 	submit_review(&f, &f.P2, f.pA, 5, 6, 7);
 	char where[64], audit_where[64], stmts[6][160];
@@ -1395,5 +1526,73 @@ Test(score_record, the_servers_role_cannot_rewrite_or_delete_history)
 	err = as_app(fmt_path("SELECT count(*) FROM score_events%s", where), false);
 	cr_assert_null(err, "%s", err);
 	cr_assert_eq(score_events(f.k1), 1, "nothing changed");
+	fx_free(&f);
+}
+
+/*
+ * The record's newest event deleted (superuser, triggers off): the events left still chain, but the
+ * campaign's stored head and length (score_chains) say one more. The verification must not say "ok".
+ */
+Test(score_record, deleting_the_newest_event_is_detected)
+{
+	static struct fx f; /* static: down() can still free it after a failed assertion */
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	int v = submit_review(&f, &f.P2, f.pA, 5, 6, 7);
+	submit_review(&f, &f.P3, f.pA, 8, 8, 8);
+	EXPECT(put_review(&f.P2, f.pA, v, scores3(&f, 9, 9, 9), "Nâng điểm", true, "Xem lại"), 200, NULL); /* seq 3 */
+	const char *pk[] = { S64(f.k1) };
+	PGconn *su = db_connect(NULL);
+	PQclear(db_exec(su, "SET session_replication_role = replica", 0, NULL));
+	PQclear(db_exec(su, "CREATE TEMP TABLE gone AS SELECT * FROM score_events WHERE campaign_id = $1 AND seq = 3", 1, pk));
+	PQclear(db_exec(su, "DELETE FROM score_events WHERE campaign_id = $1 AND seq = 3", 1, pk));
+	struct resp *r = score_record(&f.L, f.k1);
+	bool ok = json_is_true(jget(r->json, "ok"));
+	char body[600];
+	snprintf(body, sizeof body, "%s", r->body ? r->body : "");
+	resp_free(r);
+	char out[4096];
+	int rc = run_cli(fmt_path("audit verify --campaign %lld", (long long)f.k1), out, sizeof out);
+	PQclear(db_exec(su, "INSERT INTO score_events OVERRIDING SYSTEM VALUE SELECT * FROM gone", 0, NULL));
+	PQfinish(su);
+	cr_assert(!ok,
+		  "the newest event (a revision) was deleted, score_chains still says length 3, yet the score record "
+		  "verifies: %s",
+		  body);
+	cr_assert_eq(rc, 1, "audit verify: %s", out);
+	fx_free(&f);
+}
+
+/*
+ * The ranking reads the reviews and review_scores tables, which the server's role may UPDATE; the score
+ * record is only the append-only log beside them. A score changed in the table without an event must
+ * make the verification fail, or the record does not protect the numbers that decide the awards.
+ */
+Test(score_record, a_score_changed_outside_the_record_is_detected)
+{
+	static struct fx f; /* static: down() can still free it after a failed assertion */
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	submit_review(&f, &f.P2, f.pA, 2, 2, 2);
+	submit_review(&f, &f.P3, f.pA, 3, 3, 3);
+	const char *p[] = { S64(f.pA), S64(f.P2.id) };
+	int64_t rid = db_int(PG, "SELECT id FROM reviews WHERE proposal_id = $1 AND panelist_id = $2", 2, p);
+	/* As the server's own role: allowed (it must update reviews for drafts and revisions). */
+	PGconn *app = db_connect(NULL);
+	PQclear(db_exec(app, "SET ROLE sangkien_app", 0, NULL));
+	const char *q[] = { S64(rid) };
+	PQclear(db_exec(app, "UPDATE review_scores SET score = 10 WHERE review_id = $1", 1, q));
+	PQfinish(app);
+	struct resp *rank = http(&f.L.c, "GET", fmt_path("/api/v1/campaigns/%lld/ranking", (long long)f.k1), NULL, NULL);
+	long rank_status = rank->status;
+	resp_free(rank);
+	struct resp *r = score_record(&f.L, f.k1);
+	bool ok = json_is_true(jget(r->json, "ok"));
+	char body[600];
+	snprintf(body, sizeof body, "%s", r->body ? r->body : "");
+	resp_free(r);
+	PQclear(db_exec(PG, "UPDATE review_scores SET score = 2 WHERE review_id = $1", 1, q));
+	cr_assert(!ok,
+		  "P2's scores of proposal %lld were changed to 10 in review_scores with no score event (the ranking, "
+		  "status %ld, now uses them), yet the score record verifies: %s",
+		  (long long)f.pA, rank_status, body);
 	fx_free(&f);
 }

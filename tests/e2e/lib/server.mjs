@@ -61,10 +61,12 @@ export async function psql(conn, sql) {
 /** conn with its database name replaced by dbname (URI or key=value conninfo). */
 export function withDatabase(conn, dbname) {
   if (/^postgres(?:ql)?:\/\//i.test(conn)) {
-    const u = new URL(conn);
-    u.pathname = `/${encodeURIComponent(dbname)}`;
-    u.searchParams.delete('dbname');
-    return u.toString();
+    // Not new URL(): a URI without a host ("postgresql://postgres@/db?host=/tmp/pg",
+    // a Unix socket) is valid for libpq but not for WHATWG URL parsing.
+    const m = /^(postgres(?:ql)?:\/\/[^/?#]*)(?:\/[^?#]*)?(\?[^#]*)?$/i.exec(conn);
+    if (!m) throw new Error(`cannot parse the database URI ${conn}`);
+    const query = (m[2] || '').slice(1).split('&').filter((kv) => kv !== '' && !/^dbname=/i.test(kv));
+    return `${m[1]}/${encodeURIComponent(dbname)}${query.length ? `?${query.join('&')}` : ''}`;
   }
   const rest = conn.replace(/(^|\s)dbname\s*=\s*(?:'(?:[^'\\]|\\.)*'|\S+)/g, ' ').trim();
   return `${rest} dbname=${dbname}`.trim();

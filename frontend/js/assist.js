@@ -1,0 +1,220 @@
+// A community digital-technology volunteer submits for a resident sitting
+// beside them, in three phases:
+//   1 find or create the resident (POST /api/v1/wards/{w}/assisted-residents),
+//   2 read the consent text (consent.v1) aloud and tick "the resident agreed",
+//   3 the proposal form (proposal-form.js) posting with on_behalf_of and
+//     consent {text_version: "v1", given: true}.
+// Below: the proposals this volunteer helped with (GET /api/v1/me/assisted).
+import { onLangChange, setKey } from './i18n.js';
+import { api } from './api.js';
+import { clear, el, idParam } from './dom.js';
+import { FormErrors, checkLogin, errorMessage, fieldMessage, normalizeLogin, setBusy } from './form.js';
+import { goToLogin, wardsWithRole } from './session.js';
+import { proposalCard, runPage, showAlert, startPage, wardGroups } from './ui.js';
+import { CONSENT_VERSION, createProposalForm } from './proposal-form.js';
+
+const $ = (id) => document.getElementById(id);
+const alertEl = $('assist-alert');
+const residentForm = $('resident-form');
+const consentForm = $('consent-form');
+const proposalSection = $('assist-proposal');
+const callSelect = $('assist-call');
+const groupSelect = $('assist-group');
+const phoneInput = $('assist-phone');
+const nameInput = $('assist-name');
+const consentBox = $('assist-consent');
+const residentErrors = new FormErrors(residentForm, alertEl);
+const consentErrors = new FormErrors(consentForm, alertEl);
+
+let account = null;
+let calls = [];
+let groups = [];
+let resident = null; // { id, display_name, created }
+let assisted = [];
+
+function selectedCall() {
+  return calls.find((c) => String(c.id) === callSelect.value) || null;
+}
+
+function phase(n, focus = true) {
+  residentForm.hidden = n !== 1;
+  consentForm.hidden = n !== 2;
+  proposalSection.hidden = n !== 3;
+  for (let i = 1; i <= 3; i++) {
+    const li = $(`assist-phase-${i}`);
+    if (i === n) li.setAttribute('aria-current', 'step');
+    else li.removeAttribute('aria-current');
+  }
+  if (focus) {
+    const heading = n === 1 ? $('resident-title') : n === 2 ? $('consent-title') : null;
+    if (heading) {
+      heading.scrollIntoView({ block: 'start' });
+      heading.focus({ preventScroll: true });
+    }
+  }
+}
+
+async function fillGroups() {
+  const call = selectedCall();
+  while (groupSelect.options.length > 1) groupSelect.remove(1);
+  groups = [];
+  if (!call) return;
+  groups = await wardGroups(call.ward_id);
+  for (const g of groups) groupSelect.add(el('option', { value: String(g.id), text: g.name }));
+  if (groups.length === 1) groupSelect.value = String(groups[0].id);
+}
+
+function renderConsent() {
+  if (!resident) return;
+  setKey($('resident-found'), resident.created ? 'assist.created' : 'assist.found', { name: resident.display_name });
+  setKey($('consent-intro'), 'assist.consentIntro', { name: resident.display_name });
+  setKey($('consent-caption'), 'assist.consentVersion', { version: CONSENT_VERSION });
+  setKey($('consent-text'), `consent.${CONSENT_VERSION}`);
+}
+
+residentForm.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  residentErrors.clear();
+  if (!selectedCall()) residentErrors.field(callSelect, 'validation.callRequired');
+  const login = normalizeLogin(phoneInput.value);
+  const phoneProblem = checkLogin(phoneInput.value);
+  if (phoneProblem || login.kind !== 'phone') residentErrors.field(phoneInput, phoneProblem === 'validation.loginRequired' ? 'validation.loginRequired' : 'validation.phoneInvalid');
+  if (nameInput.value.trim() === '') residentErrors.field(nameInput, 'validation.nameRequired');
+  if (groupSelect.value === '') residentErrors.field(groupSelect, 'validation.groupRequired');
+  if (residentErrors.count > 0) {
+    residentErrors.alert('validation.summary');
+    residentErrors.focusFirst();
+    return;
+  }
+  const call = selectedCall();
+  setBusy(residentForm, $('resident-status'), true);
+  try {
+    const res = await api.post(`/wards/${call.ward_id}/assisted-residents`, {
+      phone: login.value, display_name: nameInput.value.trim(), group_id: Number(groupSelect.value),
+    });
+    resident = { ...res.account, created: res.created, group_id: Number(groupSelect.value) };
+  } catch (err) {
+    setBusy(residentForm, $('resident-status'), false);
+    const input = { phone: phoneInput, display_name: nameInput, group_id: groupSelect }[err.field];
+    if (input) {
+      residentErrors.field(input, fieldMessage(err));
+      residentErrors.focusFirst();
+    }
+    residentErrors.alert(errorMessage(err));
+    return;
+  }
+  setBusy(residentForm, $('resident-status'), false);
+  consentBox.checked = false;
+  renderConsent();
+  phase(2);
+});
+
+consentForm.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  consentErrors.clear();
+  if (!consentBox.checked) {
+    consentErrors.field(consentBox, 'validation.consentRequired');
+    consentErrors.alert('assist.consentRequired');
+    consentErrors.focusFirst();
+    return;
+  }
+  startProposal();
+});
+
+$('consent-back').addEventListener('click', () => {
+  consentErrors.clear();
+  phase(1);
+});
+
+function startProposal() {
+  const call = selectedCall();
+  setKey($('assist-for'), 'assist.forResident', { name: resident.display_name });
+  phase(3, false);
+  const form = createProposalForm($('assist-root'), {
+    campaign: call,
+    groups,
+    account,
+    proposal: null,
+    defaultGroupId: resident.group_id,
+    behalf: { id: resident.id, display_name: resident.display_name },
+    idPrefix: 'apf',
+    doneActions: [{ i18n: 'assist.another', primary: true, onClick: restart }],
+    onDone: () => loadAssisted(),
+  });
+  form.focusStart();
+}
+
+function restart() {
+  resident = null;
+  clear($('assist-root'));
+  residentForm.reset();
+  if (calls.length === 1) callSelect.value = String(calls[0].id);
+  fillGroups();
+  residentErrors.clear();
+  phase(1);
+}
+
+function renderAssisted() {
+  const list = clear($('assisted-list'));
+  for (const p of assisted) {
+    list.append(proposalCard(p, {
+      level: 3,
+      extra: [el('p', { class: 'card__meta card__author', i18n: 'assist.author', vars: { name: p.author ? p.author.display_name : '' } })],
+    }));
+  }
+  $('assisted-empty').hidden = assisted.length > 0;
+  $('assisted-section').hidden = false;
+}
+
+async function loadAssisted() {
+  try {
+    assisted = (await api.get('/me/assisted')).proposals || [];
+  } catch (err) {
+    showAlert(alertEl, err);
+    return;
+  }
+  renderAssisted();
+}
+
+async function main() {
+  account = await startPage();
+  const status = $('assist-status');
+  if (!account) {
+    goToLogin();
+    return;
+  }
+  const wards = wardsWithRole(account, 'volunteer');
+  if (wards.length === 0) {
+    setKey(status, null);
+    showAlert(alertEl, 'assist.notVolunteer');
+    return;
+  }
+  try {
+    const data = await api.get('/campaigns');
+    calls = (data.campaigns || []).filter((c) => c.accepting && wards.includes(c.ward_id));
+  } catch (err) {
+    setKey(status, null);
+    showAlert(alertEl, err);
+    return;
+  }
+  setKey(status, null);
+  loadAssisted();
+  onLangChange(() => {
+    renderConsent();
+    renderAssisted();
+  });
+  if (calls.length === 0) {
+    showAlert(alertEl, 'assist.noCalls');
+    return;
+  }
+  for (const c of calls) callSelect.add(el('option', { value: String(c.id), text: c.title }));
+  const wanted = idParam('campaign');
+  if (wanted && calls.some((c) => c.id === wanted)) callSelect.value = String(wanted);
+  else if (calls.length === 1) callSelect.value = String(calls[0].id);
+  callSelect.addEventListener('change', fillGroups);
+  await fillGroups();
+  $('assist-flow').hidden = false;
+  phase(1, false);
+}
+
+runPage(main);

@@ -1,0 +1,84 @@
+// Who is signed in (GET /api/v1/me, asked once per page) and the navigation
+// that follows from it.
+//
+// Markup marks what depends on the person with data-show:
+//   data-show="guest"       only when nobody is signed in (shown by default)
+//   data-show="signed-in"   any signed-in account
+//   data-show="volunteer"   accounts with the volunteer role (any ward)
+//   data-show="leader"      accounts with the leader role (any ward)
+// Elements for signed-in people start hidden in the HTML, so a page without
+// JavaScript, or before /me answers, shows the guest's choices.
+// Once decided, <html> gets the class "nav-ready".
+
+import { api } from './api.js';
+
+let mePromise = null;
+
+/** The signed-in account (with roles), or null; other failures reject. The answer also sets the CSRF token. */
+export function loadMe() {
+  if (!mePromise) {
+    mePromise = api.get('/me')
+      .then((data) => (data && data.account ? data.account : null))
+      .catch((err) => {
+        if (err.status === 401) return null;
+        mePromise = null; // try again next time
+        throw err;
+      });
+  }
+  return mePromise;
+}
+
+/** The ward ids where account holds role. */
+export function wardsWithRole(account, role) {
+  if (!account || !Array.isArray(account.roles)) return [];
+  return account.roles.filter((r) => r.role === role && r.ward_id !== null).map((r) => r.ward_id);
+}
+
+/** True when account holds role (in ward, when given). */
+export function hasRole(account, role, ward) {
+  const wards = wardsWithRole(account, role);
+  return ward === undefined ? wards.length > 0 : wards.includes(Number(ward));
+}
+
+/** The account's residential group in ward (from its resident role), or null. */
+export function residentGroup(account, ward) {
+  if (!account || !Array.isArray(account.roles)) return null;
+  const r = account.roles.find((g) => g.role === 'resident' && g.ward_id === Number(ward));
+  return r && r.group_id ? r.group_id : null;
+}
+
+function shows(what, account) {
+  switch (what) {
+    case 'guest': return !account;
+    case 'signed-in': return !!account;
+    case 'volunteer': return hasRole(account, 'volunteer');
+    case 'leader': return hasRole(account, 'leader');
+    default: return true;
+  }
+}
+
+/** Shows and hides the [data-show] elements for account (null: nobody signed in). */
+export function applyNav(account) {
+  for (const el of document.querySelectorAll('[data-show]')) {
+    el.hidden = !shows(el.getAttribute('data-show'), account);
+  }
+  document.documentElement.classList.add('nav-ready');
+}
+
+/** Asks who is signed in and fixes the navigation; resolves to the account or null. */
+export async function initNav() {
+  let account = null;
+  try {
+    account = await loadMe();
+  } catch {
+    account = null; // the server could not say: keep the guest's view
+  }
+  applyNav(account);
+  return account;
+}
+
+/** Sends the browser to the login page, coming back to this page afterwards. */
+export function goToLogin() {
+  const here = window.location.pathname.replace(/^.*\//, '') + window.location.search;
+  window.location.replace(`login.html?next=${encodeURIComponent(here || 'index.html')}`);
+}

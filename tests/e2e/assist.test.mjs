@@ -1,0 +1,166 @@
+// A community digital-technology volunteer, on a 360 x 740 phone, submits a
+// proposal for a resident sitting beside them: creates the resident's
+// account, reads out the consent text and records it, fills the same 8-step
+// form, and finds the proposal under "proposals I helped with". The database
+// says the proposal belongs to the resident, helped by the volunteer, with the
+// consent (text v1) on record. A resident who already has an account is found
+// by phone number instead.
+//
+// Run: node --test tests/e2e/   (see tests/e2e/lib/server.mjs for the environment)
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startServer } from './lib/server.mjs';
+import { assertNoProblems, dicts, launchBrowser, phonePage } from './lib/browser.mjs';
+import { addGroup, makeAccount, openCall } from './lib/seed.mjs';
+import {
+  alertText, assertFitsPhone, fillSteps1to6, loginUI, nextStep, openReady, text,
+} from './lib/flows.mjs';
+
+const { vi } = dicts;
+const SHOTS = process.env.SANGKIEN_E2E_SCREENSHOTS || '/tmp';
+// Role grants go through psql, which a server given by SANGKIEN_E2E_BASE_URL does not offer.
+const SKIP = process.env.SANGKIEN_E2E_BASE_URL ? 'needs database access (psql) for seeding roles' : false;
+const TIMEOUT = { timeout: 180000, skip: SKIP };
+const fill = (s, vars) => s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+
+let srv;
+let browser;
+let call;
+let volunteer;
+let existing;
+let group12;
+
+before(async () => {
+  if (SKIP) return;
+  srv = await startServer({ env: { SANGKIEN_TEST_CLOCK: '1' } });
+  browser = await launchBrowser();
+  group12 = await addGroup(srv, 'Tổ dân phố 12');
+  const leader = await makeAccount(srv, { name: 'Lê Văn Lãnh', phone: '0911000001' }, 'leader');
+  call = await openCall(leader.api, srv, { title: 'Sáng kiến chuyển đổi số 2026' });
+  volunteer = await makeAccount(srv, { name: 'Phạm Thu Tình', phone: '0911000002' }, 'volunteer');
+  existing = await makeAccount(srv, { name: 'Trần Văn Có', phone: '0933111222' });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (srv) {
+    const { code, log } = await srv.stop();
+    assert.equal(code, 0, `server exit ${code}; tail:\n${log.slice(-3000)}`);
+  }
+});
+
+test('a volunteer creates a resident, records consent, submits for them and sees it under assisted proposals', TIMEOUT, async () => {
+  const { context, page } = await phonePage(browser, srv.baseURL);
+  try {
+    await loginUI(page, vi, volunteer.phone);
+    // The volunteer's own link, in the navigation and on the home page.
+    await openReady(page, '/');
+    const navLink = page.getByRole('navigation').getByRole('link', { name: vi.nav.assist, exact: true });
+    assert.equal(await navLink.isVisible(), true);
+    assert.equal(await page.getByRole('link', { name: vi.home.assistCta, exact: true }).isVisible(), true);
+    assert.equal(await page.getByRole('navigation').getByRole('link', { name: vi.nav.leader, exact: true }).isVisible(), false);
+    await navLink.click();
+    await page.waitForURL(/\/assist\.html$/);
+    await page.locator('#assist-flow').waitFor();
+    assert.equal(await page.locator('#assist-phase-1').getAttribute('aria-current'), 'step');
+    // The only open call of the ward is already chosen.
+    assert.equal(await page.getByLabel(vi.assist.callLabel, { exact: true }).inputValue(), String(call.id));
+    assert.equal(await text(page.locator('#assisted-empty')), vi.assist.assistedEmpty);
+    await assertFitsPhone(page, 'assist: resident');
+
+    // Step 1: the resident, by phone number; a wrong number first.
+    await page.getByLabel(vi.assist.phoneLabel, { exact: true }).fill('12345');
+    await page.getByLabel(vi.assist.nameLabel, { exact: true }).fill('Bùi Thị Mến');
+    await page.getByLabel(vi.assist.groupLabel, { exact: true }).selectOption({ label: group12.name });
+    await page.getByRole('button', { name: vi.assist.residentSubmit, exact: true }).click();
+    assert.equal(await text(page.locator('#assist-phone-error')), vi.validation.phoneInvalid);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'assist-phone');
+    await page.getByLabel(vi.assist.phoneLabel, { exact: true }).fill('0987 654 321');
+    await page.getByRole('button', { name: vi.assist.residentSubmit, exact: true }).click();
+
+    // Step 2: consent, read aloud, recorded with a tick.
+    await page.locator('#consent-form').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#assist-phase-2').getAttribute('aria-current'), 'step');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'consent-title');
+    assert.equal(await text(page.locator('#resident-found')), fill(vi.assist.created, { name: 'Bùi Thị Mến' }));
+    assert.equal(await text(page.locator('#consent-text')), vi.consent.v1);
+    assert.match(vi.consent.v1, /13\/2023\/NĐ-CP/);
+    await page.getByRole('button', { name: vi.assist.consentSubmit, exact: true }).click();
+    assert.equal(await alertText(page, '#assist-alert.is-shown'), vi.assist.consentRequired);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'assist-consent');
+    await assertFitsPhone(page, 'assist: consent');
+    await page.screenshot({ path: path.join(SHOTS, 'sangkien-assist-consent-360.png'), fullPage: true });
+    await page.getByLabel(vi.assist.consentCheck, { exact: true }).check();
+    await page.getByRole('button', { name: vi.assist.consentSubmit, exact: true }).click();
+
+    // Step 3: the same proposal form, for her.
+    await page.locator('#assist-proposal').waitFor({ state: 'visible' });
+    assert.equal(await text(page.locator('#assist-for')), fill(vi.assist.forResident, { name: 'Bùi Thị Mến' }));
+    const data = {
+      title: 'Loa phát thanh thông minh cho tổ 12',
+      summary: 'Thay loa cũ bằng loa phát thanh điều khiển qua điện thoại.',
+      problem: 'Loa cũ hay hỏng, tổ trưởng phải đi từng nhà báo tin.',
+      model: 'Gắn loa thông minh ở đầu hẻm; tổ trưởng đọc tin qua ứng dụng trên điện thoại.',
+      beneficiaries: 'Cả tổ, nhất là người cao tuổi không dùng điện thoại thông minh.',
+      households: '85',
+      resources: 'Hai loa, một bộ điều khiển.',
+      cost: '12000000',
+      tags: 'phát thanh',
+    };
+    await fillSteps1to6(page, vi, data);
+    // Her group (chosen in step 1) was already selected on step 6.
+    await nextStep(page, vi, 8);
+    assert.ok((await page.locator('#apf-review').textContent()).includes(group12.name));
+    await page.getByRole('button', { name: vi.propose.submit, exact: true }).click();
+    await page.locator('#apf-done').waitFor({ state: 'visible' });
+    const code = await text(page.locator('#apf-code'));
+    assert.match(code, /^E2E-\d{4}-\d{4}$/);
+    await assertFitsPhone(page, 'assist: done');
+
+    // Proposals I helped with.
+    const card = page.locator('#assisted-list li').filter({ hasText: code });
+    await card.waitFor();
+    assert.equal(await text(card.getByRole('heading', { level: 3 })), data.title);
+    assert.equal(await text(card.locator('.card__author')), fill(vi.assist.author, { name: 'Bùi Thị Mến' }));
+    assert.equal(await text(card.locator('.badge')), vi.status.submitted);
+
+    // In the database: the resident is the author, the volunteer helped, the consent is on record.
+    const resident = await srv.psql("SELECT a.id || '|' || a.display_name || '|' || (a.password_hash IS NULL) || '|' || r.role || '|' || r.group_id FROM accounts a JOIN role_grants r ON r.account_id = a.id WHERE a.login = '+84987654321'");
+    const [residentId, residentName, noPassword, role, groupId] = resident.split('|');
+    assert.deepEqual([residentName, noPassword, role, Number(groupId)], ['Bùi Thị Mến', 'true', 'resident', group12.id]);
+    const row = await srv.psql(`SELECT p.author_id || '|' || p.helped_by || '|' || p.status || '|' || p.group_id || '|' || k.text_version || '|' || k.resident_id || '|' || k.volunteer_id FROM proposals p JOIN consents k ON k.id = p.consent_id WHERE p.tracking_code = '${code}'`);
+    assert.equal(row, [residentId, volunteer.id, 'submitted', group12.id, 'v1', residentId, volunteer.id].join('|'));
+    const audit = await srv.psql(`SELECT count(*) FROM audit_log WHERE action = 'resident_created_by_volunteer' AND actor_account_id = ${volunteer.id}`);
+    assert.equal(audit, '1');
+
+    // The next resident already has an account: found by phone number.
+    await page.getByRole('button', { name: vi.assist.another, exact: true }).click();
+    await page.locator('#resident-form').waitFor({ state: 'visible' });
+    assert.equal(await page.getByLabel(vi.assist.phoneLabel, { exact: true }).inputValue(), '');
+    await page.getByLabel(vi.assist.phoneLabel, { exact: true }).fill(existing.phone);
+    await page.getByLabel(vi.assist.nameLabel, { exact: true }).fill('Tên gõ khác');
+    await page.getByLabel(vi.assist.groupLabel, { exact: true }).selectOption({ label: srv.group.name });
+    await page.getByRole('button', { name: vi.assist.residentSubmit, exact: true }).click();
+    await page.locator('#consent-form').waitFor({ state: 'visible' });
+    assert.equal(await text(page.locator('#resident-found')), fill(vi.assist.found, { name: existing.name }));
+    assertNoProblems(page, 'volunteer flow');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a resident without the volunteer role is told the page is not for them', TIMEOUT, async () => {
+  const { context, page } = await phonePage(browser, srv.baseURL);
+  try {
+    await loginUI(page, vi, existing.phone);
+    assert.equal(await page.getByRole('navigation').getByRole('link', { name: vi.nav.assist, exact: true }).isVisible(), false);
+    await openReady(page, '/assist.html');
+    assert.equal(await alertText(page, '#assist-alert.is-shown'), vi.assist.notVolunteer);
+    assert.equal(await page.locator('#assist-flow').isHidden(), true);
+    assertNoProblems(page, 'not a volunteer');
+  } finally {
+    await context.close();
+  }
+});
