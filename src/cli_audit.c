@@ -45,7 +45,14 @@ int sk_cli_audit(const struct sk_config *cfg, int argc, char **argv)
 	}
 	int rc = 0;
 	if (argc == 3) {
-		rc = verify_one(db, strtoll(argv[2], NULL, 10));
+		char *end;
+		long long cid = strtoll(argv[2], &end, 10);
+		if (cid <= 0 || *end != '\0') {
+			fprintf(stderr, "sangkien: --campaign takes a campaign id\n");
+			sk_dbconn_close(db);
+			return 2;
+		}
+		rc = verify_one(db, cid);
 	} else {
 		PGresult *r;
 		enum sk_db_status st = sk_db_score_campaigns(db, &r);

@@ -1,6 +1,9 @@
 #include "http/auth.h"
 
+#include "db/accounts.h"
+#include "db/audit.h"
 #include "db/sessions.h"
+#include "passwords.h"
 #include "http/reply.h"
 
 #include <sodium.h>
@@ -138,4 +141,36 @@ void sk_auth_set_cookie(struct sk_request *req, const char *token)
 		snprintf(cookie, sizeof cookie, SK_COOKIE_NAME "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax%s",
 			 cfg->secure_cookies ? "; Secure" : "");
 	sk_reply_header(req, "Set-Cookie", cookie);
+}
+
+bool sk_auth_recheck_password(struct sk_request *req, const char *password)
+{
+	PGresult *r;
+	enum sk_db_status st = sk_db_account_by_id(req->db, req->session.account_id, &r);
+	if (st != SK_DB_OK) {
+		PQclear(r);
+		sk_reply_db_error(req, st == SK_DB_NOROWS ? SK_DB_ERROR : st);
+		return false;
+	}
+	char login[300];
+	snprintf(login, sizeof login, "%s", sk_db_str(r, 0, "login"));
+	const struct sk_config *cfg = req->srv->cfg;
+	long by_login, by_ip, retry_login, retry_ip;
+	st = sk_db_login_failures(req->db, login, req->ip, req->now, cfg->login_window, &by_login, &by_ip, &retry_login,
+				  &retry_ip);
+	if (st == SK_DB_OK && (by_login >= cfg->login_max_per_account || by_ip >= cfg->login_max_per_ip)) {
+		PQclear(r);
+		char secs[24];
+		snprintf(secs, sizeof secs, "%ld", retry_login > 0 ? retry_login : 60);
+		sk_reply_header(req, "Retry-After", secs);
+		sk_reply_error(req, 429, "too_many_requests", NULL, "Too many wrong passwords. Please wait and try again.");
+		return false;
+	}
+	bool ok = sk_password_verify(password, sk_db_str(r, 0, "password_hash"));
+	PQclear(r);
+	if (!ok) {
+		sk_db_audit(req->db, req->session.account_id, 0, "login_failed", login, req->ip, NULL);
+		sk_reply_error(req, 401, "invalid_credentials", "password", "The password is wrong.");
+	}
+	return ok;
 }

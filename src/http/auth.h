@@ -32,6 +32,12 @@ void sk_token_new(char out[SK_TOKEN_CHARS + 1]);
 /* SHA-256 of a token's text. */
 void sk_token_hash(const char *token, unsigned char out[32]);
 
+/*
+ * Re-checks the signed-in person's password before a grave action (publishing, deleting the
+ * account). Wrong passwords count and are throttled like failed logins. Replies 401/429 itself.
+ */
+bool sk_auth_recheck_password(struct sk_request *req, const char *password);
+
 /* Adds the Set-Cookie header that starts (token) or ends (NULL) the session. */
 void sk_auth_set_cookie(struct sk_request *req, const char *token);
 

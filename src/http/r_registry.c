@@ -1,6 +1,7 @@
 /* The replication registry: the public catalogue of winning models and their adoptions. */
 #include "db/decisions.h"
 #include "domain/search.h"
+#include "domain/timefmt.h"
 #include "http/auth.h"
 #include "http/handlers.h"
 #include "http/json_in.h"
@@ -100,14 +101,16 @@ static bool adoption_input(struct sk_request *req, bool create, int64_t *ward, s
 		sk_reply_error(req, 400, "invalid_field", "stage", "stage is planned, piloting, in_use or stopped.");
 		return false;
 	}
-	int y, m, d;
-	char extra;
-	if (has_start && (sscanf(in->started_on, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || m < 1 || m > 12 || d < 1 || d > 31)) {
+	char iso[32];
+	int64_t unused_time;
+	snprintf(iso, sizeof iso, "%sT00:00Z", has_start ? in->started_on : "");
+	if (has_start && !sk_time_parse_iso(iso, &unused_time)) {
 		sk_reply_error(req, 400, "invalid_field", "started_on", "started_on is a date such as 2027-03-01.");
 		return false;
 	}
-	if (!create && has_ward) {
-		sk_reply_error(req, 400, "invalid_field", "ward_id", "An adoption stays in its ward.");
+	if (!create && (has_ward || has_group)) {
+		sk_reply_error(req, 400, "invalid_field", has_ward ? "ward_id" : "group_id",
+			       "An adoption stays with its ward and residential group.");
 		return false;
 	}
 	return true;
@@ -127,11 +130,21 @@ void adoption_post(struct sk_request *req)
 	struct sk_adoption_in in;
 	if (!adoption_input(req, true, &ward, &in) || !may_record(req, ward))
 		return;
+	PGresult *m;
+	enum sk_db_status found = sk_db_model_get(req->db, sk_param_id(req, 0), &m);
+	PQclear(m);
+	if (found != SK_DB_OK) {
+		if (found == SK_DB_NOROWS)
+			sk_reply_error(req, 404, "not_found", NULL, "There is no such model in the catalogue.");
+		else
+			sk_reply_db_error(req, found);
+		return;
+	}
 	char *json;
 	enum sk_db_status st = sk_db_adoption_create(req->db, sk_param_id(req, 0), ward, req->session.account_id, &in, req->now,
 						     req->ip, &json);
 	if (st == SK_DB_CHECK) {
-		sk_reply_error(req, 400, "invalid_field", "group_id", "No such model, or the group is not in that ward.");
+		sk_reply_error(req, 400, "invalid_field", "group_id", "That residential group is not in that ward.");
 		return;
 	}
 	if (st != SK_DB_OK) {

@@ -340,17 +340,6 @@ void awards_get(struct sk_request *req)
 	sk_reply_json(req, 200, json_pack("{s:o}", "awards", list));
 }
 
-static bool check_password(struct sk_request *req, const char *password)
-{
-	PGresult *r;
-	enum sk_db_status st = sk_db_account_by_id(req->db, req->session.account_id, &r);
-	bool ok = st == SK_DB_OK && sk_password_verify(password, sk_db_str(r, 0, "password_hash"));
-	PQclear(r);
-	if (!ok)
-		sk_reply_error(req, 401, "invalid_credentials", "password", "The password is wrong.");
-	return ok;
-}
-
 /*
  * Builds and stores a decision (or a correction when correction_reason is given): the chosen awards
  * (default: the ranking order), a reason required for every departure. Replies itself.
@@ -360,7 +349,7 @@ static void decide(struct sk_request *req, const char *correction_reason, const 
 	PGresult *c, *awards;
 	if (!led(req, &c))
 		return;
-	if (password && !check_password(req, password)) {
+	if (password && !sk_auth_recheck_password(req, password)) {
 		PQclear(c);
 		return;
 	}
@@ -394,7 +383,8 @@ static void decide(struct sk_request *req, const char *correction_reason, const 
 			char key[24];
 			snprintf(key, sizeof key, "%lld", (long long)json_integer_value(pid));
 			if (!json_is_integer(pid) || find_id(k.pids, k.in.nproposals, json_integer_value(pid)) == k.in.nproposals ||
-			    !json_is_string(name) || json_object_get(chosen, key)) {
+			    !json_is_string(name) || json_string_length(name) < 1 || json_string_length(name) > 100 ||
+			    !sk_text_valid_utf8(json_string_value(name), json_string_length(name)) || json_object_get(chosen, key)) {
 				error = "Each award names a submitted proposal of this call once, and an award name.", field = "awards";
 				break;
 			}
@@ -446,6 +436,8 @@ static void decide(struct sk_request *req, const char *correction_reason, const 
 				     (json_int_t)k.npanelists, "correction_reason", correction_reason);
 	char *text = json_dumps(snapshot, JSON_COMPACT | JSON_REAL_PRECISION(12));
 	int64_t decision_id = 0;
+	if (correction_reason) /* a correction is recorded and published together, or not at all */
+		sk_db_simple(req->db, "BEGIN");
 	st = sk_db_decision_create(req->db, cid, req->session.account_id, sk_db_str(c, 0, "ranking_method"), k.digest, text,
 				   correction_reason, req->now, req->ip, &decision_id);
 	free(text);
@@ -454,8 +446,13 @@ static void decide(struct sk_request *req, const char *correction_reason, const 
 	ranking_free(&k);
 	PQclear(c);
 	PQclear(awards);
-	if (st == SK_DB_OK && correction_reason) {
-		st = sk_db_decision_publish(req->db, cid, req->session.account_id, req->now, req->ip);
+	if (correction_reason) {
+		if (st == SK_DB_OK)
+			st = sk_db_decision_publish(req->db, cid, req->session.account_id, req->now, req->ip);
+		if (st == SK_DB_OK)
+			st = sk_db_simple(req->db, "COMMIT");
+		else
+			sk_db_simple(req->db, "ROLLBACK");
 		results_forget(cid);
 	}
 	if (st == SK_DB_RULE) {
@@ -508,7 +505,7 @@ void publish_post(struct sk_request *req)
 	PQclear(c);
 	const char *password;
 	struct sk_field fields[] = { SK_SECRET("password", &password, 1, 256), SK_END };
-	if (!sk_json_parse(req, fields) || !check_password(req, password))
+	if (!sk_json_parse(req, fields) || !sk_auth_recheck_password(req, password))
 		return;
 	enum sk_db_status st = sk_db_decision_publish(req->db, sk_param_id(req, 0), req->session.account_id, req->now, req->ip);
 	results_forget(sk_param_id(req, 0));

@@ -730,8 +730,8 @@ Test(campaigns, transitions_go_one_step_at_a_time_and_are_audited)
 	       409, "campaign_frozen");
 	EXPECT(transition(&L.c, id, "open"), 409, "illegal_transition");
 	EXPECT(transition(&L.c, id, "appraisal"), 200, NULL);
-	EXPECT(transition(&L.c, id, "decided"), 200, NULL);
-	EXPECT(transition(&L.c, id, "published"), 200, NULL);
+	/* Deciding and publishing go through /decision and /publish (lock, reasons, password), never here. */
+	EXPECT(transition(&L.c, id, "decided"), 409, "illegal_transition");
 	EXPECT(transition(&L.c, id, "published"), 409, "illegal_transition");
 	EXPECT(transition(&L.c, id, "open"), 409, "illegal_transition");
 
@@ -742,11 +742,11 @@ Test(campaigns, transitions_go_one_step_at_a_time_and_are_audited)
 			       " AND actor_account_id = $2 AND ward_id = $3 AND ip = '127.0.0.1'",
 			       3, p);
 	cr_assert_not_null(steps, "no campaign_transition rows");
-	cr_assert_str_eq(steps, "draft>open,open>closed,closed>appraisal,appraisal>decided,decided>published");
+	cr_assert_str_eq(steps, "draft>open,open>closed,closed>appraisal");
 	free(steps);
 	const char *q[] = { p[0] };
 	cr_assert_eq(db_int(PG, "SELECT count(*) FROM audit_log WHERE action = 'campaign_transition' AND subject = $1", 1, q),
-		     5, "refused transitions must not be logged as transitions");
+		     3, "refused transitions must not be logged as transitions");
 	bye(&L);
 	bye(&R);
 }
