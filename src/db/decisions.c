@@ -114,7 +114,7 @@ enum sk_db_status sk_db_models_list(struct sk_dbconn *c, int64_t ward, const cha
 	const char *p[] = { ward ? sk_db_i64str(w, ward) : NULL, stage, tag, folded };
 	return sk_db_exec(c, "models_list",
 			  "SELECT model_json(m)::text AS json FROM models m"
-			  " WHERE ($1::bigint IS NULL OR m.ward_id = $1)"
+			  " WHERE m.award IS NOT NULL AND ($1::bigint IS NULL OR m.ward_id = $1)"
 			  " AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM adoptions a WHERE a.model_id = m.id AND a.stage = $2))"
 			  " AND ($3::text IS NULL OR $3 = ANY (m.tags))"
 			  " AND ($4::text IS NULL OR m.search_text LIKE '%' || $4 || '%')"
