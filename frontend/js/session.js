@@ -6,6 +6,7 @@
 //   data-show="signed-in"   any signed-in account
 //   data-show="volunteer"   accounts with the volunteer role (any ward)
 //   data-show="leader"      accounts with the leader role (any ward)
+//   data-show="panelist"    accounts with the panelist role (any ward)
 // Elements for signed-in people start hidden in the HTML, so a page without
 // JavaScript, or before /me answers, shows the guest's choices.
 // Once decided, <html> gets the class "nav-ready".
@@ -53,6 +54,7 @@ function shows(what, account) {
     case 'signed-in': return !!account;
     case 'volunteer': return hasRole(account, 'volunteer');
     case 'leader': return hasRole(account, 'leader');
+    case 'panelist': return hasRole(account, 'panelist');
     default: return true;
   }
 }
