@@ -434,7 +434,8 @@ static const struct cell CELLS[] = {
 	  { 401, 200, 404, 404, 404, 404, 403, 404 } },
 	{ "POST", "/api/v1/proposals/${did}/submit", NULL, 0, { 401, 200, 404, 404, 404, 404, 404, 404 } },
 	{ "POST", "/api/v1/proposals/${qid}/attachments", NULL, UPLOAD, { 401, 201, 404, 404, 404, 404, 404, 404 } },
-	{ "GET", "/api/v1/attachments/${att}", NULL, 0, { 401, 200, 404, 404, 404, 404, 200, 404 } },
+	/* assigned, non-conflicted panelists (V, P2) open attachments too; the conflicted P1 does not */
+	{ "GET", "/api/v1/attachments/${att}", NULL, 0, { 401, 200, 404, 200, 200, 404, 200, 404 } },
 	{ "DELETE", "/api/v1/attachments/${qatt}", NULL, 0, { 401, 204, 404, 404, 404, 404, 404, 404 } },
 	{ "POST", "/api/v1/proposals/${qid}/withdraw", NULL, 0, { 401, 200, 404, 404, 404, 404, 404, 404 } },
 	{ "GET", "/api/v1/track/${code}", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
@@ -464,7 +465,8 @@ static const struct cell CELLS[] = {
 	{ "PUT", "/api/v1/campaigns/${cid}/awards",
 	  "{\"awards\":[{\"name\":\"Giải Nhất\",\"count\":1},{\"name\":\"Giải Nhì\",\"count\":1}]}", 0,
 	  { 401, 403, 403, 403, 403, 403, 200, 403 } },
-	{ "GET", "/api/v1/campaigns/${cid}/ranking", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
+	/* the panel is still working here: the ranking stays hidden from the leader too (409 panel_not_locked) */
+	{ "GET", "/api/v1/campaigns/${cid}/ranking", NULL, 0, { 401, 403, 403, 403, 403, 403, 409, 403 } },
 	{ "GET", "/api/v1/campaigns/${cid}/worklist", NULL, 0, { 401, 404, 404, 200, 200, 200, 404, 404 } },
 	{ "GET", "/api/v1/proposals/${pid}/appraisal", NULL, 0, { 401, 404, 404, 200, 200, 404, 404, 404 } },
 	{ "PUT", "/api/v1/proposals/${pid}/review",
