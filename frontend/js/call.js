@@ -37,6 +37,8 @@ function render() {
   $('call-assist-item').hidden = !(c.accepting && hasRole(account, 'volunteer', c.ward_id));
   $('call-submissions').href = `submissions.html?campaign=${c.id}`;
   $('call-submissions-item').hidden = !(c.state !== 'draft' && hasRole(account, 'leader', c.ward_id));
+  $('call-results').href = `/results/${c.id}`;
+  $('call-results-item').hidden = c.state !== 'published';
 
   $('call-description').textContent = c.description || '';
   $('call-description-section').hidden = !c.description;

@@ -51,6 +51,12 @@ function renderList() {
     if (c.state !== 'draft') {
       actions.push(el('a', { class: 'button button--secondary', href: `submissions.html?campaign=${c.id}`, i18n: 'leader.submissions', vars: { n: c.proposal_count ?? 0 } }));
     }
+    if (['closed', 'appraisal', 'decided'].includes(c.state)) {
+      actions.push(el('a', { class: 'button', href: `appraisal.html?campaign=${c.id}` }, named('leader.appraisal', c.title)));
+    }
+    if (c.state === 'published') {
+      actions.push(el('a', { class: 'button button--secondary', href: `/results/${c.id}` }, named('leader.results', c.title)));
+    }
     list.append(el('li', { class: 'card card--link', id: `call-${c.id}` },
       el('h3', { class: 'card__title' }, el('a', { href: `call.html?id=${c.id}`, text: c.title })),
       el('p', { class: 'badges' }, stateBadge(c.state), c.accepting ? acceptingBadge() : null),

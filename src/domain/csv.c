@@ -37,7 +37,9 @@ void sk_csv_field(struct sk_csv *csv, const char *value)
 	if (csv->row_started)
 		put(csv, ",", 1);
 	csv->row_started = true;
-	bool formula = value[0] == '=' || value[0] == '+' || value[0] == '-' || value[0] == '@';
+	char *end;
+	bool number = value[0] != '\0' && (strtod(value, &end), *end == '\0'); /* -8.5 is a number, not a formula */
+	bool formula = !number && (value[0] == '=' || value[0] == '+' || value[0] == '-' || value[0] == '@');
 	bool quote = formula || strpbrk(value, ",\"\r\n") != NULL;
 	if (!quote) {
 		put(csv, value, strlen(value));

@@ -90,10 +90,12 @@ Test(csv, quotes_and_neutralises_formulas)
 	sk_csv_field(&csv, "say \"hi\"");
 	sk_csv_field(&csv, "=HYPERLINK(\"x\")");
 	sk_csv_field(&csv, NULL);
+	sk_csv_field(&csv, "-8.531");
+	sk_csv_field(&csv, "-1+1");
 	sk_csv_end_row(&csv);
 	size_t len;
 	char *doc = sk_csv_take(&csv, &len);
-	cr_assert_str_eq(doc, "\xEF\xBB\xBFMã,Tiêu đề\r\n\"a,b\",\"say \"\"hi\"\"\",\"'=HYPERLINK(\"\"x\"\")\",\r\n");
+	cr_assert_str_eq(doc, "\xEF\xBB\xBFMã,Tiêu đề\r\n\"a,b\",\"say \"\"hi\"\"\",\"'=HYPERLINK(\"\"x\"\")\",,-8.531,\"'-1+1\"\r\n");
 	cr_assert_eq(len, strlen(doc));
 	free(doc);
 }

@@ -1,0 +1,281 @@
+// The leader's appraisal of one call (?campaign=): move a closed call to
+// appraisal, name the panel (account ids typed in), assign (all, or k per
+// proposal), follow the progress, lock the panel (with a note when reviews are
+// missing), set the awards, read the ranking (both methods, ties), decide
+// (a written reason for every departure from the default awards) and publish
+// with the password typed again.
+import { onLangChange, setKey, t } from './i18n.js';
+import { api, request } from './api.js';
+import { clear, el, idParam } from './dom.js';
+import { confirmDialog } from './dialog.js';
+import { errorMessage } from './form.js';
+import { formatNumber } from './format.js';
+import { goToLogin, hasRole } from './session.js';
+import { clearAlert, runPage, showAlert, startPage, stateBadge } from './ui.js';
+
+const $ = (id) => document.getElementById(id);
+const alertEl = $('ap-alert');
+const doneEl = $('ap-done');
+const id = idParam('campaign');
+let call = null;
+let panel = null;
+let progress = null;
+let awards = [];
+let ranking = null;
+
+function fieldError(input, key, vars) {
+  const err = $(`${input.id}-error`);
+  if (key) {
+    setKey(err, key, vars);
+    err.hidden = false;
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', [err.id, $(`${input.id}-hint`) ? `${input.id}-hint` : null].filter(Boolean).join(' '));
+    input.focus();
+  } else {
+    setKey(err, null);
+    err.hidden = true;
+    input.removeAttribute('aria-invalid');
+    if ($(`${input.id}-hint`)) input.setAttribute('aria-describedby', `${input.id}-hint`);
+    else input.removeAttribute('aria-describedby');
+  }
+}
+
+function fieldApiError(input, err) {
+  const msg = errorMessage(err);
+  fieldError(input, msg.key || 'errors.unknown');
+}
+
+async function act(fn, doneKey, vars) {
+  clearAlert(alertEl);
+  setKey(doneEl, null);
+  try {
+    await fn();
+  } catch (err) {
+    showAlert(alertEl, err);
+    return false;
+  }
+  await load();
+  if (doneKey) setKey(doneEl, doneKey, vars);
+  return true;
+}
+
+async function load() {
+  call = (await api.get(`/campaigns/${id}`)).campaign;
+  const inAppraisal = ['closed', 'appraisal'].includes(call.state);
+  [panel, progress] = inAppraisal || call.state === 'decided'
+    ? await Promise.all([api.get(`/campaigns/${id}/panel`), api.get(`/campaigns/${id}/progress`)])
+    : [null, null];
+  awards = (await api.get(`/campaigns/${id}/awards`)).awards || [];
+  ranking = null;
+  if (call.state === 'appraisal' && progress && progress.locked_at) {
+    ranking = await api.get(`/campaigns/${id}/ranking`);
+  }
+  render();
+}
+
+function render() {
+  setKey($('ap-heading'), 'appraisal.headingFor', { title: call.title });
+  clear($('ap-state')).append(stateBadge(call.state));
+  const locked = !!(progress && progress.locked_at);
+  $('ap-start-section').hidden = call.state !== 'closed';
+  $('ap-panel-section').hidden = !(['closed', 'appraisal'].includes(call.state) && !locked);
+  $('ap-progress-section').hidden = !progress;
+  $('ap-lock-section').hidden = !(call.state === 'appraisal' && !locked && panel && panel.panelists.length > 0);
+  $('ap-awards-section').hidden = !(['closed', 'appraisal'].includes(call.state));
+  $('ap-ranking-section').hidden = !ranking;
+  $('ap-publish-section').hidden = call.state !== 'decided';
+  $('ap-results-item').hidden = call.state !== 'published';
+  $('ap-results').href = `/results/${id}`;
+
+  if (panel) {
+    clear($('ap-panelists')).append(...panel.panelists.map((p) => el('li', { text: t('appraisal.panelistItem', { name: p.display_name, id: p.account_id }) })));
+    if (!$('ap-panel-ids').value) $('ap-panel-ids').value = panel.panelists.map((p) => p.account_id).join(', ');
+  }
+  if (progress) {
+    setKey($('ap-missing'), 'appraisal.missing', { n: progress.missing });
+    clear($('ap-progress')).append(...progress.panelists.map((p) => el('tr', {},
+      el('th', { scope: 'row', text: p.display_name }), el('td', { text: String(p.assigned) }),
+      el('td', { text: String(p.drafted) }), el('td', { text: String(p.submitted) }))));
+    $('ap-note-field').hidden = !(progress.missing > 0);
+    const lockedEl = $('ap-locked');
+    lockedEl.hidden = !locked;
+    if (locked) setKey(lockedEl, progress.lock_note ? 'appraisal.lockedWithNote' : 'appraisal.lockedDone', { note: progress.lock_note || '' });
+  }
+  if (!$('ap-awards').value) $('ap-awards').value = awards.map((a) => `${a.name} = ${a.count}`).join('\n');
+  if (ranking) renderRanking();
+}
+
+function renderRanking() {
+  setKey($('ap-method'), ranking.method === 'raw' ? 'appraisal.methodRaw' : 'appraisal.methodNormalised');
+  $('ap-tie-warning').hidden = !ranking.tie_warning;
+  const names = awards.map((a) => a.name);
+  clear($('ap-ranking')).append(...ranking.ranking.map((e) => {
+    const sel = el('select', { id: `ap-award-${e.proposal_id}`, class: 'award-select', 'data-proposal': e.proposal_id, 'data-default': e.default_award || '' },
+      el('option', { value: '', i18n: 'appraisal.noAward' }),
+      names.map((n) => el('option', { value: n, text: n })));
+    sel.value = e.default_award || '';
+    const reason = el('textarea', { id: `ap-reason-${e.proposal_id}`, rows: 2, maxlength: 2000, class: 'award-reason' });
+    const reasonField = el('div', { class: 'field', hidden: true },
+      el('label', { for: reason.id, i18n: 'appraisal.reasonLabel', vars: { code: e.tracking_code } }),
+      el('p', { id: `${reason.id}-error`, class: 'field-error', hidden: true }), reason);
+    sel.addEventListener('change', () => {
+      reasonField.hidden = sel.value === (e.default_award || '');
+    });
+    const score = e.score === null || e.score === undefined ? t('results.noScore')
+      : t('results.scoreInterval', { score: formatNumber(e.score), low: formatNumber(e.interval.low), high: formatNumber(e.interval.high) });
+    return el('li', { class: 'card' },
+      el('p', { class: 'badges' }, el('span', { class: 'badge badge--status-submitted', i18n: 'appraisal.rankN', vars: { n: e.rank } }),
+        e.tied_with_next ? el('span', { class: 'badge badge--tie', i18n: 'results.tied' }) : null),
+      el('h3', { class: 'card__title', text: e.title }),
+      el('dl', { class: 'details' },
+        el('div', { class: 'details__row' }, el('dt', { i18n: 'results.colCode' }), el('dd', { text: e.tracking_code })),
+        el('div', { class: 'details__row' }, el('dt', { i18n: 'results.colScore' }), el('dd', { text: score })),
+        el('div', { class: 'details__row' }, el('dt', { i18n: 'appraisal.bothMethods' }),
+          el('dd', { text: t('appraisal.bothMethodsText', { raw: formatNumber(e.raw) || '–', normalised: formatNumber(e.normalised) || '–', other: e.rank_other_method ?? '–' }) })),
+        el('div', { class: 'details__row' }, el('dt', { i18n: 'appraisal.reviews' }), el('dd', { text: String(e.reviews) }))),
+      el('div', { class: 'field' }, el('label', { for: sel.id, i18n: 'appraisal.awardLabel', vars: { code: e.tracking_code } }), sel),
+      reasonField);
+  }));
+}
+
+$('ap-start').addEventListener('click', async () => {
+  const yes = await confirmDialog({ title: 'appraisal.startTitle', body: 'appraisal.startBody', confirm: 'appraisal.start', vars: { title: call.title } });
+  if (yes) await act(() => api.post(`/campaigns/${id}/transitions`, { to: 'appraisal' }), 'appraisal.startedDone');
+});
+
+$('ap-panel-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const input = $('ap-panel-ids');
+  fieldError(input, null);
+  const parts = input.value.split(/[,;\s]+/).filter(Boolean);
+  if (parts.length === 0 || parts.some((p) => !/^[1-9]\d{0,17}$/.test(p))) {
+    fieldError(input, 'appraisal.panelIdsInvalid');
+    return;
+  }
+  try {
+    await request('PUT', `/campaigns/${id}/panel`, { panelist_ids: [...new Set(parts.map(Number))] });
+  } catch (err) {
+    fieldApiError(input, err);
+    return;
+  }
+  await load();
+  setKey(doneEl, 'appraisal.panelSaved');
+});
+
+$('ap-assign').addEventListener('click', async () => {
+  const k = $('ap-mode-k').checked;
+  const body = k ? { mode: 'k', k: Number($('ap-k').value) || 0, seed: 1 } : { mode: 'all' };
+  await act(() => api.post(`/campaigns/${id}/assignments`, body), 'appraisal.assignedDone');
+});
+
+$('ap-lock').addEventListener('click', async () => {
+  const missing = progress && progress.missing > 0;
+  const note = $('ap-note');
+  fieldError(note, null);
+  if (missing && note.value.trim() === '') {
+    fieldError(note, 'appraisal.noteRequired');
+    return;
+  }
+  const yes = await confirmDialog({ title: 'appraisal.lockTitle', body: missing ? 'appraisal.lockBodyMissing' : 'appraisal.lockBody',
+    confirm: 'appraisal.lock', vars: { n: progress ? progress.missing : 0 } });
+  if (!yes) return;
+  const body = missing ? { allow_missing: true, note: note.value.trim() } : {};
+  await act(() => api.post(`/campaigns/${id}/panel/lock`, body), 'appraisal.lockedNow');
+});
+
+$('ap-awards-save').addEventListener('click', async () => {
+  const input = $('ap-awards');
+  fieldError(input, null);
+  const list = [];
+  for (const line of input.value.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const m = /^(.+?)\s*[=x×:]\s*(\d{1,3})$/.exec(line);
+    if (!m) {
+      fieldError(input, 'appraisal.awardsInvalid');
+      return;
+    }
+    list.push({ name: m[1].trim(), count: Number(m[2]) });
+  }
+  try {
+    await request('PUT', `/campaigns/${id}/awards`, { awards: list });
+  } catch (err) {
+    fieldApiError(input, err);
+    return;
+  }
+  input.value = '';
+  await load();
+  setKey(doneEl, 'appraisal.awardsSaved');
+});
+
+$('ap-decide').addEventListener('click', async () => {
+  const chosen = [];
+  const reasons = {};
+  let departures = 0;
+  let bad = null;
+  for (const sel of document.querySelectorAll('.award-select')) {
+    const pid = sel.getAttribute('data-proposal');
+    if (sel.value) chosen.push({ proposal_id: Number(pid), award: sel.value });
+    const reason = $(`ap-reason-${pid}`);
+    fieldError(reason, null);
+    if (sel.value !== sel.getAttribute('data-default')) {
+      departures += 1;
+      if (reason.value.trim() === '') bad = bad || reason;
+      else reasons[pid] = reason.value.trim();
+    }
+  }
+  if (bad) {
+    fieldError(bad, 'appraisal.reasonRequired');
+    return;
+  }
+  const yes = await confirmDialog({ title: 'appraisal.decideTitle', body: departures ? 'appraisal.decideBodyChanged' : 'appraisal.decideBody',
+    confirm: 'appraisal.decide', vars: { n: departures } });
+  if (!yes) return;
+  const body = departures ? { awards: chosen, reasons } : {};
+  if (await act(() => api.post(`/campaigns/${id}/decision`, body), 'appraisal.decidedDone')) $('ap-password').focus();
+});
+
+$('ap-publish-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const input = $('ap-password');
+  fieldError(input, null);
+  if (input.value === '') {
+    fieldError(input, 'appraisal.passwordRequired');
+    return;
+  }
+  try {
+    await api.post(`/campaigns/${id}/publish`, { password: input.value });
+  } catch (err) {
+    if (err.code === 'invalid_credentials') fieldError(input, 'appraisal.wrongPassword');
+    else fieldApiError(input, err);
+    return;
+  }
+  input.value = '';
+  await load();
+  setKey(doneEl, 'appraisal.publishedDone');
+  $('ap-results').focus();
+});
+
+async function main() {
+  const account = await startPage();
+  if (!account) {
+    goToLogin();
+    return;
+  }
+  const status = $('ap-status');
+  if (!id || !hasRole(account, 'leader')) {
+    setKey(status, null);
+    showAlert(alertEl, id ? 'leader.notLeader' : 'errors.not_found');
+    return;
+  }
+  try {
+    await load();
+  } catch (err) {
+    setKey(status, null);
+    showAlert(alertEl, err);
+    return;
+  }
+  setKey(status, null);
+  $('ap-body').hidden = false;
+  onLangChange(() => render());
+}
+
+runPage(main);

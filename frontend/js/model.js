@@ -1,0 +1,120 @@
+// One model of the catalogue (GET /api/v1/models/{id}) with every adoption and
+// its history; a leader or volunteer records an adoption by a residential
+// group of their ward (POST /api/v1/models/{id}/adoptions).
+import { onLangChange, setKey, t } from './i18n.js';
+import { api } from './api.js';
+import { clear, el, idParam } from './dom.js';
+import { FormErrors, errorMessage, setBusy } from './form.js';
+import { formatDate, formatDateTime, formatInt, formatVnd, parseInteger } from './format.js';
+import { wardsWithRole } from './session.js';
+import { runPage, showAlert, startPage, wardGroups } from './ui.js';
+
+const $ = (id) => document.getElementById(id);
+const id = idParam('id');
+const form = $('model-form');
+const errors = new FormErrors(form, $('model-form-alert'));
+let data = null;
+let account = null;
+
+function row(key, value) {
+  return el('div', { class: 'details__row' }, el('dt', { i18n: key }), el('dd', {}, value));
+}
+
+function render() {
+  const m = data.model;
+  setKey($('model-heading'), null, undefined, m.title);
+  setKey(document.querySelector('title'), 'model.titleWith', { title: m.title });
+  clear($('model-badges')).append(m.award ? el('span', { class: 'badge badge--award', text: m.award }) : '');
+  clear($('model-details')).append(
+    row('catalogue.wardLabel', m.ward ? m.ward.name : ''),
+    row('proposal.call', el('a', { href: `/results/${m.campaign.id}`, text: m.campaign.title })),
+    row('proposal.code', m.tracking_code || ''),
+    row('proposal.tags', (m.tags || []).join(', ')),
+    row('results.publishedAt', formatDate(m.published_at)));
+  $('model-summary').textContent = m.summary || '';
+  $('model-text').textContent = m.model || '';
+  const list = data.adoptions || [];
+  $('model-adoptions-empty').hidden = list.length > 0;
+  clear($('model-adoptions')).append(...list.map((a) => el('li', { class: 'card' },
+    el('h3', { class: 'card__title', text: `${a.group ? a.group.name : ''}, ${a.ward ? a.ward.name : ''}` }),
+    el('p', { class: 'badges' }, el('span', { class: 'badge badge--status-submitted', i18n: `stages.${a.stage}` })),
+    el('p', { class: 'card__meta', i18n: 'model.startedOn', vars: { date: formatDate(`${a.started_on}T00:00:00+07:00`) } }),
+    a.households ? el('p', { class: 'card__meta', i18n: 'model.householdsN', vars: { n: formatInt(a.households) } }) : null,
+    a.notes ? el('p', { class: 'pre', text: a.notes }) : null,
+    el('details', { class: 'breakdown' }, el('summary', { i18n: 'model.history', vars: { n: (a.history || []).length } }),
+      el('ol', {}, (a.history || []).map((h) => el('li', {},
+        t('model.historyItem', { date: formatDateTime(h.recorded_at), stage: t(`stages.${h.stage}`) }),
+        h.households ? ` · ${t('model.householdsN', { n: formatInt(h.households) })}` : '',
+        h.cost_vnd ? ` · ${formatVnd(h.cost_vnd)}` : '',
+        h.notes ? ` · ${h.notes}` : '')))))));
+}
+
+async function setupForm() {
+  const wardIds = [...new Set([...wardsWithRole(account, 'leader'), ...wardsWithRole(account, 'volunteer')])];
+  if (wardIds.length === 0) return;
+  const all = (await api.get('/wards')).wards || [];
+  const wardSel = $('ad-ward');
+  for (const w of all.filter((x) => wardIds.includes(x.id))) wardSel.append(el('option', { value: String(w.id), text: w.name }));
+  const fillGroups = async () => {
+    const groups = await wardGroups(Number(wardSel.value));
+    clear($('ad-group')).append(...groups.map((g) => el('option', { value: String(g.id), text: g.name })));
+  };
+  wardSel.addEventListener('change', fillGroups);
+  await fillGroups();
+  $('model-adopt-section').hidden = false;
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    errors.clear();
+    setKey($('model-done'), null);
+    const started = $('ad-started');
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(started.value)) errors.field(started, 'validation.dateRequired');
+    const hh = $('ad-households').value.trim();
+    const households = hh === '' ? null : parseInteger(hh);
+    if (hh !== '' && !(households >= 0 && households < 1e7)) errors.field($('ad-households'), 'model.householdsInvalid');
+    if (errors.count > 0) {
+      errors.alert('validation.summary');
+      errors.focusFirst();
+      return;
+    }
+    const body = { ward_id: Number(wardSel.value), group_id: Number($('ad-group').value), started_on: started.value, stage: $('ad-stage').value };
+    if (households !== null) body.households = households;
+    if ($('ad-notes').value.trim()) body.notes = $('ad-notes').value.trim();
+    setBusy(form, null, true);
+    try {
+      await api.post(`/models/${id}/adoptions`, body);
+    } catch (err) {
+      setBusy(form, null, false);
+      errors.alert(errorMessage(err));
+      return;
+    }
+    setBusy(form, null, false);
+    form.reset();
+    data = await api.get(`/models/${id}`);
+    render();
+    setKey($('model-done'), 'model.adopted');
+  });
+}
+
+async function main() {
+  account = await startPage({ optional: true });
+  const status = $('model-status');
+  if (!id) {
+    setKey(status, null);
+    showAlert($('model-alert'), 'errors.not_found');
+    return;
+  }
+  try {
+    data = await api.get(`/models/${id}`);
+  } catch (err) {
+    setKey(status, null);
+    showAlert($('model-alert'), err);
+    return;
+  }
+  render();
+  setKey(status, null);
+  $('model-body').hidden = false;
+  if (account) await setupForm().catch((err) => showAlert($('model-alert'), err));
+  onLangChange(render);
+}
+
+runPage(main);
