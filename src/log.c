@@ -1,11 +1,95 @@
 #include "log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+/*
+ * Lines are written whole with one write(2) each, so that lines from several threads never
+ * interleave. While the server runs (sk_log_start), lines are gathered in a buffer that a
+ * logging thread writes out every 50 ms (or sooner when it fills, or at once for errors):
+ * one system call per request was most of the cost of a request that needs no database.
+ */
+
+#define BUFFER_SIZE (256 * 1024)
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pthread_t thread;
+	bool running, stopping;
+	char data[BUFFER_SIZE];
+	size_t len;
+} async = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+
+static void write_all(const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(STDERR_FILENO, p, n);
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void *flusher(void *arg)
+{
+	(void)arg;
+	static char out[BUFFER_SIZE];
+	pthread_mutex_lock(&async.lock);
+	for (;;) {
+		if (async.len == 0 && !async.stopping) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 50 * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&async.wake, &async.lock, &until);
+		}
+		size_t n = async.len;
+		memcpy(out, async.data, n);
+		async.len = 0;
+		bool stop = async.stopping;
+		pthread_mutex_unlock(&async.lock);
+		write_all(out, n);
+		if (stop)
+			return NULL;
+		usleep(50 * 1000); /* gather the next 50 ms */
+		pthread_mutex_lock(&async.lock);
+	}
+}
+
+void sk_log_start(void)
+{
+	pthread_mutex_lock(&async.lock);
+	if (!async.running && pthread_create(&async.thread, NULL, flusher, NULL) == 0)
+		async.running = true;
+	pthread_mutex_unlock(&async.lock);
+}
+
+void sk_log_stop(void)
+{
+	pthread_mutex_lock(&async.lock);
+	bool was = async.running;
+	async.stopping = true;
+	pthread_cond_signal(&async.wake);
+	pthread_mutex_unlock(&async.lock);
+	if (was)
+		pthread_join(async.thread, NULL);
+	pthread_mutex_lock(&async.lock);
+	async.running = async.stopping = false;
+	write_all(async.data, async.len);
+	async.len = 0;
+	pthread_mutex_unlock(&async.lock);
+}
 
 void sk_log(const char *level, const char *fmt, ...)
 {
@@ -23,11 +107,19 @@ void sk_log(const char *level, const char *fmt, ...)
 	if (m < 0)
 		return;
 	n += (size_t)m < sizeof line - n - 1 ? (size_t)m : sizeof line - n - 2;
-	/* One write per line so that lines from several threads never interleave. */
 	for (size_t i = 0; i < n; i++)
 		if (line[i] == '\n' || line[i] == '\r')
 			line[i] = ' ';
 	line[n++] = '\n';
-	ssize_t w = write(STDERR_FILENO, line, n);
-	(void)w;
+	pthread_mutex_lock(&async.lock);
+	if (!async.running || strcmp(level, "error") == 0 || async.len + n > BUFFER_SIZE) {
+		/* Not buffering, an error (written at once), or a full buffer: write in order, now. */
+		write_all(async.data, async.len);
+		async.len = 0;
+		write_all(line, n);
+	} else {
+		memcpy(async.data + async.len, line, n);
+		async.len += n;
+	}
+	pthread_mutex_unlock(&async.lock);
 }

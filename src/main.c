@@ -75,6 +75,7 @@ static int run_serve(const struct sk_config *cfg)
 		sk_db_free(db);
 		return 1;
 	}
+	sk_log_start();
 	sk_info("serve: listening on %s (port %u), %ld threads, %ld database connections", cfg->listen,
 		(unsigned)srv->port, cfg->threads, cfg->db_pool);
 	if (cfg->test_clock)
@@ -85,6 +86,7 @@ static int run_serve(const struct sk_config *cfg)
 	sk_server_stop(srv);
 	sk_db_free(db);
 	sk_info("serve: stopped");
+	sk_log_stop();
 	return 0;
 }
 
