@@ -432,7 +432,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo
 echo "sangkien submissions benchmark (issue 3), $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src sql 2>/dev/null || echo ' (src/ or sql/ modified)')"
 echo "$NCPU cores, wrk -t$WRK_THREADS -c$CONNECTIONS --latency, submissions: ${WINDOW} s windows; reference: ${DURATION}; $THREADS server threads, median of $RUNS interleaved runs"
-echo "$RESIDENTS residents with sessions ($API_RESIDENTS made through the API), one complete proposal (~$(($(wc -c <"$LUA") / 1000)) KB script, ~4 KB body) per request, submit:true"
+echo "$RESIDENTS residents with sessions ($API_RESIDENTS made through the API); each request one complete proposal ($(field body_bytes "$WORK/warmup-submit.txt")-byte JSON body), submit:true"
 echo "load before: ${UPTIME_BEFORE#*load average: }; after: ${UPTIME_AFTER#*load average: }"
 echo "(runs with other processes above $MAX_OTHERS% of the CPU repeated up to $RETRIES times; $DISTURBED stayed disturbed)"
 echo

@@ -15,7 +15,7 @@
 -- done() prints one line for the script to parse:
 --   RESULT ok=<201 replies> bad=<other replies> sent=<requests> late=<health checks sent
 --   after the window on reconnects> elapsed=<s, first request to last reply> rate=<201/s>
---   p50_ms= p90_ms= p99_ms= max_ms= statuses=<status:count,...>
+--   p50_ms= p90_ms= p99_ms= max_ms= body_bytes=<size of one request body> statuses=<status:count,...>
 -- wrk's latency histogram holds only submissions (none are sent after the window).
 
 local ffi = require("ffi")
@@ -46,6 +46,7 @@ local path, window, nthreads
 local next_session, seq = 1, 0
 local stop_at = nil
 ok, bad, sent, late = 0, 0, 0, 0
+body_bytes = 0
 first, last = 0, 0
 statuses = {}
 
@@ -88,6 +89,7 @@ function init(args)
 	path = "/api/v1/campaigns/" .. campaign .. "/proposals"
 	window = tonumber(win)
 	nthreads = tonumber(nthr)
+	body_bytes = #body(1, groups[1])
 	-- Each thread starts at its own place in the list of sessions.
 	next_session = math.floor((thread_no - 1) * #sessions / nthreads) % #sessions + 1
 end
@@ -134,6 +136,7 @@ end
 -- ---------------------------------------------------------------- main state again
 function done(summary, latency, requests)
 	local tok, tbad, tsent, tlate, t0, t1 = 0, 0, 0, 0, nil, 0
+	local bytes = threads[1] and threads[1]:get("body_bytes") or 0
 	local st = {}
 	for _, thread in ipairs(threads) do
 		tok = tok + thread:get("ok")
@@ -153,8 +156,8 @@ function done(summary, latency, requests)
 	end
 	local elapsed = (t0 and t1 > t0) and (t1 - t0) or 0
 	io.write(string.format("RESULT ok=%d bad=%d sent=%d late=%d elapsed=%.3f rate=%.1f p50_ms=%.3f p90_ms=%.3f "
-		.. "p99_ms=%.3f max_ms=%.3f statuses=%s\n",
+		.. "p99_ms=%.3f max_ms=%.3f body_bytes=%d statuses=%s\n",
 		tok, tbad, tsent, tlate, elapsed, elapsed > 0 and tok / elapsed or 0,
 		latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
-		latency.max / 1000, #parts > 0 and table.concat(parts, ",") or "-"))
+		latency.max / 1000, bytes, #parts > 0 and table.concat(parts, ",") or "-"))
 end
