@@ -8,13 +8,14 @@
 # What it does: builds build/bench/ranking/ranking-bench (release build, build/),
 # generates 100,000 proposals x 5 reviews x 3 criteria by 200 panelists
 # (deterministic pseudo-random scores, see bench/ranking/ranking_bench.c), then
-#   C    runs sk_rank BENCH_C_RUNS times (normalisation, intervals, alpha, sort) and
-#        takes the median wall time (clock_gettime), and the peak RSS of the process;
+#   C    runs sk_rank (normalisation, intervals, alpha, sort) BENCH_C_RUNS times, one
+#        process each, timed with clock_gettime: the median wall time, and the peak RSS;
 #   SQL  loads the same 500,000 reviews with COPY into a throw-away database and times
 #        the equivalent query (R per review; per-panelist mean and stddev_pop as window
 #        functions; normalised R'; per-proposal mean, stddev_samp, count; ORDER BY) with
-#        EXPLAIN (ANALYZE, TIMING OFF): median of BENCH_SQL_RUNS executions, once with the
-#        cluster's settings and once tuned (work_mem 256MB, jit off); the faster counts.
+#        EXPLAIN (ANALYZE, TIMING OFF): median of BENCH_SQL_RUNS executions, with the
+#        cluster's settings and tuned (work_mem 256MB, jit off); the faster counts.
+# The C and SQL runs are interleaved, so that a slow minute hurts both alike.
 # The top of both rankings is compared (same proposals, same scores to 1e-6).
 # Targets (issue 5): C median < 150 ms, and >= 10x faster than the faster SQL.
 # Exits 0 once it could measure (it is a report), non-zero when it cannot set up.
@@ -157,54 +158,76 @@ others_pct() {
 }
 UPTIME_BEFORE=$(uptime)
 
-# ---------------------------------------------------------------- C
-log "C: sk_rank x $C_RUNS"
-read -r mb0 mt0 <<<"$(machine_ticks)"
-/usr/bin/time -f '%U %S %M' -o "$WORK/c.time" "$BIN" "${SHAPE[@]}" --runs "$C_RUNS" --top 10 >"$WORK/c.out" ||
-	die "ranking-bench failed"
-read -r mb1 mt1 <<<"$(machine_ticks)"
-read -r cu cs cmax <"$WORK/c.time"
-C_OTHERS=$(others_pct "$mb0" "$mt0" "$mb1" "$mt1" "$(awk -v u="$cu" -v s="$cs" -v hz="$CLK_TCK" 'BEGIN { print (u + s) * hz }')")
-C_MEDIAN=$(awk '$1 == "median" {print $2}' "$WORK/c.out")
-C_MEDIAN_CPU=$(awk '$1 == "median_cpu" {print $2}' "$WORK/c.out")
-C_RUNS_LIST=$(awk '$1 == "run" {printf "%s%.1f", sep, $3; sep = " "}' "$WORK/c.out")
-C_RSS=$(awk '$1 == "rss_peak_kib" {print $2}' "$WORK/c.out")
-C_RSS_INPUT=$(awk '$1 == "rss_before_kib" {print $2}' "$WORK/c.out")
-C_ALPHA=$(awk '$1 == "alpha" {print $2}' "$WORK/c.out")
-[[ -n $C_MEDIAN && -n $C_RSS ]] || { cat "$WORK/c.out" >&2; die "cannot parse ranking-bench output"; }
-log "C: runs $C_RUNS_LIST ms (wall), median $C_MEDIAN ms, CPU median $C_MEDIAN_CPU ms, peak RSS $C_RSS KiB; others' CPU $C_OTHERS%"
-
-# ---------------------------------------------------------------- SQL
-# sql_time SETTINGS: median execution time (ms) of BENCH_SQL_RUNS runs; prints "median runs others"
-sql_time() {
-	local settings=$1 i ms all="" out
-	# One session for all runs: its backend's CPU is the measured work.
+# ---------------------------------------------------------------- measure, interleaved
+# C and SQL runs alternate (C, SQL, SQL tuned, C, ...), so that a slow minute on this shared
+# machine hurts both alike. A C run is one process: generate the data, sk_rank once (timed
+# with clock_gettime), peak RSS. A SQL run is one session: EXPLAIN (ANALYZE, TIMING OFF)
+# of the ranking query, its Execution Time.
+c_run() { # I: one C run; appends "wall cpu" to $WORK/c.runs, keeps its output and time
+	local i=$1 b0 t0 b1 t1 u s m
+	read -r b0 t0 <<<"$(machine_ticks)"
+	/usr/bin/time -f '%U %S %M' -o "$WORK/c-$i.time" "$BIN" "${SHAPE[@]}" --runs 1 --top 10 >"$WORK/c-$i.out" ||
+		die "ranking-bench failed"
+	read -r b1 t1 <<<"$(machine_ticks)"
+	read -r u s m <"$WORK/c-$i.time"
+	awk '$1 == "run" {print $3, $4}' "$WORK/c-$i.out" >>"$WORK/c.runs"
+	echo "$m" >>"$WORK/c.rss"
+	others_pct "$b0" "$t0" "$b1" "$t1" "$(awk -v u="$u" -v s="$s" -v hz="$CLK_TCK" 'BEGIN { print (u + s) * hz }')" >>"$WORK/c.others"
+	echo >>"$WORK/c.others"
+}
+sql_run() { # NAME SETTINGS: one SQL run; appends its execution time (ms) to $WORK/NAME.runs
+	local name=$1 settings=$2 b0 t0 b1 t1 ms
 	{
 		printf '%s\n' "$settings"
-		printf 'SELECT pg_backend_pid();\n'
-		for i in $(seq "$SQL_RUNS"); do
-			printf 'EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF) %s;\n' "$RANKING_SQL"
-		done
+		printf 'EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF) %s;\n' "$RANKING_SQL"
 	} >"$WORK/sql-in.sql"
 	read -r b0 t0 <<<"$(machine_ticks)"
-	q -f "$WORK/sql-in.sql" >"$WORK/sql-out.txt" 2>&1 || { cat "$WORK/sql-out.txt" >&2; die "the SQL ranking failed"; }
+	q -f "$WORK/sql-in.sql" >"$WORK/$name.plan" 2>&1 || { cat "$WORK/$name.plan" >&2; die "the SQL ranking failed"; }
 	read -r b1 t1 <<<"$(machine_ticks)"
-	all=$(awk '/Execution Time:/ {printf "%s%.1f", sep, $3; sep = " "}' "$WORK/sql-out.txt")
-	[[ $(wc -w <<<"$all") == "$SQL_RUNS" ]] || { cat "$WORK/sql-out.txt" >&2; die "cannot parse EXPLAIN ANALYZE output"; }
-	ms=$(tr ' ' '\n' <<<"$all" | sort -g | awk '{a[NR] = $1} END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
-	# The backend has exited by now: count the whole interval's busy time minus one session's share
-	# (wall time of the runs, one core) to estimate the others' load.
-	local busy_own
-	busy_own=$(tr ' ' '\n' <<<"$all" | awk -v hz="$CLK_TCK" '{ s += $1 } END { print s / 1000 * hz }')
-	echo "$ms|$all|$(others_pct "$b0" "$t0" "$b1" "$t1" "$busy_own")"
+	ms=$(awk '/Execution Time:/ {print $3}' "$WORK/$name.plan")
+	[[ -n $ms ]] || { cat "$WORK/$name.plan" >&2; die "cannot parse EXPLAIN ANALYZE output"; }
+	echo "$ms" >>"$WORK/$name.runs"
+	# The session's backend ran for the execution time on one core: the rest is the others'.
+	others_pct "$b0" "$t0" "$b1" "$t1" "$(awk -v ms="$ms" -v hz="$CLK_TCK" 'BEGIN { print ms / 1000 * hz }')" >>"$WORK/$name.others"
+	echo >>"$WORK/$name.others"
 }
-log "SQL: window-function ranking x $SQL_RUNS, cluster settings ($(q -c 'SHOW work_mem') work_mem, jit $(q -c 'SHOW jit'))"
-IFS='|' read -r SQL_DEF SQL_DEF_RUNS SQL_DEF_OTHERS <<<"$(sql_time "")"
-log "SQL: runs $SQL_DEF_RUNS ms, median $SQL_DEF ms; others' CPU $SQL_DEF_OTHERS%"
-log "SQL: window-function ranking x $SQL_RUNS, tuned (work_mem 256MB, jit off)"
-IFS='|' read -r SQL_TUNED SQL_TUNED_RUNS SQL_TUNED_OTHERS <<<"$(sql_time "SET work_mem = '256MB'; SET jit = off;")"
-log "SQL: runs $SQL_TUNED_RUNS ms, median $SQL_TUNED ms; others' CPU $SQL_TUNED_OTHERS%"
-grep -E 'Sort Method|WindowAgg|HashAggregate|GroupAggregate|JIT' "$WORK/sql-out.txt" | sort | uniq -c | sed 's/^/bench:   plan: /' >&2 || true
+median_of() { sort -g | awk '{a[NR] = $1} END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+max_of() { sort -g | tail -n 1; }
+DEF_SETTINGS=""
+TUNED_SETTINGS="SET work_mem = '256MB'; SET jit = off;"
+log "interleaving $C_RUNS C runs with $SQL_RUNS SQL runs each with the cluster's settings ($(q -c 'SHOW work_mem') work_mem, jit $(q -c 'SHOW jit')) and tuned (work_mem 256MB, jit off)"
+: >"$WORK/c.runs"
+ci=0 si=0
+while ((ci < C_RUNS || si < SQL_RUNS)); do
+	if ((ci < C_RUNS)); then
+		ci=$((ci + 1))
+		c_run "$ci"
+		log "C run $ci: $(tail -n 1 "$WORK/c.runs" | awk '{printf "%.1f ms (CPU %.1f ms)", $1, $2}')"
+	fi
+	if ((si < SQL_RUNS)); then
+		si=$((si + 1))
+		sql_run def "$DEF_SETTINGS"
+		sql_run tuned "$TUNED_SETTINGS"
+		log "SQL run $si: $(tail -n 1 "$WORK/def.runs") ms (cluster settings), $(tail -n 1 "$WORK/tuned.runs") ms (tuned)"
+	fi
+done
+C_MEDIAN=$(awk '{print $1}' "$WORK/c.runs" | median_of)
+C_MEDIAN_CPU=$(awk '{print $2}' "$WORK/c.runs" | median_of)
+C_RUNS_LIST=$(awk '{printf "%s%.1f", sep, $1; sep = " "}' "$WORK/c.runs")
+C_RSS=$(max_of <"$WORK/c.rss")
+C_RSS_INPUT=$(awk '$1 == "rss_before_kib" {print $2}' "$WORK/c-1.out")
+C_ALPHA=$(awk '$1 == "alpha" {print $2}' "$WORK/c-1.out")
+C_OTHERS=$(grep . "$WORK/c.others" | max_of)
+SQL_DEF=$(median_of <"$WORK/def.runs")
+SQL_DEF_RUNS=$(paste -sd ' ' "$WORK/def.runs")
+SQL_DEF_OTHERS=$(grep . "$WORK/def.others" | max_of)
+SQL_TUNED=$(median_of <"$WORK/tuned.runs")
+SQL_TUNED_RUNS=$(paste -sd ' ' "$WORK/tuned.runs")
+SQL_TUNED_OTHERS=$(grep . "$WORK/tuned.others" | max_of)
+cp "$WORK/c-1.out" "$WORK/c.out"
+for name in def tuned; do
+	grep -E 'Sort Method|Disk|JIT:|Functions:' "$WORK/$name.plan" | sed "s/^/bench:   plan ($name): /" >&2 || true
+done
 UPTIME_AFTER=$(uptime)
 
 # ---------------------------------------------------------------- agreement
@@ -227,16 +250,16 @@ echo "$(nproc) cores; $PROPOSALS proposals x $REVIEWS reviews x $CRITERIA criter
 echo "load before: ${UPTIME_BEFORE#*load average: }; after: ${UPTIME_AFTER#*load average: }"
 echo
 printf '%-52s %10s %10s %8s %9s\n' 'engine' 'median ms' 'CPU ms' 'vs C' 'others %'
-printf '%-52s %10.1f %10.1f %8s %9s\n' "C sk_rank (median of $C_RUNS)" "$C_MEDIAN" "$C_MEDIAN_CPU" "1.0" "$C_OTHERS"
+printf '%-52s %10.1f %10.1f %8s %9s\n' "C sk_rank (median of $C_RUNS runs)" "$C_MEDIAN" "$C_MEDIAN_CPU" "1.0" "$C_OTHERS"
 printf '%-52s %10.1f %10s %8s %9s\n' "SQL window functions, cluster settings (median of $SQL_RUNS)" "$SQL_DEF" "-" "$(ratio "$SQL_DEF" "$C_MEDIAN")" "$SQL_DEF_OTHERS"
 printf '%-52s %10.1f %10s %8s %9s\n' "SQL window functions, work_mem 256MB, jit off" "$SQL_TUNED" "-" "$(ratio "$SQL_TUNED" "$C_MEDIAN")" "$SQL_TUNED_OTHERS"
 echo
 echo "C runs (wall ms): $C_RUNS_LIST"
 echo "SQL runs (execution ms): cluster settings $SQL_DEF_RUNS; tuned $SQL_TUNED_RUNS"
-echo "C peak RSS: $C_RSS KiB ($(awk -v k="$C_RSS" 'BEGIN { printf "%.1f", k / 1024 }') MiB; $C_RSS_INPUT KiB once the input was generated; /usr/bin/time: $cmax KiB)"
+echo "C peak RSS: $C_RSS KiB = $(awk -v k="$C_RSS" 'BEGIN { printf "%.1f", k / 1024 }') MiB (largest of the runs, /usr/bin/time; $C_RSS_INPUT KiB once the input was generated, getrusage)"
 echo "C computes more than the SQL: per-criterion normalised means, Student-t intervals, ties, Krippendorff's alpha ($C_ALPHA)."
 echo "C and SQL agree: $AGREE"
-echo "others %: CPU used by other processes during the measurement, as a share of the machine."
+echo "others %: CPU used by other processes during a run, as a share of the machine (the worst run of each row)."
 echo
 verdict() { if awk "BEGIN { exit !($1) }"; then echo PASS; else echo FAIL; fi; }
 printf '%-4s  C median < 150 ms: %.1f ms\n' "$(verdict "$C_MEDIAN < 150")" "$C_MEDIAN"

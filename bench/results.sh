@@ -172,17 +172,17 @@ REFERENCE_PORT=$(wait_port "$WORK/reference.port" "$REFERENCE_PID" bench-referen
 SERVER=http://127.0.0.1:$SERVER_PORT
 REFERENCE_URL=http://127.0.0.1:$REFERENCE_PORT/api/v1/version
 for _ in $(seq 100); do
-	[[ $(curl -s -o /dev/null -w '%{http_code}' "$SERVER/api/v1/health") == 200 ]] && break
+	[[ $(curl -s -m 60 -o /dev/null -w '%{http_code}' "$SERVER/api/v1/health") == 200 ]] && break
 	sleep 0.1
 done
-[[ $(curl -s -o /dev/null -w '%{http_code}' "$SERVER/api/v1/health") == 200 ]] ||
+[[ $(curl -s -m 60 -o /dev/null -w '%{http_code}' "$SERVER/api/v1/health") == 200 ]] ||
 	{ tail -n 20 "$SERVER_LOG" >&2; die "sangkien /api/v1/health is not 200"; }
 
 # ---------------------------------------------------------------- seed
 PASSWORD=bench-password-$$
 api_account() { # LOGIN NAME: registers a resident of the ward through the API; prints the id
 	local status
-	status=$(curl -s -o "$WORK/account.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+	status=$(curl -s -m 60 -o "$WORK/account.json" -w '%{http_code}' -H 'Content-Type: application/json' \
 		--data "{\"login\":\"$1\",\"password\":\"$PASSWORD\",\"display_name\":\"$2\",\"ward_id\":$WARD_ID}" \
 		"$SERVER/api/v1/accounts")
 	[[ $status == 201 ]] || die "POST /api/v1/accounts answered $status: $(cat "$WORK/account.json")"
@@ -190,7 +190,7 @@ api_account() { # LOGIN NAME: registers a resident of the ward through the API; 
 }
 api_login() { # LOGIN: prints "token csrf"
 	local status token csrf
-	status=$(curl -s -o "$WORK/session.json" -D "$WORK/session.headers" -w '%{http_code}' \
+	status=$(curl -s -m 60 -o "$WORK/session.json" -D "$WORK/session.headers" -w '%{http_code}' \
 		-H 'Content-Type: application/json' --data "{\"login\":\"$1\",\"password\":\"$PASSWORD\"}" \
 		"$SERVER/api/v1/sessions")
 	[[ $status == 201 ]] || die "POST /api/v1/sessions answered $status: $(cat "$WORK/session.json")"
@@ -200,7 +200,7 @@ api_login() { # LOGIN: prints "token csrf"
 	echo "$token $csrf"
 }
 leader_api() { # METHOD PATH BODY: as the leader; prints the status, the reply in $WORK/leader.json
-	curl -s -o "$WORK/leader.json" -w '%{http_code}' -X "$1" -H 'Content-Type: application/json' \
+	curl -s -m 60 -o "$WORK/leader.json" -w '%{http_code}' -X "$1" -H 'Content-Type: application/json' \
 		-H "Cookie: sk_session=$LEADER_TOKEN" -H "X-CSRF-Token: $LEADER_CSRF" --data "$3" "$SERVER$2"
 }
 
@@ -276,23 +276,23 @@ status=$(leader_api POST "/api/v1/campaigns/$CAMPAIGN_ID/decision" '{}')
 status=$(leader_api POST "/api/v1/campaigns/$CAMPAIGN_ID/publish" "{\"password\":\"$PASSWORD\"}")
 [[ $status == 204 ]] || die "POST publish answered $status: $(cat "$WORK/leader.json")"
 RESULTS_PATH=/api/v1/campaigns/$CAMPAIGN_ID/results
-status=$(curl -s -o "$WORK/results.json" -D "$WORK/results.headers" -w '%{http_code}' "$SERVER$RESULTS_PATH")
+status=$(curl -s -m 60 -o "$WORK/results.json" -D "$WORK/results.headers" -w '%{http_code}' "$SERVER$RESULTS_PATH")
 [[ $status == 200 ]] || die "GET $RESULTS_PATH answered $status"
 ETAG=$(sed -n 's/^[Ee][Tt]ag: *\([^[:space:]]*\).*/\1/p' "$WORK/results.headers" | head -n 1)
 [[ -n $ETAG ]] || die "no ETag on the results"
 RESULTS_BYTES=$(wc -c <"$WORK/results.json")
 RESULTS_GZIP=$(gzip -6 -c "$WORK/results.json" | wc -c)
-WIRE_ENCODING=$(curl -s -o "$WORK/results.wire" -D - -H 'Accept-Encoding: gzip' "$SERVER$RESULTS_PATH" |
+WIRE_ENCODING=$(curl -s -m 60 -o "$WORK/results.wire" -D - -H 'Accept-Encoding: gzip' "$SERVER$RESULTS_PATH" |
 	sed -n 's/^[Cc]ontent-[Ee]ncoding: *\([^[:space:]]*\).*/\1/p' | head -n 1)
 WIRE_BYTES=$(wc -c <"$WORK/results.wire")
 RANKED=$(grep -o '"tracking_code"' "$WORK/results.json" | wc -l)
 [[ $RANKED == "$NPROPOSALS" ]] || die "the published results rank $RANKED proposals, expected $NPROPOSALS"
-status=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $ETAG" "$SERVER$RESULTS_PATH")
+status=$(curl -s -m 60 -o /dev/null -w '%{http_code}' -H "If-None-Match: $ETAG" "$SERVER$RESULTS_PATH")
 [[ $status == 304 ]] || die "GET $RESULTS_PATH with If-None-Match answered $status, not 304"
 TARGETS=(reference results results304)
 PAGE_NOTE="frontend/results.html does not exist: GET /results/$CAMPAIGN_ID not measured"
 if [[ -f frontend/results.html ]]; then
-	status=$(curl -s -o "$WORK/page.html" -w '%{http_code}' "$SERVER/results/$CAMPAIGN_ID")
+	status=$(curl -s -m 60 -o "$WORK/page.html" -w '%{http_code}' "$SERVER/results/$CAMPAIGN_ID")
 	if [[ $status == 200 ]]; then
 		TARGETS+=(page)
 		PAGE_NOTE=

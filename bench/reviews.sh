@@ -186,17 +186,17 @@ REFERENCE_PORT=$(wait_port "$WORK/reference.port" "$REFERENCE_PID" bench-referen
 SERVER=http://127.0.0.1:$SERVER_PORT
 REFERENCE_URL=http://127.0.0.1:$REFERENCE_PORT/api/v1/version
 for _ in $(seq 100); do
-	[[ $(curl -s -o /dev/null -w '%{http_code}' "$SERVER/api/v1/health") == 200 ]] && break
+	[[ $(curl -s -m 60 -o /dev/null -w '%{http_code}' "$SERVER/api/v1/health") == 200 ]] && break
 	sleep 0.1
 done
-[[ $(curl -s -o /dev/null -w '%{http_code}' "$SERVER/api/v1/health") == 200 ]] ||
+[[ $(curl -s -m 60 -o /dev/null -w '%{http_code}' "$SERVER/api/v1/health") == 200 ]] ||
 	{ tail -n 20 "$SERVER_LOG" >&2; die "sangkien /api/v1/health is not 200"; }
 
 # ---------------------------------------------------------------- seed
 # api_account LOGIN NAME: registers a resident of the ward through the API (prints the id)
 api_account() {
 	local status
-	status=$(curl -s -o "$WORK/account.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+	status=$(curl -s -m 60 -o "$WORK/account.json" -w '%{http_code}' -H 'Content-Type: application/json' \
 		--data "{\"login\":\"$1\",\"password\":\"bench-password-$$\",\"display_name\":\"$2\",\"ward_id\":$WARD_ID}" \
 		"$SERVER/api/v1/accounts")
 	[[ $status == 201 ]] || die "POST /api/v1/accounts answered $status: $(cat "$WORK/account.json")"
@@ -205,7 +205,7 @@ api_account() {
 # api_login LOGIN: logs in through the API; prints "token csrf"
 api_login() {
 	local status token csrf
-	status=$(curl -s -o "$WORK/session.json" -D "$WORK/session.headers" -w '%{http_code}' \
+	status=$(curl -s -m 60 -o "$WORK/session.json" -D "$WORK/session.headers" -w '%{http_code}' \
 		-H 'Content-Type: application/json' --data "{\"login\":\"$1\",\"password\":\"bench-password-$$\"}" \
 		"$SERVER/api/v1/sessions")
 	[[ $status == 201 ]] || die "POST /api/v1/sessions answered $status: $(cat "$WORK/session.json")"
@@ -278,7 +278,7 @@ done
 q -c "ANALYZE" >/dev/null
 PANEL_IDS=$(q -c "SELECT string_agg(account_id::text, ',' ORDER BY account_id) FROM bench_tokens")
 leader_api() { # METHOD PATH BODY: as the leader; prints the status, the reply in $WORK/leader.json
-	curl -s -o "$WORK/leader.json" -w '%{http_code}' -X "$1" -H 'Content-Type: application/json' \
+	curl -s -m 60 -o "$WORK/leader.json" -w '%{http_code}' -X "$1" -H 'Content-Type: application/json' \
 		-H "Cookie: sk_session=$LEADER_TOKEN" -H "X-CSRF-Token: $LEADER_CSRF" --data "$3" "$SERVER$2"
 }
 status=$(leader_api PUT "/api/v1/campaigns/$CAMPAIGN_ID/panel" "{\"panelist_ids\":[$PANEL_IDS]}")
@@ -290,7 +290,7 @@ NPAIRS=$(q -c "SELECT count(*) FROM assignments WHERE campaign_id = $CAMPAIGN_ID
 [[ $NPAIRS -gt 0 ]] || die "no assignments were made"
 # A panelist made with SQL sees their work list like one made through the API.
 read -r token csrf < <(q -F ' ' -c "SELECT token, csrf FROM bench_tokens ORDER BY account_id DESC LIMIT 1")
-status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: sk_session=$token" "$SERVER/api/v1/campaigns/$CAMPAIGN_ID/worklist")
+status=$(curl -s -m 60 -o /dev/null -w '%{http_code}' -H "Cookie: sk_session=$token" "$SERVER/api/v1/campaigns/$CAMPAIGN_ID/worklist")
 [[ $status == 200 ]] || die "GET worklist with an SQL-made panelist session answered $status"
 log "seeded ward $WARD_ID, call $CAMPAIGN_ID (criteria $CRITERIA_IDS), $NPANELISTS panelists ($API_PANELISTS through the API), $NPAIRS assigned pairs"
 

@@ -181,10 +181,10 @@ REFERENCE_PORT=$(wait_port "$WORK/reference.port" "$REFERENCE_PID" bench-referen
 SERVER=http://127.0.0.1:$SERVER_PORT
 REFERENCE_URL=http://127.0.0.1:$REFERENCE_PORT/api/v1/version
 for _ in $(seq 100); do
-	[[ $(curl -s -o /dev/null -w '%{http_code}' "$SERVER/api/v1/health") == 200 ]] && break
+	[[ $(curl -s -m 60 -o /dev/null -w '%{http_code}' "$SERVER/api/v1/health") == 200 ]] && break
 	sleep 0.1
 done
-[[ $(curl -s -o /dev/null -w '%{http_code}' "$SERVER/api/v1/health") == 200 ]] ||
+[[ $(curl -s -m 60 -o /dev/null -w '%{http_code}' "$SERVER/api/v1/health") == 200 ]] ||
 	{ tail -n 20 "$SERVER_LOG" >&2; die "sangkien /api/v1/health is not 200"; }
 
 # ---------------------------------------------------------------- seed
@@ -233,18 +233,18 @@ SQL
 [[ -n $CAMPAIGN_ID ]] || die "seeding the call returned no id"
 GROUP_IDS=$(q -c "SELECT string_agg(id::text, ',' ORDER BY id) FROM residential_groups WHERE ward_id = $WARD_ID")
 FIRST_GROUP=${GROUP_IDS%%,*}
-accepting=$(curl -s "$SERVER/api/v1/campaigns/$CAMPAIGN_ID" | sed -n 's/.*"accepting":\(true\|false\).*/\1/p')
+accepting=$(curl -s -m 60 "$SERVER/api/v1/campaigns/$CAMPAIGN_ID" | sed -n 's/.*"accepting":\(true\|false\).*/\1/p')
 [[ $accepting == true ]] || die "GET /api/v1/campaigns/$CAMPAIGN_ID does not say the call is accepting"
 
 : >"$WORK/sessions.txt"
 for i in $(seq "$API_RESIDENTS"); do
 	login=bench-api-$i-$$@example.vn
 	password=bench-password-$$-$i
-	status=$(curl -s -o "$WORK/account.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+	status=$(curl -s -m 60 -o "$WORK/account.json" -w '%{http_code}' -H 'Content-Type: application/json' \
 		--data "{\"login\":\"$login\",\"password\":\"$password\",\"display_name\":\"Cư dân API $i\",\"ward_id\":$WARD_ID,\"group_id\":$FIRST_GROUP}" \
 		"$SERVER/api/v1/accounts")
 	[[ $status == 201 ]] || die "POST /api/v1/accounts answered $status: $(cat "$WORK/account.json")"
-	status=$(curl -s -o "$WORK/session.json" -D "$WORK/session.headers" -w '%{http_code}' \
+	status=$(curl -s -m 60 -o "$WORK/session.json" -D "$WORK/session.headers" -w '%{http_code}' \
 		-H 'Content-Type: application/json' --data "{\"login\":\"$login\",\"password\":\"$password\"}" \
 		"$SERVER/api/v1/sessions")
 	[[ $status == 201 ]] || die "POST /api/v1/sessions answered $status: $(cat "$WORK/session.json")"
@@ -275,7 +275,7 @@ SQL
 q -c "ANALYZE" >/dev/null
 # One SQL-made session must work like an API-made one: GET /api/v1/me.
 read -r token csrf < <(tail -n 1 "$WORK/sessions.txt")
-status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: sk_session=$token" "$SERVER/api/v1/me")
+status=$(curl -s -m 60 -o /dev/null -w '%{http_code}' -H "Cookie: sk_session=$token" "$SERVER/api/v1/me")
 [[ $status == 200 ]] || die "GET /api/v1/me with an SQL-made session answered $status"
 log "seeded ward $WARD_ID, call $CAMPAIGN_ID (groups $GROUP_IDS), $RESIDENTS sessions ($API_RESIDENTS through the API)"
 

@@ -2147,3 +2147,31 @@ Test(personal, deleting_my_account_anonymises_it_and_keeps_my_proposals)
 	bye(&L);
 	bye(&A);
 }
+
+Test(proposals, tracking_numbers_grow_past_four_digits)
+{
+	/* lpad() truncates: number 10000 once came out as "1000" and every later submission failed. */
+	int64_t group, ward = seed_ward(PG, &group);
+	struct who L, A;
+	person(&L, ward, 0, "leader", NULL);
+	person(&A, ward, group, "resident", "Đỗ Văn Năm");
+	int64_t cid = campaign(&L.c, ward, T - 3600, T + 1200, true);
+	/* Only ever forward: other tests share the sequence. */
+	PQclear(db_exec(PG, "SELECT setval('tracking_seq', greatest(9998, (SELECT last_value FROM tracking_seq)))", 0, NULL));
+	char codes[3][40];
+	for (int i = 0; i < 3; i++) {
+		json_t *p;
+		propose(&A.c, cid, proposal_body(group, "Mô hình số lớn"), true, &p);
+		snprintf(codes[i], sizeof codes[i], "%s", jstr(p, "tracking_code"));
+		json_decref(p);
+		const char *number = strrchr(codes[i], '-') + 1;
+		cr_assert_geq(strlen(number), 4, "%s", codes[i]);
+		for (int j = 0; j < i; j++)
+			cr_assert_str_neq(codes[i], codes[j]);
+	}
+	const char *last = strrchr(codes[2], '-') + 1;
+	cr_assert_geq(atoll(last), 10000, "%s", codes[2]);
+	cr_assert_eq((long long)strlen(last), (long long)snprintf(NULL, 0, "%lld", atoll(last)), "%s", codes[2]);
+	bye(&L);
+	bye(&A);
+}
