@@ -55,9 +55,27 @@ struct sk_rank_result {
 	double mean_all, sd_all;     /* μ and σ of R over all reviews */
 };
 
-/* Computes the ranking; false only when memory runs out or the input is malformed. */
+/*
+ * Computes the ranking into *out, which the caller frees with sk_rank_result_free (also after a
+ * failure, harmlessly). False only when memory runs out or the input is malformed (an index or a
+ * score out of range, no criteria, 2^32 - 1 or more proposals or reviews).
+ */
 bool sk_rank(const struct sk_rank_input *in, struct sk_rank_result *out);
 void sk_rank_result_free(struct sk_rank_result *r);
+
+/*
+ * Scratch memory for sk_rank_with, kept between calls: the first call sizes it, later calls of
+ * the same size or smaller reuse it without allocating (and without the kernel faulting in and
+ * zeroing fresh pages). One workspace serves one thread at a time; it holds nothing of a
+ * result, so reusing it across different inputs gives the same results as fresh calls.
+ * sk_rank_workspace_new returns NULL when memory runs out.
+ */
+struct sk_rank_workspace;
+struct sk_rank_workspace *sk_rank_workspace_new(void);
+void sk_rank_workspace_free(struct sk_rank_workspace *ws);
+
+/* sk_rank with its scratch memory in ws (not NULL). */
+bool sk_rank_with(const struct sk_rank_input *in, struct sk_rank_workspace *ws, struct sk_rank_result *out);
 
 /*
  * The criteria, by index, that put entry a above entry b (weighted contribution

@@ -135,9 +135,11 @@ static enum sk_db_status ranking_compute(struct sk_dbconn *db, int64_t cid, cons
 	k->in = (struct sk_rank_input){ C, P, N, V, k->crit, k->rev, k->pids, raw ? SK_RANK_RAW : SK_RANK_NORMALISED };
 	struct sk_rank_input other = k->in;
 	other.method = raw ? SK_RANK_NORMALISED : SK_RANK_RAW;
-	if (!sk_rank(&k->in, &k->by_method) || !sk_rank(&other, &k->by_other))
-		return SK_DB_ERROR;
-	return SK_DB_OK;
+	/* Both methods share one scratch workspace (docs/ranking.md, section 16). */
+	struct sk_rank_workspace *ws = sk_rank_workspace_new();
+	bool ok = ws && sk_rank_with(&k->in, ws, &k->by_method) && sk_rank_with(&other, ws, &k->by_other);
+	sk_rank_workspace_free(ws);
+	return ok ? SK_DB_OK : SK_DB_ERROR;
 }
 
 static json_t *num(double v)

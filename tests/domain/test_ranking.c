@@ -242,3 +242,91 @@ Test(ranking, explains_which_criteria_separate_neighbours)
 	cr_assert_eq(why[0], 0, "criterion 0 puts the first above the second");
 	sk_rank_result_free(&r);
 }
+
+/* Bitwise equality of two doubles, NaN equal to NaN. */
+static bool same_double(double a, double b)
+{
+	return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
+}
+
+static void assert_same_result(const struct sk_rank_result *a, const struct sk_rank_result *b, size_t C, int step)
+{
+	cr_assert_eq(a->n, b->n, "step %d", step);
+	cr_assert(same_double(a->alpha_total, b->alpha_total) && same_double(a->mean_all, b->mean_all) &&
+			  same_double(a->sd_all, b->sd_all),
+		  "step %d: alpha, mean or sd differ", step);
+	for (size_t c = 0; c < C; c++)
+		cr_assert(same_double(a->alpha_criteria[c], b->alpha_criteria[c]), "step %d criterion %zu", step, c);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct sk_rank_entry *x = &a->entries[i], *y = &b->entries[i];
+		cr_assert(x->proposal == y->proposal && x->rank == y->rank && x->nreviews == y->nreviews &&
+				  x->has_interval == y->has_interval && x->tied_with_next == y->tied_with_next,
+			  "step %d position %zu", step, i);
+		cr_assert(same_double(x->raw, y->raw) && same_double(x->normalised, y->normalised) &&
+				  same_double(x->score, y->score) && same_double(x->lo, y->lo) && same_double(x->hi, y->hi) &&
+				  same_double(x->min_review, y->min_review) && same_double(x->max_review, y->max_review),
+			  "step %d position %zu: a score differs", step, i);
+		for (size_t c = 0; c < C; c++)
+			cr_assert(same_double(x->criterion_raw[c], y->criterion_raw[c]) &&
+					  same_double(x->criterion_normalised[c], y->criterion_normalised[c]),
+				  "step %d position %zu criterion %zu", step, i, c);
+	}
+}
+
+static int by_proposal_then_panelist(const void *x, const void *y)
+{
+	const struct sk_rank_review *a = x, *b = y;
+	if (a->proposal != b->proposal)
+		return a->proposal < b->proposal ? -1 : 1;
+	return (a->panelist > b->panelist) - (a->panelist < b->panelist);
+}
+
+Test(ranking, a_reused_workspace_gives_the_same_results_as_fresh_calls)
+{
+	struct sk_rank_workspace *ws = sk_rank_workspace_new();
+	cr_assert_not_null(ws);
+	/* Large, small, larger again, both methods, reviews in proposal order and shuffled, some
+	 * proposals without reviews: a workspace left over from one input must not leak into the next. */
+	static const size_t shape[][2] = { { 60, 6 }, { 7, 3 }, { 1, 1 }, { 90, 8 }, { 25, 5 }, { 90, 8 } };
+	for (int step = 0; step < (int)(sizeof shape / sizeof shape[0]); step++) {
+		struct design d;
+		design_make(&d, shape[step][0], shape[step][1]);
+		struct sk_rank_input in = design_input(&d, step % 2 ? SK_RANK_RAW : SK_RANK_NORMALISED);
+		if (step % 3 == 1)
+			for (size_t i = d.P * d.N - 1; i > 0; i--) {
+				size_t j = (size_t)rnd((int)i + 1);
+				struct sk_rank_review t = d.reviews[i];
+				d.reviews[i] = d.reviews[j];
+				d.reviews[j] = t;
+			}
+		if (step % 3 == 2) /* grouped by proposal, as the server reads them */
+			qsort(d.reviews, d.P * d.N, sizeof *d.reviews, by_proposal_then_panelist);
+		if (step == 3) /* half of the last panelist's reviews left out: some proposals have fewer */
+			in.nreviews -= d.P / 2;
+		in.nproposals += step == 4 ? 3 : 0; /* three proposals nobody reviewed */
+		struct sk_rank_result fresh, reused;
+		cr_assert(sk_rank(&in, &fresh), "step %d", step);
+		cr_assert(sk_rank_with(&in, ws, &reused), "step %d", step);
+		assert_same_result(&fresh, &reused, 3, step);
+		sk_rank_result_free(&fresh);
+		sk_rank_result_free(&reused);
+		free(d.scores);
+		free(d.reviews);
+	}
+	/* A malformed input fails without spoiling the workspace for the next call. */
+	const int s[1] = { 11 };
+	const struct sk_rank_criterion k[1] = { { 1, 10 } };
+	struct sk_rank_review rv[1] = { { 0, 0, s } };
+	struct sk_rank_input bad = { 1, 1, 1, 1, k, rv, NULL, SK_RANK_RAW };
+	struct sk_rank_result r;
+	cr_assert(!sk_rank_with(&bad, ws, &r), "a score above the maximum is refused");
+	sk_rank_result_free(&r);
+	struct sk_rank_input ex = example(SK_RANK_NORMALISED);
+	struct sk_rank_result fresh;
+	cr_assert(sk_rank(&ex, &fresh));
+	cr_assert(sk_rank_with(&ex, ws, &r));
+	assert_same_result(&fresh, &r, 1, 99);
+	sk_rank_result_free(&fresh);
+	sk_rank_result_free(&r);
+	sk_rank_workspace_free(ws);
+}
