@@ -14,11 +14,13 @@ SK_PGPORT=5432                  # only names the socket file: the cluster has no
 # Packages (Debian 12 names). The one place that lists what the project needs.
 # ---------------------------------------------------------------------------
 
-# To build and run: compiler and meson, the C libraries, PostgreSQL 15 (with
+# To build and run: compiler and meson, the C libraries (zlib for the gzip
+# copies of the public results), PostgreSQL 15 (with
 # contrib for unaccent), curl, and acl (setfacl, see sk_grant_traverse).
 SK_PACKAGES_RUN=(
   build-essential meson ninja-build pkg-config
   libmicrohttpd-dev libjansson-dev libpq-dev libsodium-dev libunistring-dev
+  zlib1g-dev
   postgresql postgresql-contrib
   ca-certificates curl acl
 )

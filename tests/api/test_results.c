@@ -14,12 +14,15 @@
 
 #include <criterion/criterion.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 static struct srv S;
 static PGconn *PG;
@@ -1492,6 +1495,351 @@ Test(results, the_results_page_has_open_graph_tags_with_the_title_escaped)
 	cr_assert_null(strstr(r->body, "<2026>"), "the raw title must not reach the HTML");
 	cr_assert_null(strstr(r->body, "<!--og-->"), "the marker is replaced");
 	resp_free(r);
+	client_cleanup(&anon);
+	fx_free(&f);
+}
+
+/* ========================================================================= */
+/* 5. Public results on the wire: gzip, Vary, ETags per variant, 304s         */
+/* ========================================================================= */
+
+/* The gzip (RFC 1952) body in, inflated with zlib (caller frees); NULL unless it is one complete gzip stream. */
+static char *gunzip(const char *in, size_t len, size_t *out_len)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		return NULL;
+	size_t cap = 4 * len + 4096, n = 0;
+	char *out = malloc(cap + 1);
+	z.next_in = (unsigned char *)in;
+	z.avail_in = (uInt)len;
+	int rc = Z_OK;
+	while (out && rc == Z_OK) {
+		if (n == cap) {
+			cap *= 2;
+			char *nb = realloc(out, cap + 1);
+			if (nb == NULL) {
+				free(out);
+				out = NULL;
+				break;
+			}
+			out = nb;
+		}
+		z.next_out = (unsigned char *)out + n;
+		z.avail_out = (uInt)(cap - n);
+		rc = inflate(&z, Z_NO_FLUSH);
+		n = cap - z.avail_out;
+		if (rc == Z_BUF_ERROR && z.avail_out > 0)
+			break;
+	}
+	bool ok = rc == Z_STREAM_END && z.avail_in == 0;
+	inflateEnd(&z);
+	if (!ok || out == NULL) {
+		free(out);
+		return NULL;
+	}
+	out[n] = '\0';
+	*out_len = n;
+	return out;
+}
+
+/* GET path with optional Accept-Encoding and If-None-Match lines (NULL: not sent). */
+static struct resp *get_with(struct client *c, const char *path, const char *accept_encoding, const char *inm)
+{
+	char ae[256], im[256];
+	const char *h[3] = { NULL, NULL, NULL };
+	int n = 0;
+	if (accept_encoding) {
+		snprintf(ae, sizeof ae, "Accept-Encoding: %s", accept_encoding);
+		h[n++] = ae;
+	}
+	if (inm) {
+		snprintf(im, sizeof im, "If-None-Match: %s", inm);
+		h[n++] = im;
+	}
+	return http(c, "GET", path, NULL, h);
+}
+
+/* A reply's header value, or "" when absent (in one of 8 rotating buffers). */
+static const char *hdr(const struct resp *r, const char *name)
+{
+	static char buf[8][512];
+	static int next;
+	char *out = buf[next++ % 8];
+	if (!resp_header(r, name, out, 512))
+		out[0] = '\0';
+	return out;
+}
+
+/*
+ * Checks one resource (JSON, CSV or page) under every Accept-Encoding case: identity for none,
+ * identity, gzip;q=0 and the like, gzip otherwise, decompressing to exactly the identity bytes;
+ * Vary on every reply; an ETag per variant; 304 for each variant's own ETag and not for the other's.
+ * Returns the identity body (caller frees) and the two ETags.
+ */
+static char *check_variants(struct client *c, const char *path, char etag_id[64], char etag_gz[64])
+{
+	struct resp *r = get_with(c, path, NULL, NULL);
+	cr_assert_eq(r->status, 200, "%s: %s", path, r->body);
+	cr_assert_str_eq(hdr(r, "Content-Encoding"), "", "%s: no Accept-Encoding, no coding", path);
+	cr_assert_str_eq(hdr(r, "Vary"), "Accept-Encoding", "%s", path);
+	cr_assert_str_eq(hdr(r, "Cache-Control"), "public, max-age=300", "%s", path);
+	snprintf(etag_id, 64, "%s", hdr(r, "ETag"));
+	cr_assert(etag_id[0] == '"', "%s: ETag %s", path, etag_id);
+	char *identity = malloc(r->len + 1);
+	memcpy(identity, r->body, r->len + 1);
+	size_t ilen = r->len;
+	cr_assert_eq((size_t)atol(hdr(r, "Content-Length")), ilen, "%s", path);
+	resp_free(r);
+
+	/* Identity: asked for, refused gzip, or preferred. */
+	static const char *const plain[] = { "identity", "gzip;q=0", "GZIP; Q=0.000", "gzip;q=0, deflate", "*;q=0",
+					     "gzip;q=0.5, identity;q=1", "deflate, br", "", "gzip;q=oops", "gzip;q=1.5" };
+	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+		r = get_with(c, path, plain[i], NULL);
+		cr_assert_eq(r->status, 200, "%s [%s]", path, plain[i]);
+		cr_assert_str_eq(hdr(r, "Content-Encoding"), "", "%s: Accept-Encoding [%s] gets identity", path, plain[i]);
+		cr_assert_str_eq(hdr(r, "Vary"), "Accept-Encoding", "%s [%s]", path, plain[i]);
+		cr_assert_str_eq(hdr(r, "ETag"), etag_id, "%s [%s]", path, plain[i]);
+		cr_assert(r->len == ilen && !memcmp(r->body, identity, ilen), "%s [%s]: the same bytes", path, plain[i]);
+		resp_free(r);
+	}
+	/* gzip: as browsers send it, alone, in capitals, as x-gzip, by "*", preferred over identity. */
+	static const char *const gz[] = { "gzip, deflate, br", "gzip", "GZip", "x-gzip", "*", "identity;q=0.5, gzip;q=0.9",
+					  "br;q=1.0, gzip;q=0.8, *;q=0.1", "deflate,\tgzip ; q=1" };
+	etag_gz[0] = '\0';
+	for (size_t i = 0; i < sizeof gz / sizeof gz[0]; i++) {
+		r = get_with(c, path, gz[i], NULL);
+		cr_assert_eq(r->status, 200, "%s [%s]", path, gz[i]);
+		cr_assert_str_eq(hdr(r, "Content-Encoding"), "gzip", "%s: Accept-Encoding [%s] gets gzip", path, gz[i]);
+		cr_assert_str_eq(hdr(r, "Vary"), "Accept-Encoding", "%s [%s]", path, gz[i]);
+		cr_assert_str_eq(hdr(r, "Cache-Control"), "public, max-age=300", "%s", path);
+		cr_assert_eq((size_t)atol(hdr(r, "Content-Length")), r->len, "%s", path);
+		if (i == 0)
+			snprintf(etag_gz, 64, "%s", hdr(r, "ETag"));
+		cr_assert_str_eq(hdr(r, "ETag"), etag_gz, "%s [%s]", path, gz[i]);
+		cr_assert(r->len < ilen, "%s: gzip is smaller (%zu vs %zu bytes)", path, r->len, ilen);
+		size_t n = 0;
+		char *plainbody = gunzip(r->body, r->len, &n);
+		cr_assert_not_null(plainbody, "%s [%s]: the body is one valid gzip stream", path, gz[i]);
+		cr_assert(n == ilen && !memcmp(plainbody, identity, ilen),
+			  "%s [%s]: gunzip gives exactly the identity body (%zu vs %zu bytes)", path, gz[i], n, ilen);
+		free(plainbody);
+		resp_free(r);
+	}
+	cr_assert_str_neq(etag_gz, etag_id, "%s: each variant has its own ETag", path);
+
+	/* Conditional requests: each variant's own ETag, weak or in a list, gets 304; the other's does not. */
+	struct {
+		const char *ae, *inm;
+		long status;
+	} cond[] = {
+		{ NULL, etag_id, 304 },
+		{ "identity", fmt_path("W/%s", etag_id), 304 },
+		{ "gzip", etag_gz, 304 },
+		{ "gzip, deflate", fmt_path("\"nope\", W/%s", etag_gz), 304 },
+		{ "gzip", "*", 304 },
+		{ "gzip", etag_id, 200 },
+		{ NULL, etag_gz, 200 },
+		{ "gzip", "\"nope\"", 200 },
+	};
+	for (size_t i = 0; i < sizeof cond / sizeof cond[0]; i++) {
+		r = get_with(c, path, cond[i].ae, cond[i].inm);
+		cr_assert_eq(r->status, cond[i].status, "%s: Accept-Encoding [%s] If-None-Match [%s]: %ld", path,
+			     cond[i].ae ? cond[i].ae : "(none)", cond[i].inm, r->status);
+		cr_assert_str_eq(hdr(r, "Vary"), "Accept-Encoding", "%s", path);
+		bool gzipped = cond[i].ae && strstr(cond[i].ae, "gzip");
+		cr_assert_str_eq(hdr(r, "ETag"), gzipped ? etag_gz : etag_id, "%s: the ETag of the selected variant", path);
+		if (cond[i].status == 304)
+			cr_assert_eq(r->len, 0, "%s: a 304 has no body", path);
+		resp_free(r);
+	}
+	return identity;
+}
+
+/* ---- Readers hammering the results while a correction is published ---- */
+
+struct reader {
+	pthread_t thread;
+	int port;
+	int64_t cid;
+	atomic_bool *corrected, *stop;
+	atomic_int done, done_after;
+	int id;
+	char failure[512];
+};
+
+static size_t reader_body(char *p, size_t size, size_t n, void *ud)
+{
+	struct resp *r = ud;
+	char *nb = realloc(r->body, r->len + size * n + 1);
+	if (nb == NULL)
+		return 0;
+	r->body = nb;
+	memcpy(r->body + r->len, p, size * n);
+	r->len += size * n;
+	r->body[r->len] = '\0';
+	return size * n;
+}
+
+static size_t reader_header(char *p, size_t size, size_t n, void *ud)
+{
+	struct resp *r = ud;
+	size_t have = strlen(r->headers), add = size * n;
+	if (have + add + 1 < sizeof r->headers) {
+		memcpy(r->headers + have, p, add);
+		r->headers[have + add] = '\0';
+	}
+	return add;
+}
+
+/* GETs the results over and over (gzip and identity in turn), checking every reply; no criterion asserts here. */
+static void *reader_run(void *arg)
+{
+	struct reader *rd = arg;
+	CURL *h = curl_easy_init();
+	char url[256];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/campaigns/%lld/results", rd->port, (long long)rd->cid);
+	struct curl_slist *gz = curl_slist_append(NULL, "Accept-Encoding: gzip");
+	for (int i = 0; !atomic_load(rd->stop) && !rd->failure[0]; i++) {
+		bool after = atomic_load(rd->corrected);
+		bool want_gz = (i + rd->id) % 2 == 0;
+		struct resp r;
+		memset(&r, 0, sizeof r);
+		curl_easy_reset(h);
+		curl_easy_setopt(h, CURLOPT_URL, url);
+		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+		curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, want_gz ? gz : NULL);
+		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, reader_body);
+		curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
+		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, reader_header);
+		curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
+		CURLcode rc = curl_easy_perform(h);
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
+		char enc[32] = "";
+		resp_header(&r, "Content-Encoding", enc, sizeof enc);
+		size_t n = r.len;
+		char *text = r.body;
+		if (rc == CURLE_OK && want_gz && !strcmp(enc, "gzip"))
+			text = gunzip(r.body, r.len, &n);
+		json_t *doc = text ? json_loadb(text, n, 0, NULL) : NULL;
+		long long version = json_integer_value(json_object_get(doc, "version"));
+		if (rc != CURLE_OK)
+			snprintf(rd->failure, sizeof rd->failure, "reader %d request %d: %s", rd->id, i, curl_easy_strerror(rc));
+		else if (r.status != 200 || (want_gz != !strcmp(enc, "gzip")))
+			snprintf(rd->failure, sizeof rd->failure, "reader %d request %d: status %ld, encoding [%s]", rd->id, i,
+				 r.status, enc);
+		else if (doc == NULL || (version != 1 && version != 2))
+			snprintf(rd->failure, sizeof rd->failure, "reader %d request %d: not a whole results document (%zu bytes)",
+				 rd->id, i, n);
+		else if (after && version != 2)
+			snprintf(rd->failure, sizeof rd->failure,
+				 "reader %d request %d: version %lld, sent after the correction was acknowledged", rd->id, i,
+				 version);
+		json_decref(doc);
+		if (text != r.body)
+			free(text);
+		free(r.body);
+		atomic_fetch_add(&rd->done, 1);
+		if (after)
+			atomic_fetch_add(&rd->done_after, 1);
+	}
+	curl_slist_free_all(gz);
+	curl_easy_cleanup(h);
+	return NULL;
+}
+
+Test(results, gzip_vary_and_etags_per_variant_then_a_correction_under_concurrent_readers)
+{
+	static struct fx f;
+	fx_build(&f, &(struct fx_opts){ .lock = true });
+	EXPECT(decide(&f.L, f.cid, json_object()), 201, NULL);
+	EXPECT(publish(&f.L, f.cid, TEST_PASSWORD), 204, NULL);
+	struct client anon;
+	client_init(&anon, &S);
+	curl_easy_setopt(anon.curl, CURLOPT_HTTP_CONTENT_DECODING, 0L); /* the bytes as sent */
+	char rpath[128], cpath[128], ppath[128];
+	snprintf(rpath, sizeof rpath, "/api/v1/campaigns/%lld/results", (long long)f.cid);
+	snprintf(cpath, sizeof cpath, "/api/v1/campaigns/%lld/results.csv", (long long)f.cid);
+	snprintf(ppath, sizeof ppath, "/results/%lld", (long long)f.cid);
+
+	char j_id[64], j_gz[64], c_id[64], c_gz[64];
+	char *json1 = check_variants(&anon, rpath, j_id, j_gz);
+	json_t *doc1 = json_loads(json1, 0, NULL);
+	cr_assert_not_null(doc1);
+	cr_assert_eq(jint(doc1, "version"), 1);
+	json_decref(doc1);
+	char *csv1 = check_variants(&anon, cpath, c_id, c_gz);
+	cr_assert_not_null(strstr(csv1, f.tracking[f.order[0]]), "the CSV lists the proposals");
+	const char *src = getenv("SANGKIEN_SRC") ? getenv("SANGKIEN_SRC") : ".";
+	char tpl[1024];
+	snprintf(tpl, sizeof tpl, "%s/frontend/results.html", src);
+	char p_id[64] = "", p_gz[64] = "";
+	if (access(tpl, R_OK) == 0) {
+		char *page = check_variants(&anon, ppath, p_id, p_gz);
+		cr_assert_not_null(strstr(page, "<meta property=\"og:title\" content=\"Kết quả: "), "%.2000s", page);
+		cr_assert_null(strstr(page, "<!--og-->"));
+		cr_assert_str_neq(p_id, j_id, "the page is not the JSON: its own ETag");
+		free(page);
+	}
+
+	/* Readers keep asking while the leader publishes a correction (same ranking, new version). */
+	atomic_bool corrected = false, stop = false;
+	enum { NREADERS = 4 };
+	struct reader rd[NREADERS];
+	for (int i = 0; i < NREADERS; i++) {
+		memset(&rd[i], 0, sizeof rd[i]);
+		rd[i] = (struct reader){ .port = S.port, .cid = f.cid, .corrected = &corrected, .stop = &stop, .id = i };
+		cr_assert_eq(pthread_create(&rd[i].thread, NULL, reader_run, &rd[i]), 0);
+	}
+	for (int i = 0; i < NREADERS; i++)
+		for (int w = 0; w < 3000 && atomic_load(&rd[i].done) < 5 && !rd[i].failure[0]; w++)
+			usleep(10000);
+	struct resp *r = http_json(&f.L.c, "POST", fmt_path("/api/v1/campaigns/%lld/corrections", (long long)f.cid),
+				   json_pack("{s:s,s:s}", "correction_reason", "Sửa lỗi chính tả trong tên giải", "password",
+					     TEST_PASSWORD));
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	int64_t d2 = jint(r->json, "decision_id");
+	resp_free(r);
+	atomic_store(&corrected, true);
+	for (int i = 0; i < NREADERS; i++)
+		for (int w = 0; w < 3000 && atomic_load(&rd[i].done_after) < 5 && !rd[i].failure[0]; w++)
+			usleep(10000);
+	atomic_store(&stop, true);
+	for (int i = 0; i < NREADERS; i++) {
+		pthread_join(rd[i].thread, NULL);
+		cr_assert(rd[i].failure[0] == '\0', "%s", rd[i].failure);
+		cr_assert_geq(atomic_load(&rd[i].done_after), 5, "reader %d kept reading after the correction", i);
+	}
+
+	/* The cache holds the correction now: new ETags for every variant, the old ones no longer match. */
+	char j2_id[64], j2_gz[64], c2_id[64], c2_gz[64];
+	char *json2 = check_variants(&anon, rpath, j2_id, j2_gz);
+	json_t *doc2 = json_loads(json2, 0, NULL);
+	cr_assert_eq(jint(doc2, "version"), 2, "%s", json2);
+	cr_assert_eq(jint(doc2, "decision_id"), d2);
+	json_decref(doc2);
+	cr_assert_str_neq(j2_id, j_id);
+	cr_assert_str_neq(j2_gz, j_gz);
+	EXPECT(get_with(&anon, rpath, "gzip", j_gz), 200, NULL);
+	EXPECT(get_with(&anon, rpath, NULL, j_id), 200, NULL);
+	char *csv2 = check_variants(&anon, cpath, c2_id, c2_gz);
+	cr_assert_str_neq(c2_gz, c_gz);
+	EXPECT(get_with(&anon, cpath, "gzip", c_gz), 200, NULL);
+	if (p_id[0]) {
+		char p2_id[64], p2_gz[64];
+		char *page2 = check_variants(&anon, ppath, p2_id, p2_gz);
+		cr_assert_str_neq(p2_gz, p_gz, "the page of the new version has a new ETag");
+		EXPECT(get_with(&anon, ppath, "gzip", p_gz), 200, NULL);
+		free(page2);
+	}
+	free(json1);
+	free(json2);
+	free(csv1);
+	free(csv2);
 	client_cleanup(&anon);
 	fx_free(&f);
 }
