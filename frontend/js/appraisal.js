@@ -101,11 +101,24 @@ function render() {
     lockedEl.hidden = !locked;
     if (locked) setKey(lockedEl, progress.lock_note ? 'appraisal.lockedWithNote' : 'appraisal.lockedDone', { note: progress.lock_note || '' });
   }
+  if (!$('ap-k').dataset.touched && call.reviews_required) $('ap-k').value = String(call.reviews_required);
+  showK();
   if (!$('ap-awards').value) $('ap-awards').value = awards.map((a) => `${a.name} = ${a.count}`).join('\n');
   if (ranking) renderRanking();
 }
 
+/** The award chosen and the reason typed for each proposal, by proposal id (kept over a re-render). */
+function rankingChoices() {
+  const out = new Map();
+  for (const sel of document.querySelectorAll('.award-select')) {
+    const pid = sel.getAttribute('data-proposal');
+    out.set(pid, { award: sel.value, reason: $(`ap-reason-${pid}`).value });
+  }
+  return out;
+}
+
 function renderRanking() {
+  const kept = rankingChoices();
   setKey($('ap-method'), ranking.method === 'raw' ? 'appraisal.methodRaw' : 'appraisal.methodNormalised');
   $('ap-tie-warning').hidden = !ranking.tie_warning;
   const names = awards.map((a) => a.name);
@@ -113,16 +126,20 @@ function renderRanking() {
     const sel = el('select', { id: `ap-award-${e.proposal_id}`, class: 'award-select', 'data-proposal': e.proposal_id, 'data-default': e.default_award || '' },
       el('option', { value: '', i18n: 'appraisal.noAward' }),
       names.map((n) => el('option', { value: n, text: n })));
-    sel.value = e.default_award || '';
+    const before = kept.get(String(e.proposal_id));
+    sel.value = before && (before.award === '' || names.includes(before.award)) ? before.award : e.default_award || '';
     const reason = el('textarea', { id: `ap-reason-${e.proposal_id}`, rows: 2, maxlength: 2000, class: 'award-reason' });
-    const reasonField = el('div', { class: 'field', hidden: true },
+    if (before) reason.value = before.reason;
+    const reasonField = el('div', { class: 'field', hidden: sel.value === (e.default_award || '') },
       el('label', { for: reason.id, i18n: 'appraisal.reasonLabel', vars: { code: e.tracking_code } }),
       el('p', { id: `${reason.id}-error`, class: 'field-error', hidden: true }), reason);
     sel.addEventListener('change', () => {
       reasonField.hidden = sel.value === (e.default_award || '');
     });
+    // A proposal with a single review has a score but no interval.
     const score = e.score === null || e.score === undefined ? t('results.noScore')
-      : t('results.scoreInterval', { score: formatNumber(e.score), low: formatNumber(e.interval.low), high: formatNumber(e.interval.high) });
+      : e.interval ? t('results.scoreInterval', { score: formatNumber(e.score), low: formatNumber(e.interval.low), high: formatNumber(e.interval.high) })
+        : formatNumber(e.score);
     return el('li', { class: 'card' },
       el('p', { class: 'badges' }, el('span', { class: 'badge badge--status-submitted', i18n: 'appraisal.rankN', vars: { n: e.rank } }),
         e.tied_with_next ? el('span', { class: 'badge badge--tie', i18n: 'results.tied' }) : null),
@@ -161,6 +178,13 @@ $('ap-panel-form').addEventListener('submit', async (ev) => {
   await load();
   setKey(doneEl, 'appraisal.panelSaved');
 });
+
+/** "Members per proposal" only matters when each proposal gets some of the members. */
+function showK() {
+  $('ap-k-field').hidden = !$('ap-mode-k').checked;
+}
+for (const r of [$('ap-mode-all'), $('ap-mode-k')]) r.addEventListener('change', showK);
+$('ap-k').addEventListener('input', () => { $('ap-k').dataset.touched = '1'; });
 
 $('ap-assign').addEventListener('click', async () => {
   const k = $('ap-mode-k').checked;

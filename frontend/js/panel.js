@@ -47,6 +47,9 @@ async function showWorklist(id) {
       p.group_name ? el('p', { class: 'card__meta', text: p.group_name }) : null,
       el('ul', { class: 'card__actions' }, el('li', {}, el('a', { class: 'button button--secondary', href: `review.html?proposal=${p.id}` },
         named(p.review && p.review.status === 'submitted' ? 'panel.open' : 'panel.score', p.title)))))));
+    const done = items.filter((p) => p.review && p.review.status === 'submitted').length;
+    setKey($('panel-progress'), 'panel.progress', { done, n: items.length });
+    $('panel-progress').hidden = items.length === 0;
     setKey($('panel-empty'), 'panel.emptyWork');
     $('panel-empty').hidden = items.length > 0;
   };
