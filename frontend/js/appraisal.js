@@ -150,6 +150,9 @@ function renderRanking() {
         el('div', { class: 'details__row' }, el('dt', { i18n: 'appraisal.bothMethods' }),
           el('dd', { text: t('appraisal.bothMethodsText', { raw: formatNumber(e.raw) || '–', normalised: formatNumber(e.normalised) || '–', other: e.rank_other_method ?? '–' }) })),
         el('div', { class: 'details__row' }, el('dt', { i18n: 'appraisal.reviews' }), el('dd', { text: String(e.reviews) }))),
+      // Places go by rank: a proposal nobody scored can still fall on one.
+      e.default_award && (e.score === null || e.score === undefined)
+        ? el('p', { class: 'warning unscored-award', i18n: 'appraisal.unscoredAward', vars: { award: e.default_award } }) : null,
       el('div', { class: 'field' }, el('label', { for: sel.id, i18n: 'appraisal.awardLabel', vars: { code: e.tracking_code } }), sel),
       reasonField);
   }));

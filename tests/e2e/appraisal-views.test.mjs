@@ -7,7 +7,8 @@
 // - The leader's "members per proposal" field shows only for that way of
 //   assigning, filled with the call's number of reviews.
 // - After a lock with one review only (a score without a 95% interval) the
-//   leader's ranking still shows; an award taken away with a reason survives a
+//   leader's ranking still shows, and warns where an award place falls on a
+//   proposal nobody scored; an award taken away with a reason survives a
 //   switch to English; the decision and the publication work in English.
 // - The resident sees the result of their own proposal (award, rank, the
 //   panel's comments, a link to the whole results); the public results page
@@ -114,6 +115,12 @@ test('from the photo a panelist sees to the result a resident reads', TIMEOUT, a
     assert.notEqual(score, vi.results.noScore);
     await assertAccessibleWithCSP(lp, 'appraisal.html ranking with one review');
     await assertFitsPhone(lp, 'appraisal.html ranking with one review');
+
+    // The second proposal has no review but falls on the second place: the page says so.
+    const second = lp.locator('#ap-ranking > li').nth(1);
+    assert.equal(await text(second.locator('h3')), PROPOSALS[1]);
+    assert.equal(await text(second.locator('.unscored-award')), fill(vi.appraisal.unscoredAward, { award: 'Giải Nhì' }));
+    assert.equal(await first.locator('.unscored-award').count(), 0);
 
     // Take the second award away, with a reason; switch to English: both are kept.
     const code2 = proposals[1].tracking_code;
