@@ -87,6 +87,7 @@ function render() {
   $('ap-results-item').hidden = call.state !== 'published';
   $('ap-results').href = `/results/${id}`;
 
+  renderConflicts();
   if (panel) {
     clear($('ap-panelists')).append(...panel.panelists.map((p) => el('li', { text: t('appraisal.panelistItem', { name: p.display_name, id: p.account_id }) })));
     if (!$('ap-panel-ids').value) $('ap-panel-ids').value = panel.panelists.map((p) => p.account_id).join(', ');
@@ -117,8 +118,40 @@ function rankingChoices() {
   return out;
 }
 
+/** Every conflict of interest, found by the server or declared by a panelist. */
+function renderConflicts() {
+  const list = panel && Array.isArray(panel.conflicts) ? panel.conflicts : [];
+  $('ap-conflicts-section').hidden = list.length === 0;
+  clear($('ap-conflicts')).append(...list.map((c) => el('li', {
+    i18n: c.reason ? 'appraisal.conflictItemReason' : 'appraisal.conflictItem',
+    vars: { name: c.display_name, code: c.tracking_code || '', kind: t(`appraisal.conflictKinds.${c.kind}`), reason: c.reason || '' },
+  })));
+}
+
+/** The per-criterion scores of one entry, under the call's method. */
+function breakdown(e) {
+  const crit = Array.isArray(e.criteria) ? e.criteria : [];
+  if (crit.length === 0) return null;
+  return el('details', { class: 'breakdown' },
+    el('summary', { i18n: 'results.breakdown' }),
+    el('dl', { class: 'details' }, crit.map((c) => {
+      const v = ranking.method === 'raw' ? c.raw : c.normalised;
+      return el('div', { class: 'details__row' }, el('dt', { text: c.name }),
+        el('dd', { text: v === null || v === undefined ? t('results.noScore') : t('results.criterionScore', { score: formatNumber(v) }) }));
+    })));
+}
+
+function renderAgreement() {
+  const ag = ranking.agreement || {};
+  const val = (x) => (x === null || x === undefined ? t('results.noScore') : formatNumber(x));
+  clear($('ap-agreement')).append(
+    el('div', { class: 'details__row' }, el('dt', { i18n: 'results.agreementOverall' }), el('dd', { text: val(ag.review_score) })),
+    ...(ag.criteria || []).map((c) => el('div', { class: 'details__row' }, el('dt', { text: c.criterion }), el('dd', { text: val(c.alpha) }))));
+}
+
 function renderRanking() {
   const kept = rankingChoices();
+  renderAgreement();
   setKey($('ap-method'), ranking.method === 'raw' ? 'appraisal.methodRaw' : 'appraisal.methodNormalised');
   $('ap-tie-warning').hidden = !ranking.tie_warning;
   const names = awards.map((a) => a.name);
@@ -150,6 +183,7 @@ function renderRanking() {
         el('div', { class: 'details__row' }, el('dt', { i18n: 'appraisal.bothMethods' }),
           el('dd', { text: t('appraisal.bothMethodsText', { raw: formatNumber(e.raw) || '–', normalised: formatNumber(e.normalised) || '–', other: e.rank_other_method ?? '–' }) })),
         el('div', { class: 'details__row' }, el('dt', { i18n: 'appraisal.reviews' }), el('dd', { text: String(e.reviews) }))),
+      breakdown(e),
       // Places go by rank: a proposal nobody scored can still fall on one.
       e.default_award && (e.score === null || e.score === undefined)
         ? el('p', { class: 'warning unscored-award', i18n: 'appraisal.unscoredAward', vars: { award: e.default_award } }) : null,

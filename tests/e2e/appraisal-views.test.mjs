@@ -4,10 +4,12 @@
 //
 // - The panelist reads the resident's photo on the scoring page, and the home
 //   page offers the scoring link.
-// - The leader's "members per proposal" field shows only for that way of
-//   assigning, filled with the call's number of reviews.
+// - The leader sees a declared conflict of interest with its reason; the
+//   "members per proposal" field shows only for that way of assigning, filled
+//   with the call's number of reviews.
 // - After a lock with one review only (a score without a 95% interval) the
-//   leader's ranking still shows, and warns where an award place falls on a
+//   leader's ranking still shows, with the per-criterion breakdown and the
+//   panel's agreement, and warns where an award place falls on a
 //   proposal nobody scored; an award taken away with a reason survives a
 //   switch to English; the decision and the publication work in English.
 // - The resident sees the result of their own proposal (award, rank, the
@@ -50,7 +52,7 @@ after(async () => {
 });
 
 test('from the photo a panelist sees to the result a resident reads', TIMEOUT, async () => {
-  const { call, proposals, panelists: [a], leader, resident, photo } = seed;
+  const { call, proposals, panelists: [a, b], leader, resident, photo } = seed;
   assert.ok(photo && photo.id, 'the seed attached a photo');
 
   // The panelist: the home page leads to scoring; the scoring page shows the photo.
@@ -87,8 +89,14 @@ test('from the photo a panelist sees to the result a resident reads', TIMEOUT, a
   const boss = await phonePage(browser, srv.baseURL);
   const lp = boss.page;
   try {
+    // A conflict declared by the other panelist is listed for the leader, with its reason.
+    const why = 'Người gửi là em họ của tôi.';
+    await b.api.post(`/proposals/${proposals[2].id}/conflict`, { reason: why });
     await loginUI(lp, vi, leader.phone, { next: `appraisal.html?campaign=${call.id}` });
     await lp.locator('#ap-body').waitFor();
+    assert.deepEqual(await lp.locator('#ap-conflicts > li').allTextContents(), [fill(vi.appraisal.conflictItemReason, {
+      name: b.name, code: proposals[2].tracking_code, kind: vi.appraisal.conflictKinds.declared, reason: why,
+    })]);
     const k = lp.getByLabel(vi.appraisal.kLabel, { exact: true });
     assert.equal(await k.isVisible(), false, 'no "members per proposal" while every member scores everything');
     await lp.getByLabel(vi.appraisal.modeK, { exact: true }).check();
@@ -113,6 +121,10 @@ test('from the photo a panelist sees to the result a resident reads', TIMEOUT, a
     const score = await text(first.locator('.details__row').filter({ hasText: vi.results.colScore }).locator('dd'));
     assert.doesNotMatch(score, /\(/, `a single review has no interval: ${score}`);
     assert.notEqual(score, vi.results.noScore);
+    // The per-criterion breakdown and the panel's agreement are there to decide with.
+    await first.locator('summary').filter({ hasText: vi.results.breakdown }).click();
+    assert.match(await text(first.locator('details')), new RegExp(call.criteria[0].name));
+    assert.match(await text(lp.locator('#ap-agreement')), new RegExp(vi.results.agreementOverall));
     await assertAccessibleWithCSP(lp, 'appraisal.html ranking with one review');
     await assertFitsPhone(lp, 'appraisal.html ranking with one review');
 
