@@ -245,6 +245,9 @@ test('the catalogue finds the winner without accents; a leader records an adopti
     await page.locator('#model-adopt-section').waitFor();
     assert.equal(await text(page.locator('h1')), PROPOSALS[0]);
     assert.equal(await page.getByRole('link', { name: call.title }).getAttribute('href'), `/results/${call.id}`);
+    // Without a start date: the field says a date (not a date and time) is missing.
+    await page.getByRole('button', { name: vi.model.adoptSubmit, exact: true }).click();
+    assert.equal(await text(page.locator('#ad-started-error')), vi.validation.dayRequired);
     await page.getByLabel(vi.model.startedLabel, { exact: true }).fill('2026-12-01');
     await page.getByLabel(vi.catalogue.stageLabel, { exact: true }).selectOption('piloting');
     await page.getByLabel(vi.proposal.households).fill('40');
