@@ -6,9 +6,10 @@
 import { onLangChange, setKey, t } from './i18n.js';
 import { api } from './api.js';
 import { clear, el, idParam } from './dom.js';
+import { confirmDialog } from './dialog.js';
 import { formatDateTime, formatInt, formatNumber, formatVnd } from './format.js';
 import { goToLogin, hasRole } from './session.js';
-import { attachmentItem, runPage, showAlert, startPage, statusBadge } from './ui.js';
+import { attachmentItem, clearAlert, runPage, showAlert, startPage, statusBadge } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 let p = null;
@@ -77,7 +78,32 @@ function render() {
     actions.append(el('li', {}, el('a', {
       class: 'button', href: `propose.html?id=${p.id}`, i18n: p.status === 'draft' ? 'my.continue' : 'my.edit',
     })));
+    // Also for the volunteer who helped: the resident may have no password to do it themselves.
+    actions.append(el('li', {}, el('button', {
+      type: 'button', class: 'button button--secondary', i18n: 'my.withdraw', on: { click: (ev) => withdraw(ev.currentTarget) },
+    })));
   }
+}
+
+async function withdraw(button) {
+  const yes = await confirmDialog({
+    title: 'my.withdrawTitle', body: 'my.withdrawBody', confirm: 'my.withdrawConfirm', vars: { title: p.title }, danger: true,
+  });
+  if (!yes) return;
+  const alertEl = $('proposal-alert');
+  clearAlert(alertEl);
+  button.disabled = true;
+  try {
+    const res = await api.action(`/proposals/${p.id}/withdraw`);
+    p = { ...p, ...res.proposal };
+  } catch (err) {
+    button.disabled = false;
+    showAlert(alertEl, err);
+    return;
+  }
+  render();
+  setKey($('proposal-status'), 'my.withdrawn', { title: p.title });
+  $('proposal-heading').focus();
 }
 
 function renderResult() {
