@@ -12,8 +12,8 @@
 //   panel's agreement, and warns where an award place falls on a
 //   proposal nobody scored; an award taken away with a reason survives a
 //   switch to English; the decision and the publication work in English.
-// - The resident sees the result of their own proposal (award, rank, the
-//   panel's comments, a link to the whole results); the public results page
+// - The resident goes from My proposals to the result of their own proposal
+//   (award, rank, the panel's comments, a link to the whole results); the public results page
 //   names the ward; residential groups are listed 5 before 12.
 //
 // Run: node --test tests/e2e/   (see tests/e2e/lib/server.mjs for the environment)
@@ -160,7 +160,10 @@ test('from the photo a panelist sees to the result a resident reads', TIMEOUT, a
   const res = await phonePage(browser, srv.baseURL);
   try {
     const page = res.page;
-    await loginUI(page, vi, resident.phone, { next: `proposal.html?id=${proposals[0].id}` });
+    // My proposals point to the result.
+    await loginUI(page, vi, resident.phone, { next: 'my.html' });
+    await page.locator(`#proposal-${proposals[0].id}`).getByRole('link', { name: `${vi.my.result} (${PROPOSALS[0]})`, exact: true }).click();
+    await page.waitForURL(new RegExp(`/proposal\\.html\\?id=${proposals[0].id}$`));
     const section = page.locator('#proposal-result-section');
     await section.waitFor();
     assert.equal(await text(section.locator('h2')), vi.proposal.resultHeading);
