@@ -235,6 +235,8 @@ test('the catalogue finds the winner without accents; a leader records an adopti
     await page.getByLabel(vi.catalogue.qLabel, { exact: true }).fill('dang ky lich kham');
     await page.getByRole('button', { name: vi.catalogue.search, exact: true }).click();
     await page.locator('#cat-count').filter({ hasText: fill(vi.catalogue.count, { n: 1 }) }).waitFor();
+    // Not adopted yet: said in words, not "0 groups".
+    assert.match(await text(page.locator('#cat-list > li').first()), new RegExp(vi.catalogue.noAdoptions));
     await assertAccessibleWithCSP(page, 'catalogue.html');
     await assertFitsPhone(page, 'catalogue.html');
     await page.getByLabel(vi.catalogue.qLabel, { exact: true }).fill('khong co mo hinh nay');
