@@ -2,8 +2,9 @@
 // (lib/appraisal-seed.mjs with a photo on the first proposal): a call in
 // appraisal with three proposals and two panelists.
 //
-// - The panelist reads the resident's photo on the scoring page, and the home
-//   page offers the scoring link.
+// - The panelist reaches the call from the home page's scoring link (with how
+//   many reviews are done) and sees the resident's photo on the scoring page;
+//   a panelist of the ward who is not on the panel is not offered the call.
 // - The leader sees a declared conflict of interest with its reason; the
 //   "members per proposal" field shows only for that way of assigning, filled
 //   with the call's number of reviews.
@@ -22,7 +23,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { assertNoProblems, dicts, launchBrowser, open, phonePage, waitForLang } from './lib/browser.mjs';
-import { PASSWORD } from './lib/seed.mjs';
+import { PASSWORD, makeAccount } from './lib/seed.mjs';
 import { PROPOSALS, seedAppraisal } from './lib/appraisal-seed.mjs';
 import { assertAccessibleWithCSP, assertFitsPhone, loginUI, openReady, text } from './lib/flows.mjs';
 
@@ -62,6 +63,9 @@ test('from the photo a panelist sees to the result a resident reads', TIMEOUT, a
     await loginUI(page, vi, a.phone, { next: 'index.html' });
     await page.getByRole('main').getByRole('link', { name: vi.home.panelCta, exact: true }).click();
     await page.waitForURL(/\/panel\.html$/);
+    const callCard = page.locator(`#call-${call.id}`);
+    await callCard.waitFor();
+    assert.match(await text(callCard), new RegExp(fill(vi.panel.progress, { done: 0, n: 3 })));
     await openReady(page, `/review.html?proposal=${proposals[0].id}`);
     await page.locator('#rv-body').waitFor();
     await page.getByText(vi.review.readProposal, { exact: true }).click();
@@ -84,6 +88,19 @@ test('from the photo a panelist sees to the result a resident reads', TIMEOUT, a
     assertNoProblems(page, 'panelist pages');
   } finally {
     await pan.context.close();
+  }
+
+  // A panelist of the ward who is not on this call's panel is not offered it.
+  const outsider = await makeAccount(srv, { name: 'Ngô Văn Ngoài', phone: '0922000009' }, 'panelist');
+  const out = await phonePage(browser, srv.baseURL);
+  try {
+    await loginUI(out.page, vi, outsider.phone, { next: 'panel.html' });
+    await out.page.locator('#panel-body').waitFor();
+    assert.equal(await out.page.locator('#panel-list > li').count(), 0);
+    assert.equal(await text(out.page.locator('#panel-empty')), vi.panel.empty);
+    assertNoProblems(out.page, 'panelist not on the panel');
+  } finally {
+    await out.context.close();
   }
 
   const boss = await phonePage(browser, srv.baseURL);
