@@ -87,6 +87,7 @@ function render() {
   $('ap-results-item').hidden = call.state !== 'published';
   $('ap-results').href = `/results/${id}`;
 
+  renderConflicts();
   if (panel) {
     clear($('ap-panelists')).append(...panel.panelists.map((p) => el('li', { text: t('appraisal.panelistItem', { name: p.display_name, id: p.account_id }) })));
     if (!$('ap-panel-ids').value) $('ap-panel-ids').value = panel.panelists.map((p) => p.account_id).join(', ');
@@ -101,11 +102,56 @@ function render() {
     lockedEl.hidden = !locked;
     if (locked) setKey(lockedEl, progress.lock_note ? 'appraisal.lockedWithNote' : 'appraisal.lockedDone', { note: progress.lock_note || '' });
   }
+  if (!$('ap-k').dataset.touched && call.reviews_required) $('ap-k').value = String(call.reviews_required);
+  showK();
   if (!$('ap-awards').value) $('ap-awards').value = awards.map((a) => `${a.name} = ${a.count}`).join('\n');
   if (ranking) renderRanking();
 }
 
+/** The award chosen and the reason typed for each proposal, by proposal id (kept over a re-render). */
+function rankingChoices() {
+  const out = new Map();
+  for (const sel of document.querySelectorAll('.award-select')) {
+    const pid = sel.getAttribute('data-proposal');
+    out.set(pid, { award: sel.value, reason: $(`ap-reason-${pid}`).value });
+  }
+  return out;
+}
+
+/** Every conflict of interest, found by the server or declared by a panelist. */
+function renderConflicts() {
+  const list = panel && Array.isArray(panel.conflicts) ? panel.conflicts : [];
+  $('ap-conflicts-section').hidden = list.length === 0;
+  clear($('ap-conflicts')).append(...list.map((c) => el('li', {
+    i18n: c.reason ? 'appraisal.conflictItemReason' : 'appraisal.conflictItem',
+    vars: { name: c.display_name, code: c.tracking_code || '', kind: t(`appraisal.conflictKinds.${c.kind}`), reason: c.reason || '' },
+  })));
+}
+
+/** The per-criterion scores of one entry, under the call's method. */
+function breakdown(e) {
+  const crit = Array.isArray(e.criteria) ? e.criteria : [];
+  if (crit.length === 0) return null;
+  return el('details', { class: 'breakdown' },
+    el('summary', { i18n: 'results.breakdown' }),
+    el('dl', { class: 'details' }, crit.map((c) => {
+      const v = ranking.method === 'raw' ? c.raw : c.normalised;
+      return el('div', { class: 'details__row' }, el('dt', { text: c.name }),
+        el('dd', { text: v === null || v === undefined ? t('results.noScore') : t('results.criterionScore', { score: formatNumber(v) }) }));
+    })));
+}
+
+function renderAgreement() {
+  const ag = ranking.agreement || {};
+  const val = (x) => (x === null || x === undefined ? t('results.noScore') : formatNumber(x));
+  clear($('ap-agreement')).append(
+    el('div', { class: 'details__row' }, el('dt', { i18n: 'results.agreementOverall' }), el('dd', { text: val(ag.review_score) })),
+    ...(ag.criteria || []).map((c) => el('div', { class: 'details__row' }, el('dt', { text: c.criterion }), el('dd', { text: val(c.alpha) }))));
+}
+
 function renderRanking() {
+  const kept = rankingChoices();
+  renderAgreement();
   setKey($('ap-method'), ranking.method === 'raw' ? 'appraisal.methodRaw' : 'appraisal.methodNormalised');
   $('ap-tie-warning').hidden = !ranking.tie_warning;
   const names = awards.map((a) => a.name);
@@ -113,16 +159,20 @@ function renderRanking() {
     const sel = el('select', { id: `ap-award-${e.proposal_id}`, class: 'award-select', 'data-proposal': e.proposal_id, 'data-default': e.default_award || '' },
       el('option', { value: '', i18n: 'appraisal.noAward' }),
       names.map((n) => el('option', { value: n, text: n })));
-    sel.value = e.default_award || '';
+    const before = kept.get(String(e.proposal_id));
+    sel.value = before && (before.award === '' || names.includes(before.award)) ? before.award : e.default_award || '';
     const reason = el('textarea', { id: `ap-reason-${e.proposal_id}`, rows: 2, maxlength: 2000, class: 'award-reason' });
-    const reasonField = el('div', { class: 'field', hidden: true },
+    if (before) reason.value = before.reason;
+    const reasonField = el('div', { class: 'field', hidden: sel.value === (e.default_award || '') },
       el('label', { for: reason.id, i18n: 'appraisal.reasonLabel', vars: { code: e.tracking_code } }),
       el('p', { id: `${reason.id}-error`, class: 'field-error', hidden: true }), reason);
     sel.addEventListener('change', () => {
       reasonField.hidden = sel.value === (e.default_award || '');
     });
+    // A proposal with a single review has a score but no interval.
     const score = e.score === null || e.score === undefined ? t('results.noScore')
-      : t('results.scoreInterval', { score: formatNumber(e.score), low: formatNumber(e.interval.low), high: formatNumber(e.interval.high) });
+      : e.interval ? t('results.scoreInterval', { score: formatNumber(e.score), low: formatNumber(e.interval.low), high: formatNumber(e.interval.high) })
+        : formatNumber(e.score);
     return el('li', { class: 'card' },
       el('p', { class: 'badges' }, el('span', { class: 'badge badge--status-submitted', i18n: 'appraisal.rankN', vars: { n: e.rank } }),
         e.tied_with_next ? el('span', { class: 'badge badge--tie', i18n: 'results.tied' }) : null),
@@ -133,6 +183,10 @@ function renderRanking() {
         el('div', { class: 'details__row' }, el('dt', { i18n: 'appraisal.bothMethods' }),
           el('dd', { text: t('appraisal.bothMethodsText', { raw: formatNumber(e.raw) || '–', normalised: formatNumber(e.normalised) || '–', other: e.rank_other_method ?? '–' }) })),
         el('div', { class: 'details__row' }, el('dt', { i18n: 'appraisal.reviews' }), el('dd', { text: String(e.reviews) }))),
+      breakdown(e),
+      // Places go by rank: a proposal nobody scored can still fall on one.
+      e.default_award && (e.score === null || e.score === undefined)
+        ? el('p', { class: 'warning unscored-award', i18n: 'appraisal.unscoredAward', vars: { award: e.default_award } }) : null,
       el('div', { class: 'field' }, el('label', { for: sel.id, i18n: 'appraisal.awardLabel', vars: { code: e.tracking_code } }), sel),
       reasonField);
   }));
@@ -161,6 +215,13 @@ $('ap-panel-form').addEventListener('submit', async (ev) => {
   await load();
   setKey(doneEl, 'appraisal.panelSaved');
 });
+
+/** "Members per proposal" only matters when each proposal gets some of the members. */
+function showK() {
+  $('ap-k-field').hidden = !$('ap-mode-k').checked;
+}
+for (const r of [$('ap-mode-all'), $('ap-mode-k')]) r.addEventListener('change', showK);
+$('ap-k').addEventListener('input', () => { $('ap-k').dataset.touched = '1'; });
 
 $('ap-assign').addEventListener('click', async () => {
   const k = $('ap-mode-k').checked;

@@ -24,7 +24,8 @@ function render() {
     el('p', { class: 'badges' }, m.award ? el('span', { class: 'badge badge--award', text: m.award }) : null),
     el('p', { class: 'card__meta', text: m.ward ? m.ward.name : '' }),
     el('p', { class: 'card__meta', text: m.summary || '' }),
-    el('p', { class: 'card__meta', i18n: 'catalogue.adoptions', vars: { n: formatInt(m.adoption_count || 0) } }),
+    m.adoption_count ? el('p', { class: 'card__meta', i18n: 'catalogue.adoptions', vars: { n: formatInt(m.adoption_count) } })
+      : el('p', { class: 'card__meta', i18n: 'catalogue.noAdoptions' }),
     m.adoption_count ? el('p', { class: 'card__meta', text: stagesText(m.stages) }) : null)));
   $('cat-empty').hidden = models.length > 0;
   setKey($('cat-count'), 'catalogue.count', { n: models.length });

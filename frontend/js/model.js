@@ -67,7 +67,7 @@ async function setupForm() {
     errors.clear();
     setKey($('model-done'), null);
     const started = $('ad-started');
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(started.value)) errors.field(started, 'validation.dateRequired');
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(started.value)) errors.field(started, 'validation.dayRequired');
     const hh = $('ad-households').value.trim();
     const households = hh === '' ? null : parseInteger(hh);
     if (hh !== '' && !(households >= 0 && households < 1e7)) errors.field($('ad-households'), 'model.householdsInvalid');

@@ -1,5 +1,6 @@
 // "My proposals": GET /api/v1/me/proposals, each with its status and tracking
-// code; edit while its call accepts; withdraw after a confirmation.
+// code; edit while its call accepts; withdraw after a confirmation; once the
+// call's results are published, a link to the proposal's result.
 import { onLangChange, setKey } from './i18n.js';
 import { api } from './api.js';
 import { el, clear } from './dom.js';
@@ -13,6 +14,7 @@ const alertEl = $('my-alert');
 const statusEl = $('my-status');
 let proposals = [];
 const accepting = new Map();
+const published = new Set(); // calls whose results are out
 
 async function withdraw(p, button) {
   const yes = await confirmDialog({
@@ -48,6 +50,9 @@ function render() {
       const b = el('button', { type: 'button', class: 'button button--secondary' }, named('my.withdraw', p.title));
       b.addEventListener('click', () => withdraw(p, b));
       actions.push(b);
+    } else if (p.status === 'submitted' && published.has(p.campaign_id)) {
+      // The result (award, rank, the panel's comments) is on the proposal's page.
+      actions.push(el('a', { class: 'button', href: `proposal.html?id=${p.id}` }, named('my.result', p.title)));
     } else if (p.status !== 'withdrawn') {
       extra.push(el('p', { class: 'card__meta', i18n: 'my.closedNote' }));
     }
@@ -65,7 +70,10 @@ async function main() {
   try {
     const [mine, calls] = await Promise.all([api.get('/me/proposals'), api.get('/campaigns')]);
     proposals = mine.proposals || [];
-    for (const c of calls.campaigns || []) accepting.set(c.id, c.accepting);
+    for (const c of calls.campaigns || []) {
+      accepting.set(c.id, c.accepting);
+      if (c.state === 'published') published.add(c.id);
+    }
   } catch (err) {
     setKey(statusEl, null);
     showAlert(alertEl, err);

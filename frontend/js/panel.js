@@ -1,5 +1,5 @@
-// A panelist's work list: the calls in appraisal of the wards where the
-// account is a panelist (without ?campaign=), or the proposals assigned in one
+// A panelist's work list: the calls being appraised whose panel the account is
+// on, with how much of its work is done (without ?campaign=), or the proposals assigned in one
 // call (GET /api/v1/campaigns/{id}/worklist) with the state of my review.
 import { onLangChange, setKey } from './i18n.js';
 import { api } from './api.js';
@@ -24,12 +24,24 @@ async function showCalls(account) {
     const data = await api.get(`/campaigns?ward_id=${w}`);
     for (const c of data.campaigns || []) if (c.ward_id === w && ['closed', 'appraisal'].includes(c.state)) calls.push(c);
   }
+  // Only the calls whose panel I am on (the others answer 404), with my share of the work.
+  const mine = [];
+  for (const c of calls) {
+    const work = await api.get(`/campaigns/${c.id}/worklist`).catch((err) => {
+      if (err.status === 404 || err.status === 403) return null;
+      throw err;
+    });
+    if (!work) continue;
+    const items = work.proposals || [];
+    mine.push({ ...c, assigned: items.length, done: items.filter((p) => p.review && p.review.status === 'submitted').length });
+  }
   setKey($('panel-heading'), 'panel.heading');
   render = () => {
-    clear(list).append(...calls.map((c) => el('li', { class: 'card card--link' },
+    clear(list).append(...mine.map((c) => el('li', { class: 'card card--link', id: `call-${c.id}` },
       el('h2', { class: 'card__title' }, el('a', { href: `panel.html?campaign=${c.id}`, text: c.title })),
-      el('p', { class: 'badges' }, stateBadge(c.state)))));
-    $('panel-empty').hidden = calls.length > 0;
+      el('p', { class: 'badges' }, stateBadge(c.state)),
+      el('p', { class: 'card__meta', i18n: 'panel.progress', vars: { done: c.done, n: c.assigned } }))));
+    $('panel-empty').hidden = mine.length > 0;
   };
 }
 
@@ -47,6 +59,9 @@ async function showWorklist(id) {
       p.group_name ? el('p', { class: 'card__meta', text: p.group_name }) : null,
       el('ul', { class: 'card__actions' }, el('li', {}, el('a', { class: 'button button--secondary', href: `review.html?proposal=${p.id}` },
         named(p.review && p.review.status === 'submitted' ? 'panel.open' : 'panel.score', p.title)))))));
+    const done = items.filter((p) => p.review && p.review.status === 'submitted').length;
+    setKey($('panel-progress'), 'panel.progress', { done, n: items.length });
+    $('panel-progress').hidden = items.length === 0;
     setKey($('panel-empty'), 'panel.emptyWork');
     $('panel-empty').hidden = items.length > 0;
   };

@@ -1,16 +1,21 @@
 // One proposal, in full, for those who may see it (its author, the volunteer
-// who helped, the ward's leaders): GET /api/v1/proposals/{id}.
-import { onLangChange, setKey } from './i18n.js';
-import { api, apiUrl } from './api.js';
+// who helped, the ward's leaders): GET /api/v1/proposals/{id}. Once the call's
+// results are published, its author and helper also see how it did
+// (GET /api/v1/proposals/{id}/result): award, rank, score, the per-criterion
+// breakdown and the panel's overall comments, without names.
+import { onLangChange, setKey, t } from './i18n.js';
+import { api } from './api.js';
 import { clear, el, idParam } from './dom.js';
-import { formatDateTime, formatInt, formatSize, formatVnd } from './format.js';
+import { confirmDialog } from './dialog.js';
+import { formatDateTime, formatInt, formatNumber, formatVnd } from './format.js';
 import { goToLogin, hasRole } from './session.js';
-import { runPage, showAlert, startPage, statusBadge } from './ui.js';
+import { attachmentItem, clearAlert, runPage, showAlert, startPage, statusBadge } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 let p = null;
 let campaign = null;
 let account = null;
+let result = null; // GET /proposals/{id}/result, once published
 
 function row(key, value) {
   const dd = el('dd');
@@ -63,26 +68,67 @@ function render() {
   part('proposal.cost', p.cost_vnd === null ? '' : formatVnd(p.cost_vnd), false);
   part('proposal.tags', (p.tags || []).join(', '), false);
 
-  const files = clear($('proposal-files'));
-  for (const a of p.attachments || []) {
-    const url = apiUrl(`/attachments/${a.id}`);
-    files.append(el('li', { class: 'files__item' },
-      /^image\//.test(a.mime)
-        ? el('img', { class: 'files__thumb', src: url, alt: '', width: 64, height: 64 })
-        : el('span', { class: 'files__thumb files__thumb--pdf', 'aria-hidden': 'true', text: 'PDF' }),
-      el('span', { class: 'files__name' },
-        el('a', { class: 'files__link', href: url, download: a.filename },
-          el('span', { class: 'visually-hidden', i18n: 'proposal.download' }), ' ', a.filename),
-        el('span', { class: 'files__size', text: formatSize(a.size) }))));
-  }
+  clear($('proposal-files')).append(...(p.attachments || []).map(attachmentItem));
   $('proposal-no-files').hidden = (p.attachments || []).length > 0;
+
+  renderResult();
 
   const actions = clear($('proposal-actions'));
   if ((mine || helped) && p.status !== 'withdrawn' && campaign && campaign.accepting) {
     actions.append(el('li', {}, el('a', {
       class: 'button', href: `propose.html?id=${p.id}`, i18n: p.status === 'draft' ? 'my.continue' : 'my.edit',
     })));
+    // Also for the volunteer who helped: the resident may have no password to do it themselves.
+    actions.append(el('li', {}, el('button', {
+      type: 'button', class: 'button button--secondary', i18n: 'my.withdraw', on: { click: (ev) => withdraw(ev.currentTarget) },
+    })));
   }
+}
+
+async function withdraw(button) {
+  const yes = await confirmDialog({
+    title: 'my.withdrawTitle', body: 'my.withdrawBody', confirm: 'my.withdrawConfirm', vars: { title: p.title }, danger: true,
+  });
+  if (!yes) return;
+  const alertEl = $('proposal-alert');
+  clearAlert(alertEl);
+  button.disabled = true;
+  try {
+    const res = await api.action(`/proposals/${p.id}/withdraw`);
+    p = { ...p, ...res.proposal };
+  } catch (err) {
+    button.disabled = false;
+    showAlert(alertEl, err);
+    return;
+  }
+  render();
+  setKey($('proposal-status'), 'my.withdrawn', { title: p.title });
+  $('proposal-heading').focus();
+}
+
+function renderResult() {
+  const section = $('proposal-result-section');
+  section.hidden = !result;
+  if (!result) return;
+  const r = result.result || {};
+  const score = r.score === null || r.score === undefined ? t('results.noScore')
+    : r.interval ? t('results.scoreInterval', { score: formatNumber(r.score), low: formatNumber(r.interval.low), high: formatNumber(r.interval.high) })
+      : formatNumber(r.score);
+  const dl = clear($('proposal-result'));
+  dl.append(
+    row('results.colAward', r.award ? el('span', { class: 'badge badge--award', text: r.award }) : el('span', { i18n: 'proposal.noAward' })),
+    row('results.colRank', String(r.rank ?? '')),
+    row('results.colScore', score));
+  for (const c of r.criteria || []) {
+    const v = campaign && campaign.ranking_method === 'raw' ? c.raw : c.normalised;
+    dl.append(el('div', { class: 'details__row' }, el('dt', { text: c.name }),
+      el('dd', { text: v === null || v === undefined ? t('results.noScore') : t('results.criterionScore', { score: formatNumber(v) }) })));
+  }
+  if (r.reason) dl.append(row('results.reason', r.reason));
+  const comments = (result.panel_comments || []).filter((c) => c && c.trim());
+  clear($('proposal-comments')).append(...comments.map((c) => el('li', { class: 'pre', text: c })));
+  $('proposal-no-comments').hidden = comments.length > 0;
+  $('proposal-results-link').href = `/results/${p.campaign_id}`;
 }
 
 async function main() {
@@ -96,6 +142,9 @@ async function main() {
     if (!id) throw Object.assign(new Error('no id'), { code: 'not_found' });
     p = (await api.get(`/proposals/${id}`)).proposal;
     campaign = (await api.get(`/campaigns/${p.campaign_id}`).catch(() => ({ campaign: null }))).campaign;
+    const mine = (p.author && p.author.id === account.id) || (p.helped_by && p.helped_by.id === account.id);
+    // 404: no published result for it (withdrawn, or not published yet).
+    if (mine && campaign && campaign.state === 'published') result = await api.get(`/proposals/${id}/result`).catch(() => null);
   } catch (err) {
     setKey($('proposal-status'), null);
     showAlert($('proposal-alert'), err);

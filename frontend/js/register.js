@@ -8,6 +8,7 @@ import {
   FormErrors, checkLogin, checkNewPassword, errorMessage, fieldMessage, normalizeLogin,
   setBusy, setupLoginKind, setupShowPassword,
 } from './form.js';
+import { sortGroups } from './ui.js';
 
 function main() {
   const form = document.getElementById('register-form');
@@ -36,7 +37,7 @@ function main() {
 
   function fillGroups() {
     const ward = wards.find((w) => String(w.id) === wardSelect.value);
-    const groups = ward && Array.isArray(ward.groups) ? ward.groups : [];
+    const groups = ward && Array.isArray(ward.groups) ? sortGroups(ward.groups) : [];
     // Keep the first option ("none"), replace the rest.
     while (groupSelect.options.length > 1) groupSelect.remove(1);
     for (const g of groups) groupSelect.add(option(g.id, g.name));

@@ -115,6 +115,10 @@ async function main() {
   }
   try {
     data = await api.get(`/campaigns/${id}/results`);
+    // The ward heads the page and the printed minutes (the results do not name it).
+    const ward = await api.get(`/campaigns/${id}`).then((r) => r.campaign && r.campaign.ward_name).catch(() => null);
+    $('res-ward').textContent = ward || '';
+    $('res-ward').hidden = !ward;
   } catch (err) {
     setKey(status, null);
     if (err.status === 404) showAlert(alertEl, 'results.notFound');

@@ -12,7 +12,7 @@ import { confirmDialog } from './dialog.js';
 import { FormErrors, errorMessage, fieldMessage, setBusy } from './form.js';
 import { formatVnd, formatInt } from './format.js';
 import { goToLogin } from './session.js';
-import { runPage, showAlert, startPage } from './ui.js';
+import { attachmentItem, runPage, showAlert, startPage } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const alertEl = $('rv-alert');
@@ -36,6 +36,10 @@ function renderProposal() {
     row('proposal.model', p.model || ''), row('proposal.beneficiaries', p.beneficiaries || ''),
     row('proposal.households', formatInt(p.households)), row('proposal.resources', p.resources || ''),
     row('proposal.cost', formatVnd(p.cost_vnd)), row('proposal.group', p.group_name || ''));
+  // Photos and documents the resident attached (file names are neutral when the review is blind).
+  const files = p.attachments || [];
+  clear($('rv-files')).append(...files.map(attachmentItem));
+  $('rv-no-files').hidden = files.length > 0;
 }
 
 function renderState() {

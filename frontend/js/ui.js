@@ -1,11 +1,11 @@
 // Small pieces shared by the pages: badges for a call's state and a
 // proposal's status, page messages, and the start of every page.
 import { initI18n, setKey } from './i18n.js';
-import { api } from './api.js';
+import { api, apiUrl } from './api.js';
 import { el } from './dom.js';
 import { errorMessage } from './form.js';
 import { applyNav, initNav, loadMe } from './session.js';
-import { formatDateTime } from './format.js';
+import { formatDateTime, formatSize } from './format.js';
 
 const CALL_STATES = new Set(['draft', 'open', 'closed', 'appraisal', 'decided', 'published']);
 const PROPOSAL_STATUSES = new Set(['draft', 'submitted', 'withdrawn']);
@@ -73,11 +73,18 @@ export function runPage(main) {
   });
 }
 
-/** The residential groups of ward (from the public GET /api/v1/wards). */
+const byName = new Intl.Collator('vi', { numeric: true, sensitivity: 'base' });
+
+/** Residential groups in the order people count them: "Tổ dân phố 2" before "Tổ dân phố 10". */
+export function sortGroups(groups) {
+  return [...groups].sort((a, b) => byName.compare(a.name, b.name));
+}
+
+/** The residential groups of ward (from the public GET /api/v1/wards), in natural order. */
 export async function wardGroups(wardId) {
   const data = await api.get('/wards');
   const ward = (data && Array.isArray(data.wards) ? data.wards : []).find((w) => w.id === wardId);
-  return ward && Array.isArray(ward.groups) ? ward.groups : [];
+  return ward && Array.isArray(ward.groups) ? sortGroups(ward.groups) : [];
 }
 
 /** A link or button whose visible text is short ("Sửa") and whose name also says which proposal. */
@@ -98,4 +105,17 @@ export function proposalCard(p, { actions = [], extra = [], level = 2 } = {}) {
     p.submitted_at ? el('p', { class: 'card__meta' },
       el('span', { i18n: 'proposal.submittedAt' }), ': ', formatDateTime(p.submitted_at)) : null,
     actions.length ? el('ul', { class: 'card__actions' }, actions.map((a) => el('li', {}, a))) : null);
+}
+
+/** An attachment as a list item: a thumbnail (or "PDF") and a download link with its size. */
+export function attachmentItem(a) {
+  const url = apiUrl(`/attachments/${a.id}`);
+  return el('li', { class: 'files__item' },
+    /^image\//.test(a.mime)
+      ? el('img', { class: 'files__thumb', src: url, alt: '', width: 64, height: 64 })
+      : el('span', { class: 'files__thumb files__thumb--pdf', 'aria-hidden': 'true', text: 'PDF' }),
+    el('span', { class: 'files__name' },
+      el('a', { class: 'files__link', href: url, download: a.filename },
+        el('span', { class: 'visually-hidden', i18n: 'proposal.download' }), ' ', a.filename),
+      el('span', { class: 'files__size', text: formatSize(a.size) })));
 }

@@ -58,6 +58,8 @@ async function submitRegistration(page, d, person, password = PASSWORD) {
 async function register(page, d, person) {
   await submitRegistration(page, d, person);
   await page.waitForURL(/\/account\.html$/);
+  // The page has loaded; its dictionary arrives a moment later (html lang is "vi" until then).
+  await page.waitForSelector('html.i18n-ready', { state: 'attached' });
 }
 
 /** The account page shows person as a resident of the seeded ward. */

@@ -235,6 +235,8 @@ test('the catalogue finds the winner without accents; a leader records an adopti
     await page.getByLabel(vi.catalogue.qLabel, { exact: true }).fill('dang ky lich kham');
     await page.getByRole('button', { name: vi.catalogue.search, exact: true }).click();
     await page.locator('#cat-count').filter({ hasText: fill(vi.catalogue.count, { n: 1 }) }).waitFor();
+    // Not adopted yet: said in words, not "0 groups".
+    assert.match(await text(page.locator('#cat-list > li').first()), new RegExp(vi.catalogue.noAdoptions));
     await assertAccessibleWithCSP(page, 'catalogue.html');
     await assertFitsPhone(page, 'catalogue.html');
     await page.getByLabel(vi.catalogue.qLabel, { exact: true }).fill('khong co mo hinh nay');
@@ -245,6 +247,9 @@ test('the catalogue finds the winner without accents; a leader records an adopti
     await page.locator('#model-adopt-section').waitFor();
     assert.equal(await text(page.locator('h1')), PROPOSALS[0]);
     assert.equal(await page.getByRole('link', { name: call.title }).getAttribute('href'), `/results/${call.id}`);
+    // Without a start date: the field says a date (not a date and time) is missing.
+    await page.getByRole('button', { name: vi.model.adoptSubmit, exact: true }).click();
+    assert.equal(await text(page.locator('#ad-started-error')), vi.validation.dayRequired);
     await page.getByLabel(vi.model.startedLabel, { exact: true }).fill('2026-12-01');
     await page.getByLabel(vi.catalogue.stageLabel, { exact: true }).selectOption('piloting');
     await page.getByLabel(vi.proposal.households).fill('40');

@@ -145,6 +145,20 @@ test('a volunteer creates a resident, records consent, submits for them and sees
     await page.getByRole('button', { name: vi.assist.residentSubmit, exact: true }).click();
     await page.locator('#consent-form').waitFor({ state: 'visible' });
     assert.equal(await text(page.locator('#resident-found')), fill(vi.assist.found, { name: existing.name }));
+
+    // The resident she helped has no password: the volunteer withdraws the proposal for her, from its page.
+    await page.locator('#assisted-list li').filter({ hasText: code }).getByRole('link', { name: data.title }).click();
+    await page.waitForURL(/\/proposal\.html\?id=\d+$/);
+    await page.locator('#proposal-body').waitFor();
+    await page.getByRole('button', { name: vi.my.withdraw, exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: vi.my.withdrawConfirm, exact: true }).click();
+    await page.locator('#proposal-status').filter({ hasText: fill(vi.my.withdrawn, { title: data.title }) }).waitFor();
+    assert.equal(await text(page.locator('#proposal-meta .badge')), vi.status.withdrawn);
+    assert.equal(await page.getByRole('button', { name: vi.my.withdraw, exact: true }).count(), 0);
+    assert.equal(await srv.psql(`SELECT status FROM proposals WHERE tracking_code = '${code}'`), 'withdrawn');
+    await assertFitsPhone(page, 'proposal withdrawn by the volunteer');
     assertNoProblems(page, 'volunteer flow');
   } finally {
     await context.close();

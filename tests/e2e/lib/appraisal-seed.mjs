@@ -5,11 +5,12 @@
 //   const s = await seedAppraisal(srv);
 //   // s.leader, s.panelists [a, b], s.call, s.proposals [p1, p2, p3], s.now (seconds)
 //
+// With { photo: true } the first proposal carries a PNG (s.photo is its attachment).
 // The server must run with SANGKIEN_TEST_CLOCK=1. The API clients keep sending
 // the moved clock (X-Sangkien-Test-Now); the browser need not: nothing after the
 // close depends on the time.
 
-import { ApiClient, PASSWORD, addGroup, isoVN, makeAccount, proposalBody } from './seed.mjs';
+import { ApiClient, PASSWORD, addGroup, isoVN, makeAccount, makePng, proposalBody } from './seed.mjs';
 
 export const PROPOSALS = Object.freeze([
   'Đăng ký lịch khám sức khoẻ qua Zalo cho người cao tuổi',
@@ -23,7 +24,7 @@ async function clocked(srv, account, now) {
   return account;
 }
 
-export async function seedAppraisal(srv, { title = 'Sáng kiến chuyển đổi số 2026', phones = {} } = {}) {
+export async function seedAppraisal(srv, { title = 'Sáng kiến chuyển đổi số 2026', phones = {}, photo = false } = {}) {
   const start = Date.now();
   const leader = await makeAccount(srv, { name: 'Lê Văn Lãnh', phone: phones.leader || '0911000001' }, 'leader');
   // Panelists live in another group: the same group as the proposals is a conflict of interest.
@@ -48,6 +49,11 @@ export async function seedAppraisal(srv, { title = 'Sáng kiến chuyển đổi
       { ...proposalBody(srv, { title: t, cost_vnd: 500000 * (i + 1) }), submit: true });
     proposals.push(proposal);
   }
+  const attachment = photo
+    ? (await resident.api.request('POST', `/proposals/${proposals[0].id}/attachments`, undefined, {
+      raw: makePng(), headers: { 'Content-Type': 'image/png', 'X-Filename': encodeURIComponent('ảnh bảng tin.png') },
+    })).attachment
+    : null;
   // Past the deadline (well under the 30 idle minutes a session lasts).
   const now = Math.floor(start / 1000) + 10 * 60;
   await clocked(srv, leader, now);
@@ -58,5 +64,5 @@ export async function seedAppraisal(srv, { title = 'Sáng kiến chuyển đổi
   await leader.api.request('PUT', `/campaigns/${campaign.id}/panel`, { panelist_ids: [a.id, b.id] });
   await leader.api.post(`/campaigns/${campaign.id}/assignments`, { mode: 'all' });
   const call = (await leader.api.get(`/campaigns/${campaign.id}`)).campaign;
-  return { leader, panelists: [a, b], resident, call, proposals, now };
+  return { leader, panelists: [a, b], resident, call, proposals, now, photo: attachment };
 }

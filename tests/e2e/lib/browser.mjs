@@ -115,9 +115,10 @@ export function assertNoProblems(page, label) {
 export async function assertTouchTargets(page, label, min = 44) {
   const small = await page.evaluate((minSize) => {
     const out = [];
+    // Visible anywhere on the page, also where scrolled past (the skip link waits above the page).
     const visible = (el) => {
       const r = el.getBoundingClientRect();
-      return r.width > 0 && r.height > 0 && r.bottom > 0 && getComputedStyle(el).visibility !== 'hidden';
+      return r.width > 0 && r.height > 0 && r.bottom + window.scrollY > 0 && getComputedStyle(el).visibility !== 'hidden';
     };
     const describe = (el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.textContent || el.getAttribute('href') || '').trim().slice(0, 30)}"`;
     for (const el of document.querySelectorAll('a[href], button, input, select, textarea')) {
