@@ -1475,6 +1475,45 @@ Test(catalogue, winners_are_listed_and_other_wards_record_adoptions)
 	fx_free(&f);
 }
 
+/* Two wards publish one after the other: the newer publication's models come first, each call's in award order. */
+Test(catalogue, the_newest_publication_comes_first_then_award_order_within_the_call)
+{
+	static struct fx f, g;
+	fx_build(&f, &(struct fx_opts){ .lock = true });
+	EXPECT(decide(&f.L, f.cid, json_object()), 201, NULL);
+	EXPECT(publish(&f.L, f.cid, TEST_PASSWORD), 204, NULL);
+	fx_free(&f);
+	fx_build(&g, &(struct fx_opts){ .lock = true });
+	int64_t later = (g.T1 > f.T1 ? g.T1 : f.T1) + 120;
+	fx_now(&g, later);
+	EXPECT(decide(&g.L, g.cid, json_object()), 201, NULL);
+	EXPECT(publish(&g.L, g.cid, TEST_PASSWORD), 204, NULL);
+
+	struct client anon;
+	client_init(&anon, &S);
+	anon.now = later;
+	struct resp *r = get(&anon, "/api/v1/models");
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	/* Our ten models, in the order listed (other tests' models may sit around them). */
+	const char *seen[2 * NSLOTS];
+	size_t n = 0, i;
+	json_t *m;
+	json_array_foreach(jget(r->json, "models"), i, m) {
+		int64_t w = jint(jget(m, "ward"), "id");
+		if ((w == f.ward || w == g.ward) && n < 2 * NSLOTS)
+			seen[n++] = jstr(m, "title");
+	}
+	cr_assert_eq(n, 2 * NSLOTS, "both wards' winners listed: %s", r->body);
+	for (int k = 0; k < NSLOTS; k++) {
+		cr_assert_str_eq(seen[k], g.ptitle[g.order[k]], "entry %d: the newer publication, rank %d first", k + 1, k + 1);
+		cr_assert_str_eq(seen[NSLOTS + k], f.ptitle[f.order[k]], "entry %d: then the older one, rank %d", NSLOTS + k + 1,
+				 k + 1);
+	}
+	resp_free(r);
+	client_cleanup(&anon);
+	fx_free(&g);
+}
+
 Test(catalogue, a_correction_leaves_no_withdrawn_award_on_an_adopted_model)
 {
 	static struct fx f;
