@@ -118,14 +118,9 @@ enum sk_db_status sk_db_models_list(struct sk_dbconn *c, int64_t ward, const cha
 			  " AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM adoptions a WHERE a.model_id = m.id AND a.stage = $2))"
 			  " AND ($3::text IS NULL OR $3 = ANY (m.tags))"
 			  " AND ($4::text IS NULL OR m.search_text LIKE '%' || $4 || '%')"
-			  /* newest publication first; within one call, award order (as the decision listed its
-			     awards), then rank: Giải Nhất before Giải Nhì */
+			  /* newest publication first; within one call, award order, then rank (sql/014) */
 			  " ORDER BY (SELECT d.published_at FROM decisions d WHERE d.id = m.decision_id) DESC, m.campaign_id DESC,"
-			  " (SELECT a.n FROM decisions d, jsonb_array_elements(d.snapshot -> 'awards') WITH ORDINALITY a(x, n)"
-			  "  WHERE d.id = m.decision_id AND a.x ->> 'name' = m.award LIMIT 1) NULLS LAST,"
-			  " (SELECT (x ->> 'rank')::int FROM decisions d, jsonb_array_elements(d.snapshot -> 'ranking') x"
-			  "  WHERE d.id = m.decision_id AND (x ->> 'proposal_id')::bigint = m.proposal_id LIMIT 1) NULLS LAST,"
-			  " m.id LIMIT 500",
+			  " m.award_position NULLS LAST, m.rank NULLS LAST, m.id LIMIT 500",
 			  4, p, res);
 }
 
