@@ -122,8 +122,8 @@ test('from the photo a panelist sees to the result a resident reads', TIMEOUT, a
     // The panel, by name: the two members ticked, the outsider (a panelist of the ward) not.
     // The seed's panelists live in "Tổ dân phố 12", the outsider in the ward's first group.
     const groupOf = (w) => (w === outsider ? srv.group.name : 'Tổ dân phố 12');
-    const label = (w) => fill(vi.appraisal.candidateItemGroup, { name: w.name, group: groupOf(w), id: w.id });
-    const boxOf = (w) => lp.getByRole('checkbox', { name: label(w), exact: true });
+    const label = (w, d = vi) => fill(d.appraisal.candidateItemGroup, { name: w.name, group: groupOf(w), id: w.id });
+    const boxOf = (w, d = vi) => lp.getByRole('checkbox', { name: label(w, d), exact: true });
     assert.equal(await lp.locator('#ap-candidates legend').textContent(), vi.appraisal.candidatesLegend);
     assert.equal(await boxOf(a).isChecked(), true);
     assert.equal(await boxOf(b).isChecked(), true);
@@ -143,6 +143,14 @@ test('from the photo a panelist sees to the result a resident reads', TIMEOUT, a
       await boxOf(w).focus();
       await lp.keyboard.press('Space');
     }
+    // The ticks survive a switch to English and back.
+    await lp.getByRole('button', { name: vi.lang.switch, exact: true }).click();
+    await waitForLang(lp, 'en');
+    assert.equal(await boxOf(outsider, en).isChecked(), true);
+    assert.equal(await lp.locator('#ap-candidates legend').textContent(), en.appraisal.candidatesLegend);
+    await lp.getByRole('button', { name: en.lang.switch, exact: true }).click();
+    await waitForLang(lp, 'vi');
+    assert.equal(await boxOf(outsider).isChecked(), true);
     await lp.getByRole('button', { name: vi.appraisal.panelSave, exact: true }).focus();
     await lp.keyboard.press('Enter');
     await lp.locator('#ap-done').filter({ hasText: vi.appraisal.panelSaved }).waitFor();
