@@ -1,9 +1,10 @@
 // The leader's appraisal of one call (?campaign=): move a closed call to
-// appraisal, name the panel (account ids typed in), assign (all, or k per
+// appraisal, name the panel (ticking the ward's panelists by name), assign (all, or k per
 // proposal), follow the progress, lock the panel (with a note when reviews are
 // missing), set the awards, read the ranking (both methods, ties), decide
-// (a written reason for every departure from the default awards) and publish
-// with the password typed again.
+// (a written reason for every departure from the default awards), read the
+// decision back (awards, departures and their reasons) and publish with the
+// password typed again.
 import { onLangChange, setKey, t } from './i18n.js';
 import { api, request } from './api.js';
 import { clear, el, idParam } from './dom.js';
@@ -22,6 +23,10 @@ let panel = null;
 let progress = null;
 let awards = [];
 let ranking = null;
+let candidates = [];
+let decision = null;
+/** The panelists ticked on the page, by account id (kept over a re-render, reset by a load). */
+let picked = new Set();
 
 function fieldError(input, key, vars) {
   const err = $(`${input.id}-error`);
@@ -65,6 +70,9 @@ async function load() {
   [panel, progress] = inAppraisal || call.state === 'decided'
     ? await Promise.all([api.get(`/campaigns/${id}/panel`), api.get(`/campaigns/${id}/progress`)])
     : [null, null];
+  candidates = inAppraisal ? (await api.get(`/campaigns/${id}/panel/candidates`)).candidates || [] : [];
+  picked = new Set(candidates.filter((c) => c.on_panel).map((c) => c.account_id));
+  decision = ['decided', 'published'].includes(call.state) ? await api.get(`/campaigns/${id}/decision`) : null;
   awards = (await api.get(`/campaigns/${id}/awards`)).awards || [];
   ranking = null;
   if (call.state === 'appraisal' && progress && progress.locked_at) {
@@ -84,14 +92,16 @@ function render() {
   $('ap-awards-section').hidden = !(['closed', 'appraisal'].includes(call.state));
   $('ap-ranking-section').hidden = !ranking;
   $('ap-publish-section').hidden = call.state !== 'decided';
+  $('ap-decision-section').hidden = !decision;
   $('ap-results-item').hidden = call.state !== 'published';
   $('ap-results').href = `/results/${id}`;
 
   renderConflicts();
   if (panel) {
     clear($('ap-panelists')).append(...panel.panelists.map((p) => el('li', { text: t('appraisal.panelistItem', { name: p.display_name, id: p.account_id }) })));
-    if (!$('ap-panel-ids').value) $('ap-panel-ids').value = panel.panelists.map((p) => p.account_id).join(', ');
   }
+  renderCandidates();
+  renderDecision();
   if (progress) {
     setKey($('ap-missing'), 'appraisal.missing', { n: progress.missing });
     clear($('ap-progress')).append(...progress.panelists.map((p) => el('tr', {},
@@ -116,6 +126,43 @@ function rankingChoices() {
     out.set(pid, { award: sel.value, reason: $(`ap-reason-${pid}`).value });
   }
   return out;
+}
+
+/** The ward's panelists as checkboxes, named by name and residential group; the panel's members ticked. */
+function renderCandidates() {
+  const box = $('ap-candidate-list');
+  clear(box).append(...candidates.map((c) => {
+    const input = el('input', { id: `ap-cand-${c.account_id}`, type: 'checkbox', name: 'panelist_ids', value: c.account_id,
+      class: 'candidate-check', checked: picked.has(c.account_id) });
+    input.addEventListener('change', () => {
+      if (input.checked) picked.add(c.account_id);
+      else picked.delete(c.account_id);
+    });
+    return el('div', { class: 'choice__item' }, input,
+      el('label', { for: input.id, i18n: c.group_name ? 'appraisal.candidateItemGroup' : 'appraisal.candidateItem',
+        vars: { name: c.display_name, group: c.group_name || '', id: c.account_id } }));
+  }));
+  $('ap-candidates-empty').hidden = candidates.length > 0;
+  $('ap-panel-save').hidden = candidates.length === 0;
+}
+
+/** The decision made (published or not): its winners, and every departure from the ranking with its reason. */
+function renderDecision() {
+  if (!decision) return;
+  setKey($('ap-decision-state'), decision.published ? 'appraisal.decisionPublished' : 'appraisal.decisionUnpublished');
+  const winners = decision.winners || [];
+  clear($('ap-decision-winners')).append(...winners.map((w) => el('li', { class: 'card' },
+    el('p', { class: 'badges' }, el('span', { class: 'badge badge--status-submitted', text: w.award })),
+    el('h4', { class: 'card__title', text: w.title }),
+    el('p', { class: 'card__meta', i18n: 'appraisal.decisionEntry', vars: { code: w.tracking_code, rank: w.rank } }))));
+  $('ap-decision-none').hidden = winners.length > 0;
+  const deps = decision.departures || [];
+  $('ap-decision-departures-block').hidden = deps.length === 0;
+  const name = (a) => a || t('appraisal.noAward');
+  clear($('ap-decision-departures')).append(...deps.map((d) => el('li', {
+    i18n: 'appraisal.departureItem',
+    vars: { code: d.tracking_code, title: d.title, from: name(d.default_award), to: name(d.award), reason: d.reason || '' },
+  })));
 }
 
 /** Every conflict of interest, found by the server or declared by a panelist. */
@@ -199,17 +246,24 @@ $('ap-start').addEventListener('click', async () => {
 
 $('ap-panel-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
-  const input = $('ap-panel-ids');
-  fieldError(input, null);
-  const parts = input.value.split(/[,;\s]+/).filter(Boolean);
-  if (parts.length === 0 || parts.some((p) => !/^[1-9]\d{0,17}$/.test(p))) {
-    fieldError(input, 'appraisal.panelIdsInvalid');
+  const box = $('ap-candidates');
+  const err = $('ap-candidates-error');
+  const showError = (key) => {
+    setKey(err, key);
+    err.hidden = !key;
+    box.setAttribute('aria-describedby', key ? 'ap-candidates-error ap-candidates-hint' : 'ap-candidates-hint');
+    if (key) (box.querySelector('input') || box).focus();
+  };
+  showError(null);
+  const ids = [...box.querySelectorAll('input.candidate-check:checked')].map((i) => Number(i.value));
+  if (ids.length === 0) {
+    showError('appraisal.candidatesRequired');
     return;
   }
   try {
-    await request('PUT', `/campaigns/${id}/panel`, { panelist_ids: [...new Set(parts.map(Number))] });
-  } catch (err) {
-    fieldApiError(input, err);
+    await request('PUT', `/campaigns/${id}/panel`, { panelist_ids: ids });
+  } catch (err2) {
+    showError(errorMessage(err2).key || 'errors.unknown');
     return;
   }
   await load();

@@ -118,7 +118,9 @@ enum sk_db_status sk_db_models_list(struct sk_dbconn *c, int64_t ward, const cha
 			  " AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM adoptions a WHERE a.model_id = m.id AND a.stage = $2))"
 			  " AND ($3::text IS NULL OR $3 = ANY (m.tags))"
 			  " AND ($4::text IS NULL OR m.search_text LIKE '%' || $4 || '%')"
-			  " ORDER BY m.published_at DESC, m.id DESC LIMIT 500",
+			  /* newest publication first; within one call, award order, then rank (sql/014) */
+			  " ORDER BY (SELECT d.published_at FROM decisions d WHERE d.id = m.decision_id) DESC, m.campaign_id DESC,"
+			  " m.award_position NULLS LAST, m.rank NULLS LAST, m.id LIMIT 500",
 			  4, p, res);
 }
 

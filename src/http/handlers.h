@@ -84,6 +84,10 @@ void proposal_result_get(struct sk_request *req);
 /* GET /results/{id}: the public page with Open Graph tags (not an API route). */
 void results_page(struct sk_request *req, int64_t campaign_id);
 
+/* r_leader_views.c */
+void panel_candidates_get(struct sk_request *req);
+void decision_get(struct sk_request *req);
+
 /* r_registry.c */
 void models_list(struct sk_request *req);
 void model_get(struct sk_request *req);

@@ -43,6 +43,7 @@ const struct sk_route sk_routes[] = {
 	{ "POST", "/api/v1/wards/{ward_id}/assisted-residents", SK_SIGNED_IN, SK_BODY_JSON, assisted_residents_create },
 
 	{ "GET", "/api/v1/campaigns/{id}/panel", SK_SIGNED_IN, SK_BODY_NONE, panel_get },
+	{ "GET", "/api/v1/campaigns/{id}/panel/candidates", SK_SIGNED_IN, SK_BODY_NONE, panel_candidates_get },
 	{ "PUT", "/api/v1/campaigns/{id}/panel", SK_SIGNED_IN, SK_BODY_JSON, panel_put },
 	{ "POST", "/api/v1/campaigns/{id}/assignments", SK_SIGNED_IN, SK_BODY_JSON, assignments_create },
 	{ "POST", "/api/v1/campaigns/{id}/assignments/move", SK_SIGNED_IN, SK_BODY_JSON, assignments_move },
@@ -57,6 +58,7 @@ const struct sk_route sk_routes[] = {
 	{ "GET", "/api/v1/campaigns/{id}/awards", SK_PUBLIC, SK_BODY_NONE, awards_get },
 	{ "PUT", "/api/v1/campaigns/{id}/awards", SK_SIGNED_IN, SK_BODY_JSON, awards_put },
 	{ "GET", "/api/v1/campaigns/{id}/ranking", SK_SIGNED_IN, SK_BODY_NONE, ranking_get },
+	{ "GET", "/api/v1/campaigns/{id}/decision", SK_SIGNED_IN, SK_BODY_NONE, decision_get },
 	{ "POST", "/api/v1/campaigns/{id}/decision", SK_SIGNED_IN, SK_BODY_JSON, decision_post },
 	{ "POST", "/api/v1/campaigns/{id}/publish", SK_SIGNED_IN, SK_BODY_JSON, publish_post },
 	{ "POST", "/api/v1/campaigns/{id}/corrections", SK_SIGNED_IN, SK_BODY_JSON, correction_post },

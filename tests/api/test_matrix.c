@@ -453,6 +453,10 @@ static const struct cell CELLS[] = {
 	  "{\"phone\":\"${phone}\",\"display_name\":\"Bà Tư\",\"group_id\":${g1}}", 0,
 	  { 401, 403, 403, 201, 403, 403, 403, 403 } },
 	{ "GET", "/api/v1/campaigns/${cid}/panel", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
+	/* who may be named: the ward's leader only (names and groups of the ward's panelists) */
+	{ "GET", "/api/v1/campaigns/${cid}/panel/candidates", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
+	/* the current decision with its awards and reasons: the ward's leader only (here, a published one) */
+	{ "GET", "/api/v1/campaigns/${cid4}/decision", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
 	{ "PUT", "/api/v1/campaigns/${cid}/panel", "{\"panelist_ids\":[${P1},${P2},${P3},${V},${P4}]}", 0,
 	  { 401, 403, 403, 403, 403, 403, 200, 403 } },
 	{ "POST", "/api/v1/campaigns/${cid}/assignments/move",
@@ -479,6 +483,8 @@ static const struct cell CELLS[] = {
 	{ "POST", "/api/v1/campaigns/${cid}/panel/lock", "{\"allow_missing\":true,\"note\":\"Kiểm tra ma trận\"}", 0,
 	  { 401, 403, 403, 403, 403, 403, 200, 403 } },
 	{ "POST", "/api/v1/campaigns/${cid}/decision", "{}", 0, { 401, 403, 403, 403, 403, 403, 201, 403 } },
+	/* decided, not yet published: the leader reads it back, nobody else does */
+	{ "GET", "/api/v1/campaigns/${cid}/decision", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
 	{ "POST", "/api/v1/campaigns/${cid}/publish", "{\"password\":\"${pw}\"}", 0,
 	  { 401, 403, 403, 403, 403, 403, 204, 403 } },
 	{ "POST", "/api/v1/campaigns/${cid}/corrections",

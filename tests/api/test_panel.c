@@ -573,6 +573,78 @@ Test(panel, only_panelists_of_the_ward_and_only_while_closed_or_in_appraisal)
 	fx_free(&f);
 }
 
+/* The candidate of a list reply with this account id (NULL: not listed). */
+static json_t *candidate(json_t *list, int64_t id)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(list, i, e) if (jint(e, "account_id") == id) return e;
+	return NULL;
+}
+
+Test(panel, the_leader_names_the_panel_from_the_wards_panelists_listed_by_name)
+{
+	static struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_CLOSED });
+	grant(f.L2.id, f.ward2, 0, "panelist"); /* a panelist of another ward: never a candidate here */
+	const char *path = fmt_path("/api/v1/campaigns/%lld/panel/candidates", (long long)f.k1);
+	char cpath[128];
+	snprintf(cpath, sizeof cpath, "%s", path);
+
+	/* Only this ward's leader. */
+	struct client anon;
+	client_init(&anon, &S);
+	EXPECT(http(&anon, "GET", cpath, NULL, NULL), 401, NULL);
+	client_cleanup(&anon);
+	EXPECT(http(&f.P1.c, "GET", cpath, NULL, NULL), 403, "forbidden");
+	EXPECT(http(&f.V.c, "GET", cpath, NULL, NULL), 403, "forbidden");
+	EXPECT(http(&f.A.c, "GET", cpath, NULL, NULL), 403, "forbidden");
+	EXPECT(http(&f.L2.c, "GET", cpath, NULL, NULL), 403, "forbidden");
+	EXPECT(http(&f.L.c, "GET", "/api/v1/campaigns/999999999999/panel/candidates", NULL, NULL), 404, "not_found");
+
+	/* Exactly the ward's panelists, with name and residential group, none on the panel yet. */
+	struct resp *r = http(&f.L.c, "GET", cpath, NULL, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	json_t *list = jget(r->json, "candidates");
+	cr_assert_eq(json_array_size(list), 5, "V, P1..P4 and nobody else: %s", r->body);
+	struct who *ws[] = { &f.V, &f.P1, &f.P2, &f.P3, &f.P4 };
+	const char *pg[] = { S64(f.g1) };
+	char *g1name = db_text(PG, "SELECT name FROM residential_groups WHERE id = $1", 1, pg);
+	int64_t groups[] = { 0, f.g1, f.g2, 0, 0 };
+	const char *gnames[] = { NULL, g1name, "Tổ dân phố 2", NULL, NULL };
+	for (size_t i = 0; i < 5; i++) {
+		json_t *e = candidate(list, ws[i]->id);
+		cr_assert_not_null(e, "%s is a candidate: %s", ws[i]->name, r->body);
+		cr_assert_str_eq(jstr(e, "display_name"), ws[i]->name);
+		cr_assert(json_is_false(jget(e, "on_panel")), "%s", r->body);
+		if (groups[i]) {
+			cr_assert_eq(jint(e, "group_id"), groups[i], "%s's group: %s", ws[i]->name, r->body);
+			cr_assert_str_eq(jstr(e, "group_name"), gnames[i]);
+		} else {
+			cr_assert(json_is_null(jget(e, "group_id")) && json_is_null(jget(e, "group_name")), "%s", r->body);
+		}
+		/* No login of any kind: neither the number as typed nor in +84 form. */
+		cr_assert_null(strstr(r->body, ws[i]->phone + 1), "no phone number in the list: %s", r->body);
+		cr_assert_null(jget(e, "login"));
+	}
+	free(g1name);
+	cr_assert_null(candidate(list, f.L2.id), "another ward's panelist is not listed");
+	cr_assert_null(candidate(list, f.A.id), "a resident is not listed");
+	cr_assert_null(candidate(list, f.L.id), "the leader is not listed");
+	resp_free(r);
+
+	/* Named by their ids: those two now show as on the panel, the others not. */
+	EXPECT(put_panel(&f.L, f.k1, json_pack("[I,I]", (json_int_t)f.P2.id, (json_int_t)f.V.id)), 200, NULL);
+	r = http(&f.L.c, "GET", cpath, NULL, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	list = jget(r->json, "candidates");
+	for (size_t i = 0; i < 5; i++)
+		cr_assert_eq(json_is_true(jget(candidate(list, ws[i]->id), "on_panel")), ws[i] == &f.P2 || ws[i] == &f.V,
+			     "%s on_panel: %s", ws[i]->name, r->body);
+	resp_free(r);
+	fx_free(&f);
+}
+
 Test(panel, a_panelist_with_reviews_cannot_be_removed_others_can)
 {
 	static struct fx f; /* static: down() can still free it after a failed assertion */

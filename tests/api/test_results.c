@@ -825,6 +825,56 @@ Test(ranking, a_tie_at_the_last_award_warns_and_nothing_shows_or_decides_before_
 /* 2. The decision, with reasons for departures, and its publication          */
 /* ========================================================================= */
 
+/*
+ * GET /campaigns/{cid}/decision as the leader: checks published, the winners (award and reason by
+ * rank, in rank order) and the departures (every rank whose award is not its default, with its reason).
+ */
+static void check_decision_view(const struct fx *f, struct who *leader, int64_t cid, bool published,
+				const char *const award[NP], const char *const reason[NP], const char *const deflt[NP])
+{
+	struct resp *r = get(&leader->c, fmt_path("/api/v1/campaigns/%lld/decision", (long long)cid));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert_eq(jint(r->json, "campaign_id"), cid);
+	cr_assert_eq(jint(r->json, "version"), 1, "%s", r->body);
+	cr_assert(jint(r->json, "decision_id") > 0);
+	cr_assert_eq(json_is_true(jget(r->json, "published")), published, "published: %s", r->body);
+	cr_assert_str_eq(jstr(r->json, "state"), published ? "published" : "decided");
+	cr_assert(json_is_string(jget(r->json, "decided_at")), "%s", r->body);
+	cr_assert_eq(json_is_string(jget(r->json, "published_at")), published, "%s", r->body);
+	json_t *winners = jget(r->json, "winners"), *departures = jget(r->json, "departures");
+	size_t w = 0, d = 0;
+	for (int k = 0; k < NP; k++) {
+		int64_t pid = f->pid[f->order[k]];
+		if (award[k]) {
+			json_t *e = json_array_get(winners, w++);
+			cr_assert_not_null(e, "winner at rank %d missing: %s", k + 1, r->body);
+			cr_assert_eq(jint(e, "proposal_id"), pid, "winner %zu is rank %d: %s", w, k + 1, r->body);
+			cr_assert_eq(jint(e, "rank"), k + 1);
+			cr_assert_str_eq(jstr(e, "award"), award[k]);
+			cr_assert_str_eq(jstr(e, "tracking_code"), f->tracking[f->order[k]]);
+		}
+		bool departs = (award[k] == NULL) != (deflt[k] == NULL) || (award[k] && strcmp(award[k], deflt[k]));
+		if (departs) {
+			json_t *e = json_array_get(departures, d++);
+			cr_assert_not_null(e, "departure at rank %d missing: %s", k + 1, r->body);
+			cr_assert_eq(jint(e, "proposal_id"), pid, "%s", r->body);
+			cr_assert_str_eq(jstr(e, "reason"), reason[k], "%s", r->body);
+			if (deflt[k])
+				cr_assert_str_eq(jstr(e, "default_award"), deflt[k]);
+			else
+				cr_assert(json_is_null(jget(e, "default_award")), "%s", r->body);
+			if (award[k])
+				cr_assert_str_eq(jstr(e, "award"), award[k]);
+			else
+				cr_assert(json_is_null(jget(e, "award")), "%s", r->body);
+		}
+	}
+	cr_assert_eq(json_array_size(winners), w, "only the winners: %s", r->body);
+	cr_assert_eq(json_array_size(departures), d, "only the departures: %s", r->body);
+	check_awards(f, jget(jget(r->json, "snapshot"), "ranking"), award, reason, r->body);
+	resp_free(r);
+}
+
 Test(decision, departures_need_reasons_then_publish_with_the_password)
 {
 	static struct fx f;
@@ -904,6 +954,15 @@ Test(decision, departures_need_reasons_then_publish_with_the_password)
 	r = get(&f.L.c, fmt_path("/api/v1/campaigns/%lld", (long long)f.cid));
 	cr_assert_str_eq(jstr(jget(r->json, "campaign"), "state"), "decided", "%s", r->body);
 	resp_free(r);
+
+	/* Decided, not published: the leader reads the decision back with its awards and reasons; nobody
+	   else does, and a call without a decision has none to show. */
+	const char *deflt[NP] = { SLOTS[0], SLOTS[1], SLOTS[2], SLOTS[3], SLOTS[4], NULL, NULL };
+	check_decision_view(&f, &f.L, f.cid, false, award, reason, deflt);
+	EXPECT(get(&f.Q[0].c, fmt_path("/api/v1/campaigns/%lld/decision", (long long)f.cid)), 403, "forbidden");
+	EXPECT(get(&f.R[0].c, fmt_path("/api/v1/campaigns/%lld/decision", (long long)f.cid)), 403, "forbidden");
+	EXPECT(get(&f.L.c, fmt_path("/api/v1/campaigns/%lld/decision", (long long)k2)), 404, "not_found");
+	EXPECT(get(&f.L.c, "/api/v1/campaigns/999999999999/decision"), 404, "not_found");
 
 	/* Once decided: no second decision, the awards are fixed, a correction waits for publication. */
 	EXPECT(decide(&f.L, f.cid, json_object()), 409, NULL);
@@ -1025,6 +1084,20 @@ Test(decision, departures_need_reasons_then_publish_with_the_password)
 
 	/* The catalogue holds exactly the winners of the published decision. */
 	cr_assert_eq(db_int(PG, "SELECT count(*) FROM models WHERE ward_id = $1", 1, pw), 5);
+	check_decision_view(&f, &f.L, f.cid, true, award, reason, deflt);
+
+	/* Within one call the catalogue goes by award order, then rank: rank 2 (Giải Nhất) first, then
+	   ranks 1 and 3 (Giải Nhì), then ranks 4 and 7 (Khuyến khích). */
+	r = get(&anon, fmt_path("/api/v1/models?ward_id=%lld", (long long)f.ward));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	const int by_award[] = { 1, 0, 2, 3, 6 };
+	cr_assert_eq(json_array_size(jget(r->json, "models")), 5, "%s", r->body);
+	for (size_t k = 0; k < 5; k++) {
+		json_t *m = json_array_get(jget(r->json, "models"), k);
+		cr_assert_str_eq(jstr(m, "title"), f.ptitle[f.order[by_award[k]]], "model %zu: %s", k + 1, r->body);
+		cr_assert_str_eq(jstr(m, "award"), award[by_award[k]]);
+	}
+	resp_free(r);
 	client_cleanup(&anon);
 	fx_free(&f);
 }
@@ -1269,6 +1342,10 @@ Test(catalogue, winners_are_listed_and_other_wards_record_adoptions)
 		cr_assert_eq(jint(jget(m, "ward"), "id"), f.ward);
 		cr_assert_eq(jint(m, "adoption_count"), 0);
 	}
+	/* In award order: Giải Nhất, then the two Giải Nhì by rank, then the Khuyến khích (not newest first). */
+	for (int k = 0; k < NSLOTS; k++)
+		cr_assert_str_eq(jstr(json_array_get(models, (size_t)k), "title"), f.ptitle[f.order[k]],
+				 "catalogue entry %d should be rank %d: %s", k + 1, k + 1, r->body);
 	assert_anonymous(&f, r, "the catalogue");
 	int64_t best = jint(model_of_title(models, f.ptitle[f.order[0]]), "id");
 	resp_free(r);
@@ -1399,6 +1476,45 @@ Test(catalogue, winners_are_listed_and_other_wards_record_adoptions)
 
 	client_cleanup(&anon);
 	fx_free(&f);
+}
+
+/* Two wards publish one after the other: the newer publication's models come first, each call's in award order. */
+Test(catalogue, the_newest_publication_comes_first_then_award_order_within_the_call)
+{
+	static struct fx f, g;
+	fx_build(&f, &(struct fx_opts){ .lock = true });
+	EXPECT(decide(&f.L, f.cid, json_object()), 201, NULL);
+	EXPECT(publish(&f.L, f.cid, TEST_PASSWORD), 204, NULL);
+	fx_free(&f);
+	fx_build(&g, &(struct fx_opts){ .lock = true });
+	int64_t later = (g.T1 > f.T1 ? g.T1 : f.T1) + 120;
+	fx_now(&g, later);
+	EXPECT(decide(&g.L, g.cid, json_object()), 201, NULL);
+	EXPECT(publish(&g.L, g.cid, TEST_PASSWORD), 204, NULL);
+
+	struct client anon;
+	client_init(&anon, &S);
+	anon.now = later;
+	struct resp *r = get(&anon, "/api/v1/models");
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	/* Our ten models, in the order listed (other tests' models may sit around them). */
+	const char *seen[2 * NSLOTS];
+	size_t n = 0, i;
+	json_t *m;
+	json_array_foreach(jget(r->json, "models"), i, m) {
+		int64_t w = jint(jget(m, "ward"), "id");
+		if ((w == f.ward || w == g.ward) && n < 2 * NSLOTS)
+			seen[n++] = jstr(m, "title");
+	}
+	cr_assert_eq(n, 2 * NSLOTS, "both wards' winners listed: %s", r->body);
+	for (int k = 0; k < NSLOTS; k++) {
+		cr_assert_str_eq(seen[k], g.ptitle[g.order[k]], "entry %d: the newer publication, rank %d first", k + 1, k + 1);
+		cr_assert_str_eq(seen[NSLOTS + k], f.ptitle[f.order[k]], "entry %d: then the older one, rank %d", NSLOTS + k + 1,
+				 k + 1);
+	}
+	resp_free(r);
+	client_cleanup(&anon);
+	fx_free(&g);
 }
 
 Test(catalogue, a_correction_leaves_no_withdrawn_award_on_an_adopted_model)

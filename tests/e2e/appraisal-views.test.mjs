@@ -5,6 +5,9 @@
 // - The panelist reaches the call from the home page's scoring link (with how
 //   many reviews are done) and sees the resident's photo on the scoring page;
 //   a panelist of the ward who is not on the panel is not offered the call.
+// - The leader names the panel by ticking the ward's panelists by name and
+//   residential group (keyboard only; no account numbers to type; saving with
+//   nobody ticked is refused); the panel's members come ticked.
 // - The leader sees a declared conflict of interest with its reason; the
 //   "members per proposal" field shows only for that way of assigning, filled
 //   with the call's number of reviews.
@@ -12,7 +15,9 @@
 //   leader's ranking still shows, with the per-criterion breakdown and the
 //   panel's agreement, and warns where an award place falls on a
 //   proposal nobody scored; an award taken away with a reason survives a
-//   switch to English; the decision and the publication work in English.
+//   switch to English; the decision and the publication work in English, and
+//   between the two the decided awards and the reason for the departure are
+//   shown again after a reload, before the password prompt.
 // - The resident goes from My proposals to the result of their own proposal
 //   (award, rank, the panel's comments, a link to the whole results); the public results page
 //   names the ward; residential groups are listed 5 before 12.
@@ -114,6 +119,51 @@ test('from the photo a panelist sees to the result a resident reads', TIMEOUT, a
     assert.deepEqual(await lp.locator('#ap-conflicts > li').allTextContents(), [fill(vi.appraisal.conflictItemReason, {
       name: b.name, code: proposals[2].tracking_code, kind: vi.appraisal.conflictKinds.declared, reason: why,
     })]);
+    // The panel, by name: the two members ticked, the outsider (a panelist of the ward) not.
+    // The seed's panelists live in "Tổ dân phố 12", the outsider in the ward's first group.
+    const groupOf = (w) => (w === outsider ? srv.group.name : 'Tổ dân phố 12');
+    const label = (w, d = vi) => fill(d.appraisal.candidateItemGroup, { name: w.name, group: groupOf(w), id: w.id });
+    const boxOf = (w, d = vi) => lp.getByRole('checkbox', { name: label(w, d), exact: true });
+    assert.equal(await lp.locator('#ap-candidates legend').textContent(), vi.appraisal.candidatesLegend);
+    assert.equal(await boxOf(a).isChecked(), true);
+    assert.equal(await boxOf(b).isChecked(), true);
+    assert.equal(await boxOf(outsider).isChecked(), false);
+    await assertAccessibleWithCSP(lp, 'appraisal.html panel candidates');
+    await assertFitsPhone(lp, 'appraisal.html panel candidates');
+    // Nobody ticked: refused, with the message tied to the group of checkboxes.
+    for (const w of [a, b]) {
+      await boxOf(w).focus();
+      await lp.keyboard.press('Space');
+    }
+    await lp.getByRole('button', { name: vi.appraisal.panelSave, exact: true }).click();
+    assert.equal(await text(lp.locator('#ap-candidates-error')), vi.appraisal.candidatesRequired);
+    assert.match(await lp.locator('#ap-candidates').getAttribute('aria-describedby'), /ap-candidates-error/);
+    // With the keyboard: tick the two members again and the outsider, save.
+    for (const w of [a, b, outsider]) {
+      await boxOf(w).focus();
+      await lp.keyboard.press('Space');
+    }
+    // The ticks survive a switch to English and back.
+    await lp.getByRole('button', { name: vi.lang.switch, exact: true }).click();
+    await waitForLang(lp, 'en');
+    assert.equal(await boxOf(outsider, en).isChecked(), true);
+    assert.equal(await lp.locator('#ap-candidates legend').textContent(), en.appraisal.candidatesLegend);
+    await lp.getByRole('button', { name: en.lang.switch, exact: true }).click();
+    await waitForLang(lp, 'vi');
+    assert.equal(await boxOf(outsider).isChecked(), true);
+    await lp.getByRole('button', { name: vi.appraisal.panelSave, exact: true }).focus();
+    await lp.keyboard.press('Enter');
+    await lp.locator('#ap-done').filter({ hasText: vi.appraisal.panelSaved }).waitFor();
+    const members = async () => (await leader.api.get(`/campaigns/${call.id}/panel`)).panelists.map((p) => p.account_id).sort();
+    assert.deepEqual(await members(), [a.id, b.id, outsider.id].sort());
+    assert.equal(await boxOf(outsider).isChecked(), true, 'ticked after the reload of the panel');
+    assert.match(await text(lp.locator('#ap-panelists')), new RegExp(outsider.name));
+    // And off again: the panel the rest of the test expects.
+    await boxOf(outsider).uncheck();
+    await lp.getByRole('button', { name: vi.appraisal.panelSave, exact: true }).click();
+    await lp.locator('#ap-done').filter({ hasText: vi.appraisal.panelSaved }).waitFor();
+    assert.deepEqual(await members(), [a.id, b.id].sort());
+
     const k = lp.getByLabel(vi.appraisal.kLabel, { exact: true });
     assert.equal(await k.isVisible(), false, 'no "members per proposal" while every member scores everything');
     await lp.getByLabel(vi.appraisal.modeK, { exact: true }).check();
@@ -165,9 +215,26 @@ test('from the photo a panelist sees to the result a resident reads', TIMEOUT, a
     await lp.getByRole('button', { name: en.appraisal.decide, exact: true }).click();
     await lp.getByRole('dialog').getByRole('button', { name: en.appraisal.decide, exact: true }).click();
     await lp.locator('#ap-publish-section').waitFor();
+    // Decided, not published: after a reload the page still shows what was decided, with the reason.
+    await lp.reload();
+    await lp.locator('#ap-body').waitFor();
+    await waitForLang(lp, 'en');
+    await lp.locator('#ap-decision-section').waitFor();
+    assert.equal(await text(lp.locator('#ap-decision-state')), en.appraisal.decisionUnpublished);
+    const won = lp.locator('#ap-decision-winners > li');
+    assert.equal(await won.count(), 1);
+    assert.equal(await text(won.locator('h4')), PROPOSALS[0]);
+    assert.match(await text(won), /Giải Nhất/);
+    assert.deepEqual(await lp.locator('#ap-decision-departures > li').allTextContents(), [fill(en.appraisal.departureItem, {
+      code: code2, title: PROPOSALS[1], from: 'Giải Nhì', to: en.appraisal.noAward, reason,
+    })]);
+    assert.equal(await lp.locator('#ap-ranking-section').isVisible(), false);
+    await assertAccessibleWithCSP(lp, 'appraisal.html decided');
+    await assertFitsPhone(lp, 'appraisal.html decided');
     await lp.getByLabel(en.common.passwordLabel, { exact: true }).fill(PASSWORD);
     await lp.getByRole('button', { name: en.appraisal.publish, exact: true }).click();
     await lp.locator('#ap-done').filter({ hasText: en.appraisal.publishedDone }).waitFor();
+    assert.equal(await text(lp.locator('#ap-decision-state')), en.appraisal.decisionPublished);
     assertNoProblems(lp, 'leader pages');
   } finally {
     await boss.context.close();
