@@ -5,7 +5,8 @@
 -- (about 610 writes/s whatever the number of connections).
 --
 -- Now a review write records its event (the canonical content, durably, in the same transaction)
--- in score_events and marks it in score_pending, and takes no shared lock. A sealer, score_seal(),
+-- in score_events and marks it in score_pending, and locks no row that other writes of the call
+-- lock (only a shared advisory lock, against panel_lock). A sealer, score_seal(),
 -- takes the chain's row lock, takes the committed pending events of the call, chains them in id
 -- order and inserts their seq, prev_hash and hash into score_seals. Both tables are append-only.
 -- The server runs the sealer in a background thread every few tens of milliseconds, and before
@@ -29,6 +30,15 @@ INSERT INTO score_seals (event_id, campaign_id, seq, prev_hash, hash, sealed_at)
 	SELECT id, campaign_id, seq, prev_hash, hash, at FROM score_events;
 ALTER TABLE score_events DROP COLUMN seq, DROP COLUMN prev_hash, DROP COLUMN hash;
 CREATE INDEX score_events_campaign ON score_events (campaign_id, id);
+-- An event belongs to its review's call and ward: one foreign key to the review (which the write
+-- holds locked already) instead of three, two of them to the call's and the ward's rows, which
+-- every review write of the call would otherwise lock (KEY SHARE: a new MultiXact and a WAL
+-- record on one hot row per write).
+ALTER TABLE reviews ADD CONSTRAINT reviews_id_campaign_ward UNIQUE (id, campaign_id, ward_id);
+ALTER TABLE score_events DROP CONSTRAINT score_events_campaign_id_fkey,
+	DROP CONSTRAINT score_events_ward_id_fkey, DROP CONSTRAINT score_events_review_id_fkey,
+	ADD CONSTRAINT score_events_review_fkey FOREIGN KEY (review_id, campaign_id, ward_id)
+		REFERENCES reviews (id, campaign_id, ward_id);
 COMMENT ON TABLE score_events IS 'Append-only record of every review submission and revision, written in the review''s transaction: content is the canonical text of the review (see docs/ranking.md). Chained by score_seals. The server''s database role may only read and insert.';
 
 CREATE TRIGGER score_seals_no_update BEFORE UPDATE OR DELETE ON score_seals
@@ -116,11 +126,12 @@ BEGIN
 END
 $$;
 
--- The review write: no lock shared with other reviews. The campaign row is read FOR KEY SHARE (the
--- foreign keys of reviews and score_events take that lock anyway), so that panel_lock (FOR UPDATE)
--- waits for the writes in flight and no write commits after the lock unseen. The canonical text and
--- the reply are built from the scores as inserted, in one statement, in PL/pgSQL (planned once per
--- connection, not per call).
+-- The review write: no lock shared with other reviews' writes but a shared advisory lock on the call
+-- (5318, call id mod 2^31), which panel_lock takes exclusively: the lock waits for the writes in flight, and
+-- a write that starts meanwhile waits, then sees the panel locked. A revision updates its scores in
+-- place (no foreign-key checks, which would lock the criteria rows every write shares). The
+-- canonical text and the reply are built from the scores as stored, in one statement, in PL/pgSQL
+-- (planned once per connection, not per call).
 CREATE OR REPLACE FUNCTION review_save(pid bigint, panelist bigint, now timestamptz, v_version integer, scores jsonb,
 	v_comment text, submit boolean, reason text, ip inet) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -139,7 +150,8 @@ BEGIN
 		OR EXISTS (SELECT 1 FROM panel_conflicts x WHERE x.proposal_id = pid AND x.panelist_id = panelist) THEN
 		PERFORM rule('proposal_not_found');
 	END IF;
-	SELECT * INTO c FROM campaigns WHERE id = p.campaign_id FOR KEY SHARE;
+	PERFORM pg_advisory_xact_lock_shared(5318, (p.campaign_id % 2147483648)::integer);
+	SELECT * INTO c FROM campaigns WHERE id = p.campaign_id;
 	IF c.state <> 'appraisal' OR c.panel_locked_at IS NOT NULL THEN
 		PERFORM rule('panel_locked');
 	END IF;
@@ -188,11 +200,14 @@ BEGIN
 			overall_comment = coalesce(v_comment, ''), version = version + 1, updated_at = now,
 			submitted_at = CASE WHEN submit THEN now ELSE submitted_at END
 		WHERE id = r.id RETURNING * INTO r;
-		DELETE FROM review_scores WHERE review_id = r.id;
+		DELETE FROM review_scores s WHERE s.review_id = r.id AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(scores) e
+			WHERE (e ->> 'criterion_id')::bigint = s.criterion_id);
 	END IF;
-	WITH ins AS (INSERT INTO review_scores (review_id, criterion_id, score, comment)
+	WITH ins AS (INSERT INTO review_scores AS s (review_id, criterion_id, score, comment)
 		SELECT r.id, (e ->> 'criterion_id')::bigint, (e ->> 'score')::integer, coalesce(e ->> 'comment', '')
-		FROM jsonb_array_elements(scores) e RETURNING criterion_id, score, comment)
+		FROM jsonb_array_elements(scores) e
+		ON CONFLICT (review_id, criterion_id) DO UPDATE SET score = excluded.score, comment = excluded.comment
+		RETURNING s.criterion_id, s.score, s.comment)
 	SELECT string_agg('score=' || i.criterion_id || '|' || i.score || '|' || canon(i.comment), E'\n' ORDER BY i.criterion_id),
 		coalesce(jsonb_agg(jsonb_build_object('criterion_id', i.criterion_id, 'score', i.score, 'comment', i.comment)
 			ORDER BY i.criterion_id), '[]')
@@ -220,14 +235,16 @@ BEGIN
 END
 $$;
 
--- The panel is locked only with the whole record sealed: FOR UPDATE on the campaign waits for the
--- review writes in flight (they hold KEY SHARE), and refuses new ones once committed.
+-- The panel is locked only with the whole record sealed: the exclusive advisory lock (taken first,
+-- before the call's row, which a first submission's foreign keys lock too) waits for the review
+-- writes in flight, and holds new ones back until the lock is committed.
 CREATE OR REPLACE FUNCTION panel_lock(cid bigint, actor bigint, allow_missing boolean, note text, now timestamptz, ip inet)
 	RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
 	c campaigns;
 	missing bigint;
 BEGIN
+	PERFORM pg_advisory_xact_lock(5318, (cid % 2147483648)::integer);
 	SELECT * INTO c FROM campaigns WHERE id = cid FOR UPDATE;
 	IF c.state <> 'appraisal' THEN
 		PERFORM rule('not_in_appraisal');
