@@ -138,7 +138,6 @@ DECLARE
 	p proposals;
 	c campaigns;
 	r reviews;
-	item jsonb;
 	kind text;
 	revising boolean;
 	lines text;
@@ -146,8 +145,13 @@ DECLARE
 	ev bigint;
 BEGIN
 	SELECT * INTO p FROM proposals WHERE id = pid;
+	-- Assigned, and none of the conflicts of the view panel_conflicts (sql/004), checked directly:
+	-- the view's four-way UNION cost more to start per call than the rest of the checks together.
 	IF NOT FOUND OR NOT EXISTS (SELECT 1 FROM assignments a WHERE a.proposal_id = pid AND a.panelist_id = panelist)
-		OR EXISTS (SELECT 1 FROM panel_conflicts x WHERE x.proposal_id = pid AND x.panelist_id = panelist) THEN
+		OR p.author_id = panelist OR coalesce(p.helped_by = panelist, false)
+		OR EXISTS (SELECT 1 FROM role_grants g WHERE g.account_id = panelist AND g.ward_id = p.ward_id
+			AND g.group_id = p.group_id)
+		OR EXISTS (SELECT 1 FROM declared_conflicts d WHERE d.proposal_id = pid AND d.panelist_id = panelist) THEN
 		PERFORM rule('proposal_not_found');
 	END IF;
 	PERFORM pg_advisory_xact_lock_shared(5318, (p.campaign_id % 2147483648)::integer);
@@ -177,16 +181,17 @@ BEGIN
 	IF jsonb_typeof(scores) <> 'array' THEN
 		PERFORM rule('invalid_scores');
 	END IF;
-	FOR item IN SELECT * FROM jsonb_array_elements(scores) LOOP
-		IF jsonb_typeof(item -> 'criterion_id') <> 'number' OR jsonb_typeof(item -> 'score') <> 'number'
-			OR NOT EXISTS (SELECT 1 FROM criteria k2 WHERE k2.id = (item ->> 'criterion_id')::bigint
-				AND k2.campaign_id = c.id AND (item ->> 'score')::numeric BETWEEN 0 AND k2.max_score
-				AND (item ->> 'score')::numeric = trunc((item ->> 'score')::numeric)) THEN
-			PERFORM rule('invalid_scores');
-		END IF;
-	END LOOP;
-	IF (SELECT count(DISTINCT e ->> 'criterion_id') FROM jsonb_array_elements(scores) e) <> jsonb_array_length(scores)
-		OR (submit AND jsonb_array_length(scores) <> (SELECT count(*) FROM criteria WHERE campaign_id = c.id)) THEN
+	IF EXISTS (SELECT 1 FROM jsonb_array_elements(scores) e
+		WHERE jsonb_typeof(e -> 'criterion_id') IS DISTINCT FROM 'number' OR jsonb_typeof(e -> 'score') IS DISTINCT FROM 'number') THEN
+		PERFORM rule('invalid_scores');
+	END IF;
+	-- Numbers only from here on: each a criterion of the call, once, a whole number in 0..max.
+	IF (SELECT count(*) FILTER (WHERE k.id IS NULL OR (e ->> 'score')::numeric NOT BETWEEN 0 AND k.max_score
+			OR (e ->> 'score')::numeric <> trunc((e ->> 'score')::numeric)) > 0
+			OR count(DISTINCT e ->> 'criterion_id') <> count(*)
+			OR (submit AND count(*) <> (SELECT count(*) FROM criteria WHERE campaign_id = c.id))
+		FROM jsonb_array_elements(scores) e
+		LEFT JOIN criteria k ON k.id = (e ->> 'criterion_id')::bigint AND k.campaign_id = c.id) THEN
 		PERFORM rule('invalid_scores');
 	END IF;
 	IF r.id IS NULL THEN
@@ -222,16 +227,20 @@ BEGIN
 			'sangkien-score-v1' || E'\n'
 			|| 'campaign=' || r.campaign_id || E'\n' || 'proposal=' || r.proposal_id || E'\n'
 			|| 'panelist=' || r.panelist_id || E'\n' || 'review=' || r.id || E'\n'
-			|| 'kind=' || kind || E'\n' || 'version=' || r.version || E'\n' || 'at=' || iso(now) || E'\n'
+			|| 'kind=' || kind || E'\n' || 'version=' || r.version || E'\n'
+			|| 'at=' || to_char(now AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || E'\n'
 			|| coalesce(lines, '') || E'\n'
 			|| 'comment=' || canon(r.overall_comment) || E'\n'
 			|| 'reason=' || canon(CASE WHEN revising THEN reason END), now)
 		RETURNING id INTO ev;
 		INSERT INTO score_pending (event_id, campaign_id) VALUES (ev, r.campaign_id);
 	END IF;
+	-- Times as iso() (sql/003) writes them, spelt out: an SQL function that cannot be inlined costs a
+	-- parse per call here.
 	RETURN jsonb_build_object('id', r.id, 'proposal_id', r.proposal_id, 'status', r.status,
-		'overall_comment', r.overall_comment, 'version', r.version, 'updated_at', iso(r.updated_at),
-		'submitted_at', iso(r.submitted_at), 'scores', score_list);
+		'overall_comment', r.overall_comment, 'version', r.version,
+		'updated_at', to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+		'submitted_at', to_char(r.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'scores', score_list);
 END
 $$;
 
