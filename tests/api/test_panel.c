@@ -1744,6 +1744,72 @@ Test(score_record, an_event_committed_late_is_sealed_after_the_ones_before_it)
 	fx_free(&f);
 }
 
+struct sealer_arg {
+	int64_t cid;
+	volatile int *stop;
+	long sealed;
+};
+
+/* Seals campaign cid in a loop on its own connection, as another server process's sealer would. */
+static void *sealer_loop(void *arg)
+{
+	struct sealer_arg *a = arg;
+	PGconn *c = db_connect(NULL);
+	char cid[24]; /* not S64: its buffers are not for threads */
+	snprintf(cid, sizeof cid, "%lld", (long long)a->cid);
+	const char *q[] = { cid };
+	while (!*a->stop) {
+		PGresult *r = PQexecParams(c, "SELECT score_seal($1)", 1, NULL, q, NULL, NULL, 0);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK)
+			a->sealed += atol(PQgetvalue(r, 0, 0));
+		PQclear(r);
+		usleep(500);
+	}
+	PQfinish(c);
+	return NULL;
+}
+
+/*
+ * Several sealers at once (several server processes, plus the server's own thread) while reviews are
+ * written: every event is sealed exactly once, in one unbroken chain.
+ */
+Test(score_record, concurrent_sealers_seal_every_event_once)
+{
+	static struct fx f; /* static: down() can still free it after a failed assertion */
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	volatile int stop = 0;
+	struct sealer_arg args[3];
+	pthread_t t[3];
+	for (int i = 0; i < 3; i++) {
+		args[i] = (struct sealer_arg){ f.k1, &stop, 0 };
+		pthread_create(&t[i], NULL, sealer_loop, &args[i]);
+	}
+	int v2 = submit_review(&f, &f.P2, f.pA, 5, 6, 7);
+	submit_review(&f, &f.P3, f.pA, 8, 8, 8);
+	submit_review(&f, &f.V, f.pA, 4, 4, 4);
+	submit_review(&f, &f.P1, f.pB, 7, 3, 9);
+	EXPECT(put_review(&f.P2, f.pA, v2, scores3(&f, 6, 6, 7), "Sửa điểm", true, "Xem lại chi phí"), 200, NULL);
+	submit_review(&f, &f.P3, f.pB, 2, 2, 2);
+	usleep(100000);
+	stop = 1;
+	long by_threads = 0;
+	for (int i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		by_threads += args[i].sealed;
+	}
+	seal_now(f.k1);
+	const char *pk[] = { S64(f.k1) };
+	cr_assert_eq(score_events(f.k1), 6);
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM score_seals WHERE campaign_id = $1", 1, pk), 6);
+	cr_assert_eq(db_int(PG, "SELECT count(DISTINCT event_id) FROM score_seals WHERE campaign_id = $1", 1, pk), 6);
+	cr_assert_eq(db_int(PG, "SELECT max(seq) FROM score_seals WHERE campaign_id = $1", 1, pk), 6);
+	cr_assert_leq(by_threads, 6, "the sealers sealed %ld events between them", by_threads);
+	char why[200];
+	int64_t event, seq;
+	cr_assert(verify_endpoint(&f, why, sizeof why, &event, &seq), "%s (event %lld)", why, (long long)event);
+	fx_free(&f);
+}
+
 /*
  * Locking the panel seals the whole record first: an event still pending when the lock is taken is in
  * the chain the lock reports. Done in one transaction so that the server's own sealer cannot see the
