@@ -25,7 +25,8 @@
 # the end of the window and lets the request in flight finish.
 # Checks afterwards: `sangkien audit verify --campaign ID` exits 0 (the score record's
 # hash chain is intact), and the number of score_events (and of review_submit /
-# review_revise audit rows) equals the number of successful writes (all runs).
+# review_revise audit rows, of sealed events and the chain's length) equals the number of
+# successful writes (all runs), with no event left pending after the verification.
 # Target (issue 4): >= 1500 review writes/s with p99 < 100 ms at 64 connections.
 # Exits 0 once it could measure (it is a report), non-zero when it cannot set up.
 #
@@ -449,7 +450,6 @@ UPTIME_AFTER=$(uptime)
 
 # ---------------------------------------------------------------- verify
 DB_EVENTS=$(q -c "SELECT count(*) FROM score_events WHERE campaign_id = $CAMPAIGN_ID")
-DB_CHAIN=$(q -c "SELECT length FROM score_chains WHERE campaign_id = $CAMPAIGN_ID")
 DB_AUDIT=$(q -c "SELECT count(*) FROM audit_log l JOIN proposals p ON l.subject = 'proposal:' || p.id
 	WHERE p.campaign_id = $CAMPAIGN_ID AND l.action IN ('review_submit', 'review_revise')")
 DB_REVIEWS=$(q -c "SELECT count(*) FROM reviews WHERE campaign_id = $CAMPAIGN_ID AND status = 'submitted'")
@@ -458,6 +458,11 @@ set +e
 VERIFY_OUT=$(DATABASE_URL=$BENCH_URL "$SANGKIEN" audit verify --campaign "$CAMPAIGN_ID" 2>&1)
 VERIFY_RC=$?
 set -e
+# After the verification (which seals what the server's sealer had not sealed yet): the chain
+# must hold every event, once, and nothing may be left waiting.
+DB_CHAIN=$(q -c "SELECT length FROM score_chains WHERE campaign_id = $CAMPAIGN_ID")
+DB_SEALED=$(q -c "SELECT count(DISTINCT event_id) FROM score_seals WHERE campaign_id = $CAMPAIGN_ID")
+DB_PENDING=$(q -c "SELECT count(*) FROM score_pending WHERE campaign_id = $CAMPAIGN_ID")
 
 # ---------------------------------------------------------------- report
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -481,7 +486,7 @@ echo "others: CPU used by anything else (the cluster's WAL writer included), as 
 echo
 echo "Score record check (all review runs, warm-up and repeats included):"
 echo "  successful writes (200 replies):       $WRITES"
-echo "  score_events of the call:              $DB_EVENTS  (chain length $DB_CHAIN)"
+echo "  score_events of the call:              $DB_EVENTS  (chain length $DB_CHAIN, sealed events $DB_SEALED, pending $DB_PENDING)"
 echo "  review_submit/review_revise audit rows: $DB_AUDIT"
 echo "  submitted reviews: $DB_REVIEWS of $NPAIRS pairs; sum of review versions: $DB_VERSIONS"
 echo "  refused writes: 409 version_conflict $CONFLICTS, other non-200 $OTHER_BAD"
@@ -492,7 +497,7 @@ printf '%-4s  >= 1500 review writes/s with p99 < 100 ms at %s connections: %.0f/
 	"$(verdict "${MED[review.rps]} >= 1500 && ${MED[review.p99]} < 100 && ${BAD[review]} == 0")" \
 	"$CONNECTIONS" "${MED[review.rps]}" "${MED[review.p99]}"
 printf '%-4s  score record intact (audit verify exit %s) and score_events = successful writes: %s = %s (audit rows %s)\n' \
-	"$(verdict "$VERIFY_RC == 0 && $DB_EVENTS == $WRITES && ${DB_CHAIN:-0} == $WRITES && $DB_AUDIT == $WRITES && $DB_VERSIONS == $WRITES")" \
+	"$(verdict "$VERIFY_RC == 0 && $DB_EVENTS == $WRITES && ${DB_CHAIN:-0} == $WRITES && $DB_SEALED == $WRITES && $DB_PENDING == 0 && $DB_AUDIT == $WRITES && $DB_VERSIONS == $WRITES")" \
 	"$VERIFY_RC" "$DB_EVENTS" "$WRITES" "$DB_AUDIT"
 printf 'info  review writes/s vs bench-reference req/s (context, not a target): %s\n' \
 	"$(ratio "${MED[review.rps]}" "${MED[reference.rps]}")"

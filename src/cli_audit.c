@@ -16,12 +16,19 @@ static int verify_one(struct sk_dbconn *db, int64_t cid)
 		return 1;
 	}
 	if (rep.ok) {
-		printf("campaign %lld: score record intact, %zu events, head %s\n", (long long)cid, rep.length, rep.head);
+		printf("campaign %lld: score record intact, %zu events, head %s", (long long)cid, rep.length, rep.head);
+		if (rep.unsealed)
+			printf("; %zu newer event%s not sealed yet (written after the seal)", rep.unsealed,
+			       rep.unsealed == 1 ? "" : "s");
+		printf("\n");
 		return 0;
 	}
 	if (rep.broken_review)
 		printf("campaign %lld: score record BROKEN: review %lld (event %lld): %s\n", (long long)cid,
 		       (long long)rep.broken_review, (long long)rep.broken_id, rep.why);
+	else if (rep.broken_seq == 0)
+		printf("campaign %lld: score record BROKEN: event %lld: %s; the %zu sealed events verify\n", (long long)cid,
+		       (long long)rep.broken_id, rep.why, rep.length);
 	else
 		printf("campaign %lld: score record BROKEN at event %lld (sequence %lld): %s; %zu events before it verify\n",
 		       (long long)cid, (long long)rep.broken_id, (long long)rep.broken_seq, rep.why, rep.length);
@@ -33,8 +40,9 @@ int sk_cli_audit(const struct sk_config *cfg, int argc, char **argv)
 	if (argc < 1 || strcmp(argv[0], "verify") != 0 || (argc != 1 && argc != 3) ||
 	    (argc == 3 && strcmp(argv[1], "--campaign") != 0)) {
 		fprintf(stderr, "usage: sangkien audit verify [--campaign ID]\n"
-				"  Recomputes the hash chain of every campaign's score record (or one) and names\n"
-				"  the first event that does not verify. Exit 0 when all are intact, 1 otherwise.\n");
+				"  Seals the score events still pending, recomputes the hash chain of every\n"
+				"  campaign's score record (or one) and names the first event that does not\n"
+				"  verify. Exit 0 when all are intact, 1 otherwise.\n");
 		return 2;
 	}
 	char err[512];

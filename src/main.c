@@ -3,6 +3,7 @@
 #include "cli_audit.h"
 #include "config.h"
 #include "db/migrate.h"
+#include "db/sealer.h"
 #include "http/server.h"
 #include "log.h"
 
@@ -76,6 +77,10 @@ static int run_serve(const struct sk_config *cfg)
 		return 1;
 	}
 	sk_log_start();
+	/* Chains the review events every 25 ms: review writes never wait for the chain (sql/012). */
+	struct sk_sealer *sealer = sk_sealer_start(cfg->database_url, cfg->db_role, 25);
+	if (sealer == NULL)
+		sk_warn("serve: the score record's sealer did not start: events are sealed only on demand");
 	sk_info("serve: listening on %s (port %u), %ld threads, %ld database connections", cfg->listen,
 		(unsigned)srv->port, cfg->threads, cfg->db_pool);
 	if (cfg->test_clock)
@@ -84,6 +89,7 @@ static int run_serve(const struct sk_config *cfg)
 	sigwait(&stop, &sig);
 	sk_info("serve: %s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	sk_server_stop(srv);
+	sk_sealer_stop(sealer); /* after the server: the writes it acknowledged are sealed before exit */
 	sk_db_free(db);
 	sk_info("serve: stopped");
 	sk_log_stop();

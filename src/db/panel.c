@@ -162,6 +162,11 @@ enum sk_db_status sk_db_review_save(struct sk_dbconn *c, int64_t pid, int64_t pa
 
 enum sk_db_status sk_db_progress(struct sk_dbconn *c, int64_t cid, PGresult **res)
 {
+	enum sk_db_status st = sk_db_score_seal(c, cid); /* the chain head it shows covers every event */
+	if (st != SK_DB_OK) {
+		*res = NULL;
+		return st;
+	}
 	char a[24];
 	const char *p[] = { sk_db_i64str(a, cid) };
 	return sk_db_exec(c, "panel_progress", "SELECT panel_progress($1)::text AS json", 1, p, res);
@@ -177,22 +182,38 @@ enum sk_db_status sk_db_panel_lock(struct sk_dbconn *c, int64_t cid, int64_t act
 			  json);
 }
 
+enum sk_db_status sk_db_score_seal(struct sk_dbconn *c, int64_t cid)
+{
+	char a[24];
+	const char *p[] = { sk_db_i64str(a, cid) };
+	return sk_db_exec(c, "score_seal", "SELECT score_seal($1) AS sealed", 1, p, NULL);
+}
+
+enum sk_db_status sk_db_score_seal_all(struct sk_dbconn *c)
+{
+	return sk_db_exec(c, "score_seal_all", "SELECT score_seal_all() AS sealed", 0, NULL, NULL);
+}
+
 enum sk_db_status sk_db_score_events(struct sk_dbconn *c, int64_t cid, PGresult **res)
 {
 	char a[24];
 	const char *p[] = { sk_db_i64str(a, cid) };
 	return sk_db_exec(c, "score_events",
-			  "SELECT id, seq, content, prev_hash, hash FROM score_events WHERE campaign_id = $1 ORDER BY seq",
+			  "SELECT s.event_id AS id, s.seq, e.content, s.prev_hash, s.hash"
+			  " FROM score_seals s LEFT JOIN score_events e ON e.id = s.event_id AND e.campaign_id = s.campaign_id"
+			  " WHERE s.campaign_id = $1 ORDER BY s.seq",
 			  1, p, res);
 }
 
 enum sk_db_status sk_db_score_campaigns(struct sk_dbconn *c, PGresult **res)
 {
-	return sk_db_exec(c, "score_campaigns", "SELECT DISTINCT campaign_id FROM score_events ORDER BY 1", 0, NULL, res);
+	return sk_db_exec(c, "score_campaigns",
+			  "SELECT campaign_id FROM score_events UNION SELECT campaign_id FROM score_seals ORDER BY 1", 0,
+			  NULL, res);
 }
 
-/* Verifies campaign cid's score record; the report is filled, the result status returned. */
-enum sk_db_status sk_db_score_record_verify(struct sk_dbconn *db, int64_t cid, struct sk_chain_report *report)
+/* The checks of sk_db_score_record_verify, inside its read-only snapshot. */
+static enum sk_db_status verify_in_snapshot(struct sk_dbconn *db, int64_t cid, struct sk_chain_report *report)
 {
 	PGresult *r;
 	enum sk_db_status st = sk_db_score_events(db, cid, &r);
@@ -206,8 +227,8 @@ enum sk_db_status sk_db_score_record_verify(struct sk_dbconn *db, int64_t cid, s
 	}
 	for (size_t i = 0; i < n; i++)
 		ev[i] = (struct sk_chain_event){ sk_db_i64(r, (int)i, "id"), sk_db_i64(r, (int)i, "seq"),
-						 sk_db_str(r, (int)i, "content"), sk_db_str(r, (int)i, "prev_hash"),
-						 sk_db_str(r, (int)i, "hash") };
+						 sk_db_isnull(r, (int)i, "content") ? NULL : sk_db_str(r, (int)i, "content"),
+						 sk_db_str(r, (int)i, "prev_hash"), sk_db_str(r, (int)i, "hash") };
 	sk_chain_verify(ev, n, report);
 	free(ev);
 	PQclear(r);
@@ -229,6 +250,32 @@ enum sk_db_status sk_db_score_record_verify(struct sk_dbconn *db, int64_t cid, s
 		report->why = "the record ends before its stored head: events are missing";
 		return SK_DB_OK;
 	}
+	/*
+	 * Every event is sealed, or waits for the sealer (score_pending): an event with neither was
+	 * taken out of the chain's reach.
+	 */
+	st = sk_db_exec(db, "score_unsealed",
+			"SELECT e.id, EXISTS (SELECT 1 FROM score_pending q WHERE q.event_id = e.id"
+			"  AND q.campaign_id = e.campaign_id) AS pending"
+			" FROM score_events e WHERE e.campaign_id = $1"
+			" AND NOT EXISTS (SELECT 1 FROM score_seals s WHERE s.event_id = e.id AND s.campaign_id = e.campaign_id)"
+			" ORDER BY e.id",
+			1, p, &r);
+	if (st != SK_DB_OK && st != SK_DB_NOROWS)
+		return st;
+	for (int i = 0; i < PQntuples(r); i++) {
+		if (sk_db_bool(r, i, "pending")) {
+			report->unsealed++;
+		} else if (report->ok) {
+			report->ok = false;
+			report->broken_id = sk_db_i64(r, i, "id");
+			report->broken_seq = 0;
+			report->why = "the event is not in the chain and not waiting to be sealed";
+		}
+	}
+	PQclear(r);
+	if (!report->ok)
+		return SK_DB_OK;
 	/* The reviews the ranking reads must hold the scores of their newest recorded event. */
 	st = sk_db_exec(db, "reviews_off_record", "SELECT review_id, event_id FROM reviews_off_record($1)", 1, p, &r);
 	if (st == SK_DB_OK) {
@@ -241,3 +288,20 @@ enum sk_db_status sk_db_score_record_verify(struct sk_dbconn *db, int64_t cid, s
 	return st == SK_DB_NOROWS ? SK_DB_OK : st;
 }
 
+/*
+ * Seals campaign cid's pending events, then verifies its score record in one read-only snapshot (so
+ * that the sealer running meanwhile cannot make the chain and its stored head disagree).
+ */
+enum sk_db_status sk_db_score_record_verify(struct sk_dbconn *db, int64_t cid, struct sk_chain_report *report)
+{
+	memset(report, 0, sizeof *report);
+	enum sk_db_status st = sk_db_score_seal(db, cid);
+	if (st != SK_DB_OK)
+		return st;
+	st = sk_db_simple(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	if (st != SK_DB_OK)
+		return st;
+	st = verify_in_snapshot(db, cid, report);
+	enum sk_db_status end = sk_db_simple(db, st == SK_DB_OK ? "COMMIT" : "ROLLBACK");
+	return st == SK_DB_OK ? end : st;
+}

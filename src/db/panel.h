@@ -60,12 +60,22 @@ enum sk_db_status sk_db_progress(struct sk_dbconn *c, int64_t cid, PGresult **re
 enum sk_db_status sk_db_panel_lock(struct sk_dbconn *c, int64_t cid, int64_t actor, bool allow_missing, const char *note,
 				   int64_t now, const char *ip, char **json);
 
-/* The score record of cid in order: id, seq, content, prev_hash, hash. */
+/* Seals campaign cid's committed pending score events into its chain (score_seal in sql/012). */
+enum sk_db_status sk_db_score_seal(struct sk_dbconn *c, int64_t cid);
+
+/* Seals the pending score events of every campaign. */
+enum sk_db_status sk_db_score_seal_all(struct sk_dbconn *c);
+
+/* The sealed score record of cid in chain order: id (the event), seq, content (NULL: event gone), prev_hash, hash. */
 enum sk_db_status sk_db_score_events(struct sk_dbconn *c, int64_t cid, PGresult **res);
 
 struct sk_chain_report;
 
-/* Recomputes campaign cid's score record from its rows (SHA-256 in C, not trusting the database). */
+/*
+ * Seals what is pending, then recomputes campaign cid's score record from its rows (SHA-256 in C, not
+ * trusting the database): the chain, its stored head, that every event is sealed or still pending
+ * (report->unsealed counts those), and that the reviews hold the scores of their newest event.
+ */
 enum sk_db_status sk_db_score_record_verify(struct sk_dbconn *c, int64_t cid, struct sk_chain_report *report);
 
 /* Campaign ids that have a score record. */

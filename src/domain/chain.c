@@ -27,6 +27,8 @@ void sk_chain_verify(const struct sk_chain_event *events, size_t n, struct sk_ch
 		char expect[65];
 		if (e->seq != (int64_t)i + 1)
 			why = "sequence gap";
+		else if (e->content == NULL)
+			why = "the sealed event is missing from the record";
 		else if (strcmp(e->prev_hash, out->head) != 0)
 			why = "prev_hash does not match the previous event";
 		else {

@@ -8,6 +8,7 @@
 
 #define SK_CHAIN_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
+/* One sealed event: its seal (seq, prev_hash, hash) and the event's content (NULL: the event is gone). */
 struct sk_chain_event {
 	int64_t id, seq;
 	const char *content, *prev_hash, *hash;
@@ -20,7 +21,8 @@ struct sk_chain_report {
 	int64_t broken_id;     /* the first event that does not verify, when !ok */
 	int64_t broken_seq;
 	int64_t broken_review; /* a review whose stored scores differ from the record (0: none) */
-	const char *why;       /* "hash does not match content", "prev_hash does not match", "sequence gap" */
+	size_t unsealed;       /* events written but not yet sealed (committed after the last seal) */
+	const char *why;       /* "hash does not match content", "prev_hash does not match", "sequence gap", ... */
 };
 
 /* The hex SHA-256 of prev || "\n" || content into out (65 bytes). */

@@ -358,8 +358,8 @@ void score_record_get(struct sk_request *req)
 	json_t *broken = rep.ok ? json_null()
 				: json_pack("{s:I,s:I,s:I,s:s}", "event_id", (json_int_t)rep.broken_id, "seq",
 					    (json_int_t)rep.broken_seq, "review_id", (json_int_t)rep.broken_review, "why", rep.why);
-	sk_reply_json(req, 200, json_pack("{s:b,s:I,s:s,s:o}", "ok", rep.ok, "verified_events", (json_int_t)rep.length,
-					  "head", rep.head, "first_broken", broken));
+	sk_reply_json(req, 200, json_pack("{s:b,s:I,s:I,s:s,s:o}", "ok", rep.ok, "verified_events", (json_int_t)rep.length,
+					  "unsealed_events", (json_int_t)rep.unsealed, "head", rep.head, "first_broken", broken));
 }
 
 /* True when the caller is on the panel of campaign cid; replies 404 otherwise. */

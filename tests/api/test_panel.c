@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 static struct srv S;
 static PGconn *PG;
@@ -440,6 +441,20 @@ static long long score_events(int64_t cid)
 {
 	const char *p[] = { S64(cid) };
 	return db_int(PG, "SELECT count(*) FROM score_events WHERE campaign_id = $1", 1, p);
+}
+
+/* Seals campaign cid's pending events now (what the server's sealer does every 25 ms); returns how many. */
+static long long seal_now(int64_t cid)
+{
+	const char *p[] = { S64(cid) };
+	return db_int(PG, "SELECT score_seal($1)", 1, p);
+}
+
+/* The id of the event sealed at position seq of cid's chain. */
+static int64_t event_at(int64_t cid, int seq)
+{
+	const char *p[] = { S64(cid), S64(seq) };
+	return db_int(PG, "SELECT event_id FROM score_seals WHERE campaign_id = $1 AND seq = $2", 2, p);
 }
 
 static struct resp *appraisal(struct who *w, int64_t pid)
@@ -1095,7 +1110,7 @@ Test(scoring, draft_submit_revise_with_reason_and_stale_versions_change_nothing)
 	cr_assert_eq(jint(json_array_get(jget(v, "scores"), 0), "score"), 5);
 	resp_free(r);
 	cr_assert_eq(db_int(PG, "SELECT count(*) FROM score_events WHERE campaign_id = $1 AND kind = 'revise'", 1, pk), 1);
-	char *content = db_text(PG, "SELECT content FROM score_events WHERE campaign_id = $1 AND seq = 2", 1, pk);
+	char *content = db_text(PG, "SELECT content FROM score_events WHERE campaign_id = $1 ORDER BY id DESC LIMIT 1", 1, pk);
 	cr_assert_not_null(strstr(content, "kind=revise\n"), "%s", content);
 	cr_assert_not_null(strstr(content, "reason=Đọc lại phần chi phí"), "%s", content);
 	cr_assert_not_null(strstr(content, fmt_path("score=%lld|5|", (long long)f.crit[0])), "%s", content);
@@ -1190,8 +1205,11 @@ Test(scoring, two_first_submissions_at_once_one_wins_one_conflicts)
 		json_decref(b2);
 	}
 	const char *pk[] = { S64(f.k1) };
-	cr_assert_eq(db_int(PG, "SELECT max(seq) - min(seq) + 1 - count(*) FROM score_events WHERE campaign_id = $1", 1, pk),
+	seal_now(f.k1);
+	cr_assert_eq(db_int(PG, "SELECT max(seq) - min(seq) + 1 - count(*) FROM score_seals WHERE campaign_id = $1", 1, pk),
 		     0, "no gaps in the score record");
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM score_seals WHERE campaign_id = $1", 1, pk), score_events(f.k1),
+		     "every event sealed");
 	for (int j = 0; j < 4; j++)
 		client_cleanup(&second[j]);
 	fx_free(&f);
@@ -1442,8 +1460,16 @@ Test(score_record, simultaneous_submissions_of_different_reviews_chain_without_g
 	}
 	const char *pk[] = { S64(f.k1) };
 	cr_assert_eq(score_events(f.k1), 8);
-	cr_assert_eq(db_int(PG, "SELECT max(seq) FROM score_events WHERE campaign_id = $1", 1, pk), 8);
+	/* The server's sealer chains them on its own, within a few of its 25 ms rounds. */
+	long long sealed = 0;
+	for (int i = 0; i < 200 && sealed < 8; i++) {
+		usleep(10000);
+		sealed = db_int(PG, "SELECT count(*) FROM score_seals WHERE campaign_id = $1", 1, pk);
+	}
+	cr_assert_eq(sealed, 8, "the background sealer sealed %lld of 8 events in 2 s", sealed);
+	cr_assert_eq(db_int(PG, "SELECT max(seq) FROM score_seals WHERE campaign_id = $1", 1, pk), 8);
 	cr_assert_eq(db_int(PG, "SELECT length FROM score_chains WHERE campaign_id = $1", 1, pk), 8);
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM score_pending WHERE campaign_id = $1", 1, pk), 0);
 	struct resp *r = http(&f.L.c, "GET", fmt_path("/api/v1/campaigns/%lld/score-record", (long long)f.k1), NULL, NULL);
 	cr_assert(json_is_true(jget(r->json, "ok")), "%s", r->body);
 	cr_assert_eq(jint(r->json, "verified_events"), 8, "%s", r->body);
@@ -1486,12 +1512,14 @@ Test(score_record, verifies_and_names_the_first_altered_event)
 	submit_review(&f, &f.P1, f.pB, 7, 3, 9);         /* seq 5 */
 	const char *pk[] = { S64(f.k1) };
 	cr_assert_eq(score_events(f.k1), 5);
-	/* Every stored hash is SHA-256(prev_hash LF content), chained from 64 zeros. */
+	seal_now(f.k1);
+	/* Every stored hash is SHA-256(prev_hash LF content), chained from 64 zeros, in id order here. */
 	cr_assert_eq(db_int(PG,
-			    "SELECT count(*) FROM score_events e WHERE e.campaign_id = $1"
-			    " AND e.hash = encode(sha256(convert_to(e.prev_hash || E'\\n' || e.content, 'UTF8')), 'hex')"
-			    " AND e.prev_hash = coalesce((SELECT p.hash FROM score_events p WHERE p.campaign_id = e.campaign_id"
-			    "   AND p.seq = e.seq - 1), repeat('0', 64))",
+			    "SELECT count(*) FROM score_seals s JOIN score_events e ON e.id = s.event_id WHERE s.campaign_id = $1"
+			    " AND s.hash = encode(sha256(convert_to(s.prev_hash || E'\\n' || e.content, 'UTF8')), 'hex')"
+			    " AND s.prev_hash = coalesce((SELECT p.hash FROM score_seals p WHERE p.campaign_id = s.campaign_id"
+			    "   AND p.seq = s.seq - 1), repeat('0', 64))"
+			    " AND s.seq = (SELECT count(*) FROM score_events x WHERE x.campaign_id = e.campaign_id AND x.id <= e.id)",
 			    1, pk),
 		     5);
 
@@ -1514,13 +1542,12 @@ Test(score_record, verifies_and_names_the_first_altered_event)
 	cr_assert_not_null(strstr(out, "intact, 5 events"), "%s", out);
 
 	/* Someone with the superuser's rights rewrites event 2, with the triggers off. */
-	int64_t ev2 = db_int(PG, "SELECT id FROM score_events WHERE campaign_id = $1 AND seq = 2", 1, pk);
-	char *original = db_text(PG, "SELECT content FROM score_events WHERE campaign_id = $1 AND seq = 2", 1, pk);
+	int64_t ev2 = event_at(f.k1, 2);
+	const char *pe[] = { S64(ev2) };
+	char *original = db_text(PG, "SELECT content FROM score_events WHERE id = $1", 1, pe);
 	PGconn *su = db_connect(NULL);
 	PQclear(db_exec(su, "SET session_replication_role = replica", 0, NULL));
-	PQclear(db_exec(su,
-			"UPDATE score_events SET content = replace(content, 'score=', 'score=1') WHERE campaign_id = $1 AND seq = 2",
-			1, pk));
+	PQclear(db_exec(su, "UPDATE score_events SET content = replace(content, 'score=', 'score=1') WHERE id = $1", 1, pe));
 	r = score_record(&f.L, f.k1);
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert(json_is_false(jget(r->json, "ok")), "%s", r->body);
@@ -1535,8 +1562,8 @@ Test(score_record, verifies_and_names_the_first_altered_event)
 	cr_assert_not_null(strstr(out, fmt_path("BROKEN at event %lld (sequence 2)", (long long)ev2)), "%s", out);
 
 	/* Put it back (so that no other test verifying every call sees it), and all verifies again. */
-	const char *restore[] = { original, S64(f.k1) };
-	PQclear(db_exec(su, "UPDATE score_events SET content = $1 WHERE campaign_id = $2 AND seq = 2", 2, restore));
+	const char *restore[] = { original, S64(ev2) };
+	PQclear(db_exec(su, "UPDATE score_events SET content = $1 WHERE id = $2", 2, restore));
 	PQfinish(su);
 	free(original);
 	r = score_record(&f.L, f.k1);
@@ -1571,7 +1598,7 @@ Test(score_record, the_servers_role_cannot_rewrite_or_delete_history)
 	static struct fx f; /* static: down() can still free it after a failed assertion */
 	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
 	submit_review(&f, &f.P2, f.pA, 5, 6, 7);
-	char where[64], audit_where[64], stmts[6][160];
+	char where[64], audit_where[64], stmts[9][160];
 	snprintf(where, sizeof where, " WHERE campaign_id = %lld", (long long)f.k1);
 	snprintf(audit_where, sizeof audit_where, " WHERE ward_id = %lld", (long long)f.ward);
 	snprintf(stmts[0], sizeof stmts[0], "UPDATE score_events SET content = content || 'x'%s", where);
@@ -1580,6 +1607,9 @@ Test(score_record, the_servers_role_cannot_rewrite_or_delete_history)
 	snprintf(stmts[3], sizeof stmts[3], "UPDATE audit_log SET action = 'nothing'%s", audit_where);
 	snprintf(stmts[4], sizeof stmts[4], "DELETE FROM audit_log%s", audit_where);
 	snprintf(stmts[5], sizeof stmts[5], "TRUNCATE audit_log");
+	snprintf(stmts[6], sizeof stmts[6], "UPDATE score_seals SET hash = repeat('1', 64)%s", where);
+	snprintf(stmts[7], sizeof stmts[7], "DELETE FROM score_seals%s", where);
+	snprintf(stmts[8], sizeof stmts[8], "TRUNCATE score_seals");
 	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
 		for (int replica = 0; replica < 2; replica++) {
 			char *err = as_app(stmts[i], replica);
@@ -1612,11 +1642,12 @@ Test(score_record, deleting_the_newest_event_is_detected)
 	int v = submit_review(&f, &f.P2, f.pA, 5, 6, 7);
 	submit_review(&f, &f.P3, f.pA, 8, 8, 8);
 	EXPECT(put_review(&f.P2, f.pA, v, scores3(&f, 9, 9, 9), "Nâng điểm", true, "Xem lại"), 200, NULL); /* seq 3 */
-	const char *pk[] = { S64(f.k1) };
 	PGconn *su = db_connect(NULL);
 	PQclear(db_exec(su, "SET session_replication_role = replica", 0, NULL));
-	PQclear(db_exec(su, "CREATE TEMP TABLE gone AS SELECT * FROM score_events WHERE campaign_id = $1 AND seq = 3", 1, pk));
-	PQclear(db_exec(su, "DELETE FROM score_events WHERE campaign_id = $1 AND seq = 3", 1, pk));
+	seal_now(f.k1);
+	const char *p3[] = { S64(event_at(f.k1, 3)) };
+	PQclear(db_exec(su, "CREATE TEMP TABLE gone AS SELECT * FROM score_events WHERE id = $1", 1, p3));
+	PQclear(db_exec(su, "DELETE FROM score_events WHERE id = $1", 1, p3));
 	struct resp *r = score_record(&f.L, f.k1);
 	bool ok = json_is_true(jget(r->json, "ok"));
 	char body[600];
@@ -1631,6 +1662,259 @@ Test(score_record, deleting_the_newest_event_is_detected)
 		  "verifies: %s",
 		  body);
 	cr_assert_eq(rc, 1, "audit verify: %s", out);
+	fx_free(&f);
+}
+
+/* Runs the verification through the endpoint; *why and *event the first broken event (0 when ok). */
+static bool verify_endpoint(struct fx *f, char *why, size_t whysz, int64_t *event, int64_t *seq)
+{
+	struct resp *r = score_record(&f->L, f->k1);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	bool ok = json_is_true(jget(r->json, "ok"));
+	json_t *b = jget(r->json, "first_broken");
+	snprintf(why, whysz, "%s", json_is_object(b) ? jstr(b, "why") : "");
+	*event = json_is_object(b) ? jint(b, "event_id") : 0;
+	*seq = json_is_object(b) ? jint(b, "seq") : 0;
+	resp_free(r);
+	return ok;
+}
+
+/*
+ * An event taken out of the chain: its seal deleted and the stored head wound back to the one before
+ * (superuser, triggers off). The chain that is left is whole and ends at its head, but the event is
+ * neither sealed nor waiting to be: the verification names it.
+ */
+Test(score_record, an_event_dropped_from_the_chain_is_named)
+{
+	static struct fx f; /* static: down() can still free it after a failed assertion */
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	submit_review(&f, &f.P2, f.pA, 5, 6, 7);
+	submit_review(&f, &f.P3, f.pA, 8, 8, 8);
+	submit_review(&f, &f.V, f.pB, 4, 4, 4);
+	seal_now(f.k1);
+	int64_t ev3 = event_at(f.k1, 3);
+	const char *pk[] = { S64(f.k1) };
+	PGconn *su = db_connect(NULL);
+	PQclear(db_exec(su, "SET session_replication_role = replica", 0, NULL));
+	PQclear(db_exec(su, "CREATE TEMP TABLE gone AS SELECT * FROM score_seals WHERE campaign_id = $1 AND seq = 3", 1, pk));
+	PQclear(db_exec(su, "DELETE FROM score_seals WHERE campaign_id = $1 AND seq = 3", 1, pk));
+	PQclear(db_exec(su,
+			"UPDATE score_chains c SET length = 2, head = s.hash FROM score_seals s"
+			" WHERE c.campaign_id = $1 AND s.campaign_id = $1 AND s.seq = 2",
+			1, pk));
+	char why[200];
+	int64_t event, seq;
+	bool ok = verify_endpoint(&f, why, sizeof why, &event, &seq);
+	char out[4096];
+	int rc = run_cli(fmt_path("audit verify --campaign %lld", (long long)f.k1), out, sizeof out);
+	/* Put it back. */
+	PQclear(db_exec(su, "INSERT INTO score_seals SELECT * FROM gone", 0, NULL));
+	PQclear(db_exec(su,
+			"UPDATE score_chains c SET length = 3, head = s.hash FROM score_seals s"
+			" WHERE c.campaign_id = $1 AND s.campaign_id = $1 AND s.seq = 3",
+			1, pk));
+	PQfinish(su);
+	cr_assert(!ok, "event %lld is in no seal and not pending, yet the record verifies", (long long)ev3);
+	cr_assert_eq(event, ev3, "names event %lld (%s)", (long long)event, why);
+	cr_assert_str_eq(why, "the event is not in the chain and not waiting to be sealed");
+	cr_assert_eq(rc, 1, "%s", out);
+	cr_assert_not_null(strstr(out, fmt_path("BROKEN: event %lld:", (long long)ev3)), "%s", out);
+	int64_t e2, s2;
+	cr_assert(verify_endpoint(&f, why, sizeof why, &e2, &s2), "restored: %s", why);
+	fx_free(&f);
+}
+
+/* Swaps the events that two seals name (superuser connection with the triggers off). */
+static void swap_seals(PGconn *su, int64_t a, int64_t b)
+{
+	const char *p[] = { S64(a), S64(b) };
+	PQclear(db_exec(su,
+			"UPDATE score_seals SET event_id = -event_id WHERE event_id IN ($1::bigint, $2::bigint)", 2, p));
+	PQclear(db_exec(su,
+			"UPDATE score_seals SET event_id = CASE -event_id WHEN $1::bigint THEN $2::bigint ELSE $1::bigint END"
+			" WHERE event_id IN (-$1::bigint, -$2::bigint)",
+			2, p));
+}
+
+/* Two sealed events swapped in the chain (superuser, triggers off): the first swapped position is named. */
+Test(score_record, events_reordered_in_the_chain_are_detected)
+{
+	static struct fx f; /* static: down() can still free it after a failed assertion */
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	submit_review(&f, &f.P2, f.pA, 5, 6, 7);
+	submit_review(&f, &f.P3, f.pA, 8, 8, 8);
+	submit_review(&f, &f.V, f.pB, 4, 4, 4);
+	submit_review(&f, &f.P1, f.pB, 7, 3, 9);
+	seal_now(f.k1);
+	int64_t ev2 = event_at(f.k1, 2), ev3 = event_at(f.k1, 3);
+	PGconn *su = db_connect(NULL);
+	PQclear(db_exec(su, "SET session_replication_role = replica", 0, NULL));
+	swap_seals(su, ev2, ev3); /* seq 2 now names ev3, seq 3 names ev2 */
+	char why[200];
+	int64_t event, seq;
+	bool ok = verify_endpoint(&f, why, sizeof why, &event, &seq);
+	swap_seals(su, ev2, ev3); /* put it back */
+	PQfinish(su);
+	cr_assert(!ok, "events %lld and %lld swapped in the chain, yet it verifies", (long long)ev2, (long long)ev3);
+	cr_assert_eq(seq, 2, "%s", why);
+	cr_assert_eq(event, ev3, "%s", why);
+	cr_assert_str_eq(why, "hash does not match the content");
+	int64_t e2, s2;
+	cr_assert(verify_endpoint(&f, why, sizeof why, &e2, &s2), "restored: %s", why);
+	fx_free(&f);
+}
+
+/* The SQL parameters of review_save for a first submission by w of pid with scores a, b, c. */
+static const char *review_sql_scores(struct fx *f, int a, int b, int c)
+{
+	json_t *s = scores3(f, a, b, c);
+	char *t = json_dumps(s, JSON_COMPACT);
+	const char *out = fmt_path("%s", t);
+	free(t);
+	json_decref(s);
+	return out;
+}
+
+/*
+ * Identity ids do not commit in id order. An event written first (a lower id) whose transaction commits
+ * after a later event was sealed must still be sealed, after it, and the chain must verify.
+ */
+Test(score_record, an_event_committed_late_is_sealed_after_the_ones_before_it)
+{
+	static struct fx f; /* static: down() can still free it after a failed assertion */
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	submit_review(&f, &f.P2, f.pA, 5, 6, 7);
+	const char *pk[] = { S64(f.k1) };
+	/* A write left open: its event has the lower id. */
+	PGconn *slow = db_connect(NULL);
+	PQclear(db_exec(slow, "BEGIN", 0, NULL));
+	const char *args[] = { S64(f.pB), S64(f.P1.id), review_sql_scores(&f, 3, 3, 3) };
+	PQclear(db_exec(slow,
+			"SELECT review_save($1, $2, now(), 0, $3::jsonb, 'Chậm', true, NULL, '127.0.0.1'::inet)", 3,
+			args));
+	int64_t late = db_int(slow, "SELECT max(id) FROM score_events", 0, NULL);
+	/* A later write commits first, and the sealer seals it. */
+	submit_review(&f, &f.P3, f.pA, 8, 8, 8);
+	seal_now(f.k1);
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM score_seals WHERE campaign_id = $1", 1, pk), 2);
+	int64_t second = event_at(f.k1, 2);
+	cr_assert_gt(second, late, "the event sealed second (%lld) has a higher id than the open one (%lld)",
+		     (long long)second, (long long)late);
+	PQclear(db_exec(slow, "COMMIT", 0, NULL));
+	PQfinish(slow);
+	/* The late one is pending, then sealed at position 3 by the server's sealer. */
+	long long sealed = 0;
+	for (int i = 0; i < 200 && sealed < 3; i++) {
+		usleep(10000);
+		sealed = db_int(PG, "SELECT count(*) FROM score_seals WHERE campaign_id = $1", 1, pk);
+	}
+	cr_assert_eq(sealed, 3, "the event that committed late was never sealed");
+	cr_assert_eq(event_at(f.k1, 3), late);
+	char why[200];
+	int64_t event, seq;
+	cr_assert(verify_endpoint(&f, why, sizeof why, &event, &seq), "%s (event %lld)", why, (long long)event);
+	fx_free(&f);
+}
+
+struct sealer_arg {
+	int64_t cid;
+	volatile int *stop;
+	long sealed;
+};
+
+/* Seals campaign cid in a loop on its own connection, as another server process's sealer would. */
+static void *sealer_loop(void *arg)
+{
+	struct sealer_arg *a = arg;
+	PGconn *c = db_connect(NULL);
+	char cid[24]; /* not S64: its buffers are not for threads */
+	snprintf(cid, sizeof cid, "%lld", (long long)a->cid);
+	const char *q[] = { cid };
+	while (!*a->stop) {
+		PGresult *r = PQexecParams(c, "SELECT score_seal($1)", 1, NULL, q, NULL, NULL, 0);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK)
+			a->sealed += atol(PQgetvalue(r, 0, 0));
+		PQclear(r);
+		usleep(500);
+	}
+	PQfinish(c);
+	return NULL;
+}
+
+/*
+ * Several sealers at once (several server processes, plus the server's own thread) while reviews are
+ * written: every event is sealed exactly once, in one unbroken chain.
+ */
+Test(score_record, concurrent_sealers_seal_every_event_once)
+{
+	static struct fx f; /* static: down() can still free it after a failed assertion */
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	volatile int stop = 0;
+	struct sealer_arg args[3];
+	pthread_t t[3];
+	for (int i = 0; i < 3; i++) {
+		args[i] = (struct sealer_arg){ f.k1, &stop, 0 };
+		pthread_create(&t[i], NULL, sealer_loop, &args[i]);
+	}
+	int v2 = submit_review(&f, &f.P2, f.pA, 5, 6, 7);
+	submit_review(&f, &f.P3, f.pA, 8, 8, 8);
+	submit_review(&f, &f.V, f.pA, 4, 4, 4);
+	submit_review(&f, &f.P1, f.pB, 7, 3, 9);
+	EXPECT(put_review(&f.P2, f.pA, v2, scores3(&f, 6, 6, 7), "Sửa điểm", true, "Xem lại chi phí"), 200, NULL);
+	submit_review(&f, &f.P3, f.pB, 2, 2, 2);
+	usleep(100000);
+	stop = 1;
+	long by_threads = 0;
+	for (int i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		by_threads += args[i].sealed;
+	}
+	seal_now(f.k1);
+	const char *pk[] = { S64(f.k1) };
+	cr_assert_eq(score_events(f.k1), 6);
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM score_seals WHERE campaign_id = $1", 1, pk), 6);
+	cr_assert_eq(db_int(PG, "SELECT count(DISTINCT event_id) FROM score_seals WHERE campaign_id = $1", 1, pk), 6);
+	cr_assert_eq(db_int(PG, "SELECT max(seq) FROM score_seals WHERE campaign_id = $1", 1, pk), 6);
+	cr_assert_leq(by_threads, 6, "the sealers sealed %ld events between them", by_threads);
+	char why[200];
+	int64_t event, seq;
+	cr_assert(verify_endpoint(&f, why, sizeof why, &event, &seq), "%s (event %lld)", why, (long long)event);
+	fx_free(&f);
+}
+
+/*
+ * Locking the panel seals the whole record first: an event still pending when the lock is taken is in
+ * the chain the lock reports. Done in one transaction so that the server's own sealer cannot see the
+ * event before panel_lock does.
+ */
+Test(score_record, locking_the_panel_seals_every_pending_event)
+{
+	static struct fx f; /* static: down() can still free it after a failed assertion */
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	submit_review(&f, &f.P2, f.pA, 5, 6, 7);
+	submit_review(&f, &f.P3, f.pA, 8, 8, 8);
+	PGconn *c = db_connect(NULL);
+	PQclear(db_exec(c, "BEGIN", 0, NULL));
+	const char *args[] = { S64(f.pB), S64(f.P1.id), review_sql_scores(&f, 3, 3, 3) };
+	PQclear(db_exec(c, "SELECT review_save($1, $2, now(), 0, $3::jsonb, 'Cuối cùng', true, NULL, '127.0.0.1'::inet)",
+			3, args));
+	const char *pk[] = { S64(f.k1) };
+	cr_assert_gt(db_int(c, "SELECT count(*) FROM score_pending WHERE campaign_id = $1", 1, pk), 0,
+		     "the newest event waits to be sealed");
+	const char *lk[] = { S64(f.k1), S64(f.L.id) };
+	char *progress = db_text(c,
+				 "SELECT (panel_lock($1, $2, true, 'Hết hạn', now(), '127.0.0.1'::inet) -> 'chain' ->> 'length')",
+				 2, lk);
+	long long pending = db_int(c, "SELECT count(*) FROM score_pending WHERE campaign_id = $1", 1, pk);
+	PQclear(db_exec(c, "COMMIT", 0, NULL));
+	PQfinish(c);
+	cr_assert_str_eq(progress, "3", "the lock reports a chain of %s events, not 3", progress);
+	free(progress);
+	cr_assert_eq(pending, 0);
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM score_seals WHERE campaign_id = $1", 1, pk), 3);
+	char why[200];
+	int64_t event, seq;
+	cr_assert(verify_endpoint(&f, why, sizeof why, &event, &seq), "%s", why);
 	fx_free(&f);
 }
 

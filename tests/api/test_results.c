@@ -1030,6 +1030,14 @@ Test(decision, departures_need_reasons_then_publish_with_the_password)
 	check_ranking(&f, jget(jget(r->json, "snapshot"), "ranking"), r->body);
 	check_awards(&f, jget(jget(r->json, "snapshot"), "ranking"), award, reason, r->body);
 	assert_anonymous(&f, r, "the public results");
+	/* The chain head shown publicly is the one the verification recomputes over every event. */
+	struct resp *sr = http(&f.L.c, "GET", fmt_path("/api/v1/campaigns/%lld/score-record", (long long)f.cid), NULL, NULL);
+	cr_assert(json_is_true(jget(sr->json, "ok")), "%s", sr->body);
+	cr_assert_gt(jint(sr->json, "verified_events"), 0, "%s", sr->body);
+	cr_assert_eq(jint(sr->json, "unsealed_events"), 0, "%s", sr->body);
+	cr_assert_str_eq(jstr(jget(r->json, "snapshot"), "score_record_head"), jstr(sr->json, "head"), "%s | %s", r->body,
+			 sr->body);
+	resp_free(sr);
 	resp_free(r);
 
 	const char *inm[] = { fmt_path("If-None-Match: %s", etag), NULL };

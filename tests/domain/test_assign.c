@@ -160,6 +160,15 @@ Test(chain, verifies_and_names_the_first_broken_event)
 	cr_assert(!r.ok);
 	cr_assert_eq(r.broken_id, 12);
 
+	ev[2].seq = 3;
+	ev[1].content = NULL; /* the sealed event deleted from the record */
+	sk_chain_verify(ev, 3, &r);
+	cr_assert(!r.ok);
+	cr_assert_eq(r.broken_id, 11);
+	cr_assert_eq(r.broken_seq, 2);
+	cr_assert_str_eq(r.why, "the sealed event is missing from the record");
+	cr_assert_eq(r.length, 1);
+
 	sk_chain_verify(ev, 0, &r);
 	cr_assert(r.ok);
 	cr_assert_str_eq(r.head, SK_CHAIN_GENESIS);

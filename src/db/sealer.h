@@ -1,0 +1,21 @@
+/*
+ * The score record's sealer: a background thread that chains the review events written since its
+ * last run (score_seal_all() in sql/012), so that review writes never wait for the chain's lock.
+ * It works through its own database connection (outside the request pool). Several server
+ * processes may each run one: the database serialises them on each campaign's chain row.
+ */
+#ifndef SK_DB_SEALER_H
+#define SK_DB_SEALER_H
+
+struct sk_sealer;
+
+/*
+ * Starts the sealer on database url as role (SET ROLE, when not NULL or empty), running every
+ * interval_ms milliseconds. NULL when the thread cannot start. Stop it with sk_sealer_stop.
+ */
+struct sk_sealer *sk_sealer_start(const char *url, const char *role, int interval_ms);
+
+/* Stops the thread after one last run (so that writes acknowledged before the stop are sealed) and frees it. */
+void sk_sealer_stop(struct sk_sealer *s);
+
+#endif
