@@ -60,3 +60,18 @@ COMMENT ON FUNCTION proposal_json(proposals) IS 'The full API view of a proposal
 -- uses it; it reads the call's proposals through proposals_campaign instead, which the search
 -- always filters on. The search itself (fields, folding, results) is unchanged.
 DROP INDEX proposals_search;
+
+-- A submitted proposal is a row of about 6 KB (the texts and their folded copy), so PostgreSQL
+-- compresses it on every insert; pglz was about 5 % of the backends' CPU in the submissions
+-- benchmark. lz4 compresses and decompresses several times faster (proposal_create 0.21 ->
+-- 0.18 ms in pgbench, 1 client, in two runs out of three). It applies to rows written from now
+-- on; a PostgreSQL built without lz4 keeps pglz.
+DO $$
+BEGIN
+	ALTER TABLE proposals ALTER COLUMN summary SET COMPRESSION lz4, ALTER COLUMN problem SET COMPRESSION lz4,
+		ALTER COLUMN model SET COMPRESSION lz4, ALTER COLUMN beneficiaries SET COMPRESSION lz4,
+		ALTER COLUMN resources SET COMPRESSION lz4, ALTER COLUMN search_text SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN
+	RAISE NOTICE 'this PostgreSQL has no lz4: proposals keep pglz compression';
+END
+$$;
