@@ -421,6 +421,9 @@ done
 UPTIME_AFTER=$(uptime)
 
 # ---------------------------------------------------------------- verify
+# Fresh statistics first: planned with the seed-time ones (empty tables), the audit join below
+# ran as a nested loop over tens of thousands of rows for many minutes.
+q -c "ANALYZE proposals, audit_log" >/dev/null
 DB_SUBMITTED=$(q -c "SELECT count(*) FROM proposals WHERE campaign_id = $CAMPAIGN_ID AND status = 'submitted'")
 DB_AUDIT=$(q -c "SELECT count(*) FROM audit_log l JOIN proposals p ON l.subject = 'proposal:' || p.id
 	WHERE p.campaign_id = $CAMPAIGN_ID AND l.action = 'proposal_submitted'")

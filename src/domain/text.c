@@ -29,21 +29,59 @@ static bool is_control(ucs4_t c, int flags)
 	return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x2028 || c == 0x2029;
 }
 
+/*
+ * Code points of 3-byte UTF-8 that NFC never changes, whatever surrounds them: canonical
+ * combining class 0, no decomposition that NFC keeps apart, and never the second half of a
+ * composition. Latin Extended Additional (Vietnamese: ạ ả ấ … ỹ), general punctuation without
+ * the U+2000/U+2001 singletons, the bidirectional controls and the separators, and the
+ * currency signs (₫ U+20AB). tests/domain/test_text.c checks every one against libunistring.
+ */
+static bool stable_3byte(uint32_t c)
+{
+	return (c >= 0x1E00 && c <= 0x1EFF) || (c >= 0x2010 && c <= 0x2027) || (c >= 0x2030 && c <= 0x205E) ||
+	       (c >= 0x20A0 && c <= 0x20C0);
+}
+
+bool sk_text_certainly_nfc(const char *s, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)s, *end = p + len;
+	while (p < end) {
+		uint8_t b = *p;
+		if (b < 0x80) {
+			p++;
+		} else if (b >= 0xC2 && b <= 0xC9 && end - p >= 2 && (p[1] & 0xC0) == 0x80) {
+			/* U+0080..U+027F: Latin-1, Latin Extended-A and -B, IPA (à ă â đ ê ô ơ ư ĩ ũ ...). */
+			p += 2;
+		} else if (b >= 0xE1 && b <= 0xE2 && end - p >= 3 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 &&
+			   stable_3byte(((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F))) {
+			p += 3;
+		} else {
+			return false; /* combining marks (U+0300 on), Hangul, other scripts: let NFC decide */
+		}
+	}
+	return true;
+}
+
 enum sk_text_status sk_text_clean(const char *s, size_t len, int flags, size_t min, size_t max,
 				  char **out)
 {
 	*out = NULL;
 	if (!sk_text_valid_utf8(s, len))
 		return SK_TEXT_INVALID_UTF8;
-	/* Turn \r\n into \n before anything else: browsers send both. */
-	size_t nfc_len = 0;
-	uint8_t *nfc = u8_normalize(UNINORM_NFC, (const uint8_t *)s, len, NULL, &nfc_len);
-	if (nfc == NULL)
-		return SK_TEXT_NO_MEMORY;
+	/* Most text (ASCII, precomposed Vietnamese) is NFC already: u8_normalize only when it may not be. */
+	size_t nfc_len = len;
+	const uint8_t *nfc = (const uint8_t *)s;
+	uint8_t *normalized = NULL;
+	if (!sk_text_certainly_nfc(s, len)) {
+		normalized = u8_normalize(UNINORM_NFC, (const uint8_t *)s, len, NULL, &nfc_len);
+		if (normalized == NULL)
+			return SK_TEXT_NO_MEMORY;
+		nfc = normalized;
+	}
 
 	uint8_t *res = malloc(nfc_len + 1);
 	if (res == NULL) {
-		free(nfc);
+		free(normalized);
 		return SK_TEXT_NO_MEMORY;
 	}
 	size_t w = 0, last_content = 0, count = 0, count_at_content = 0;
@@ -55,9 +93,9 @@ enum sk_text_status sk_text_clean(const char *s, size_t len, int flags, size_t m
 		p += n;
 		char subst = 0; /* a byte written instead of the character read */
 		if (c == '\r') {
-			/* CR LF and lone CR become LF in multi-line text. */
+			/* CR LF and lone CR become LF in multi-line text: browsers send both. */
 			if ((flags & SK_TEXT_MULTI_LINE) == 0) {
-				free(nfc);
+				free(normalized);
 				free(res);
 				return SK_TEXT_CONTROL_CHAR;
 			}
@@ -70,7 +108,7 @@ enum sk_text_status sk_text_clean(const char *s, size_t len, int flags, size_t m
 			subst = ' ';
 		}
 		if (is_control(c, flags)) {
-			free(nfc);
+			free(normalized);
 			free(res);
 			return SK_TEXT_CONTROL_CHAR;
 		}
@@ -89,7 +127,7 @@ enum sk_text_status sk_text_clean(const char *s, size_t len, int flags, size_t m
 			count_at_content = count;
 		}
 	}
-	free(nfc);
+	free(normalized);
 	res[last_content] = '\0';
 	count = count_at_content;
 	if (count < min) {

@@ -27,6 +27,14 @@ bool sk_text_valid_utf8(const char *s, size_t len);
 size_t sk_text_codepoints(const char *s);
 
 /*
+ * True when s[0..len) holds only code points that NFC leaves as they are in any context
+ * (ASCII, Latin up to U+027F, Latin Extended Additional with Vietnamese, common punctuation
+ * and currency signs), so the text is NFC already. False means "not certain", not "not NFC":
+ * combining marks, Hangul and everything else, and malformed UTF-8, are left to u8_normalize.
+ */
+bool sk_text_certainly_nfc(const char *s, size_t len);
+
+/*
  * Normalises s to NFC, trims leading and trailing white space, refuses control
  * characters (allowing \n and \t for SK_TEXT_MULTI_LINE) and checks that the
  * result holds min..max code points. On SK_TEXT_OK *out is a new NUL-terminated

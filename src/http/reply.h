@@ -8,6 +8,13 @@
 void sk_reply_json(struct sk_request *req, unsigned status, json_t *body);
 
 /*
+ * Replies status with {"key":json}, where json is a JSON text the caller vouches for (a value
+ * PostgreSQL wrote, such as jsonb::text), spliced in without being parsed; only the white
+ * space between its tokens is dropped. key needs no escaping. The caller keeps json.
+ */
+void sk_reply_json_member(struct sk_request *req, unsigned status, const char *key, const char *json);
+
+/*
  * Replies {"error":{"code","message","field"}}. field may be NULL. The message
  * is for a person: say what is wrong and, when useful, what to do.
  */

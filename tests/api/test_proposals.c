@@ -853,6 +853,71 @@ Test(deadlines, a_call_that_is_not_open_takes_nothing)
 /* 3. Proposals                                                               */
 /* ========================================================================= */
 
+/* The body of a reply, checked to be {"proposal":{...}} in the bytes a compact json_dumps writes
+ * (what the server sent before it spliced PostgreSQL's text in); caller frees. */
+static char *proposal_reply_body(struct resp *r, long status)
+{
+	cr_assert_eq(r->status, status, "%ld %s", r->status, r->body);
+	cr_assert(strncmp(r->body, "{\"proposal\":{\"id\":", strlen("{\"proposal\":{\"id\":")) == 0, "%s", r->body);
+	json_t *v = json_loads(r->body, JSON_REJECT_DUPLICATES, NULL);
+	cr_assert_not_null(v, "%s", r->body);
+	char *compact = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(12));
+	cr_assert_str_eq(r->body, compact);
+	free(compact);
+	json_decref(v);
+	char *body = strdup(r->body);
+	resp_free(r);
+	return body;
+}
+
+Test(proposals, the_reply_to_a_new_proposal_is_its_full_view)
+{
+	/* The server splices the view PostgreSQL wrote into its reply without parsing it: the reply
+	 * must be exactly what GET /proposals/{id} then shows, byte for byte, and the database's
+	 * proposal_json, for a submitted proposal, a draft without a group, and one submitted by a
+	 * volunteer, with quotes, backslashes, brackets and line breaks in the texts. */
+	int64_t group, ward = seed_ward(PG, &group);
+	struct who L, A, V;
+	person(&L, ward, 0, "leader", NULL);
+	person(&A, ward, group, "resident", "Phạm Thị \"Hoa\" \\ Sen");
+	person(&V, ward, 0, "volunteer", "Tình nguyện viên Quang");
+	int64_t cid = campaign(&L.c, ward, T - 3600, T + 1200, true);
+	json_t *bodies[3];
+	bodies[0] = proposal_body(group, "Bản tin \"Tổ số\": 1, 2 \\ {3}");
+	json_object_set_new(bodies[0], "summary", json_string("Dòng một,\n\tdòng hai: \"trích\" ["));
+	json_object_set_new(bodies[0], "submit", json_true());
+	bodies[1] = json_pack("{s:s,s:b}", "title", "Nháp chưa có tổ", "submit", 0);
+	bodies[2] = proposal_body(group, "Nộp hộ bà Hoa");
+	json_object_set_new(bodies[2], "submit", json_true());
+	json_object_set_new(bodies[2], "on_behalf_of", json_integer(A.id));
+	json_object_set_new(bodies[2], "consent", json_pack("{s:s,s:b}", "text_version", "v1", "given", 1));
+	for (int i = 0; i < 3; i++) {
+		struct client *c = i == 2 ? &V.c : &A.c;
+		char *created = proposal_reply_body(post_proposal(c, cid, bodies[i]), 201);
+		json_t *v = json_loads(created, 0, NULL);
+		cr_assert_not_null(v, "%s", created);
+		int64_t id = jint(jget(v, "proposal"), "id");
+		cr_assert_eq(json_array_size(jget(jget(v, "proposal"), "attachments")), 0);
+		cr_assert_eq(jint(jget(v, "proposal"), "revision_count"), 0);
+		json_decref(v);
+		char *got = proposal_reply_body(get_proposal(c, id), 200);
+		cr_assert_str_eq(created, got, "the reply to POST differs from GET");
+		/* And from the database's own full view of the row. */
+		const char *q[] = { S64(id) };
+		char *view = sql_text("SELECT '{\"proposal\":' || proposal_json(p)::text || '}' FROM proposals p WHERE id = $1", 1, q);
+		json_t *a = json_loads(created, 0, NULL), *b = json_loads(view, 0, NULL);
+		cr_assert(json_equal(a, b), "%s\n%s", created, view);
+		json_decref(a);
+		json_decref(b);
+		free(view);
+		free(created);
+		free(got);
+	}
+	bye(&L);
+	bye(&A);
+	bye(&V);
+}
+
 Test(proposals, a_draft_is_completed_then_submitted_with_a_tracking_code)
 {
 	int64_t group, ward = seed_ward(PG, &group);
@@ -1925,10 +1990,18 @@ Test(leader, search_filters_and_keyset_pages_over_submitted_proposals)
 	f = search(&L.c, cid, pathf("q=%s", lower));
 	cr_assert(only(f, ids[7]), "q=%s found %s", lower, json_dumps(f, 0));
 	json_decref(f);
-	/* Tags are searched too (every proposal has "số hoá"). */
+	/* Tags are searched too (every proposal has "số hoá"), and every text field, accents or not:
+	 * problem, model, beneficiaries and resources (every proposal has the same ones). */
 	f = search(&L.c, cid, "q=so%20hoa");
 	cr_assert_eq(json_array_size(f), 13, "q=so hoa found %s", json_dumps(f, 0));
 	json_decref(f);
+	static const char *const in_every_field[] = { "q=van%20de%20cua", "q=c%C3%A1ch%20l%C3%A0m%20c%E1%BB%A5",
+						      "q=cac%20ho%20trong", "q=tinh%20nguyen%20vien" };
+	for (size_t i = 0; i < sizeof in_every_field / sizeof in_every_field[0]; i++) {
+		f = search(&L.c, cid, in_every_field[i]);
+		cr_assert_eq(json_array_size(f), 13, "%s found %s", in_every_field[i], json_dumps(f, 0));
+		json_decref(f);
+	}
 	f = search(&L.c, cid, "q=kh%C3%B4ng%20c%C3%B3%20g%C3%AC");
 	cr_assert_eq(json_array_size(f), 0);
 	json_decref(f);
