@@ -7,6 +7,9 @@
 /* Replies status with body (a JSON value this call takes ownership of). */
 void sk_reply_json(struct sk_request *req, unsigned status, json_t *body);
 
+/* Replies status with len bytes of JSON text (malloc'ed; this call takes ownership of it). */
+void sk_reply_json_text(struct sk_request *req, unsigned status, char *text, size_t len);
+
 /*
  * Replies {"error":{"code","message","field"}}. field may be NULL. The message
  * is for a person: say what is wrong and, when useful, what to do.

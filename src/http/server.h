@@ -40,6 +40,10 @@ struct sk_session {
 	char csrf[48];
 	struct sk_grant grants[SK_MAX_GRANTS];
 	int ngrants;
+	/* The account's public view as JSON text (sk_db_account_json), when the route asked for it
+	 * (sk_auth_load's with_account); owned by the request. NULL otherwise. */
+	char *account_json;
+	size_t account_json_len;
 };
 
 struct sk_route;
