@@ -331,6 +331,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		serve_results_page(req);
 	else
 		sk_static_serve(req);
+	/* The reply is queued and owns its body (a copy, or memory it frees itself), so the pool
+	 * connection can go back now rather than after the socket write. */
+	if (req->db != NULL) {
+		sk_db_release(srv->db, req->db);
+		req->db = NULL;
+	}
 	return MHD_YES;
 }
 

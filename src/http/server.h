@@ -67,7 +67,7 @@ struct sk_request {
 	bool replied;
 	bool queue_failed;     /* a reply was refused by libmicrohttpd mid-upload: send it at the end */
 	size_t discarded;      /* body bytes thrown away after an early error */
-	struct sk_dbconn *db;  /* acquired on first use, released when the request ends */
+	struct sk_dbconn *db;  /* acquired on first use, released once the handler has replied */
 	bool has_session;
 	struct sk_session session;
 	json_t *json;          /* the parsed body */
