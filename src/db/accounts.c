@@ -72,19 +72,6 @@ enum sk_db_status sk_db_account_by_id(struct sk_dbconn *c, int64_t id, PGresult 
 			  1, p, res);
 }
 
-enum sk_db_status sk_db_account_roles(struct sk_dbconn *c, int64_t id, PGresult **res)
-{
-	char b[24];
-	const char *p[] = { sk_db_i64str(b, id) };
-	return sk_db_exec(c, "account_roles",
-			  "SELECT r.ward_id, w.name AS ward_name, w.code AS ward_code, r.role,"
-			  " r.group_id, g.name AS group_name"
-			  " FROM role_grants r LEFT JOIN wards w ON w.id = r.ward_id"
-			  " LEFT JOIN residential_groups g ON g.id = r.group_id"
-			  " WHERE r.account_id = $1 ORDER BY r.ward_id NULLS FIRST, r.role",
-			  1, p, res);
-}
-
 enum sk_db_status sk_db_account_set_password(struct sk_dbconn *c, int64_t id, const char *hash)
 {
 	char b[24];
@@ -134,4 +121,12 @@ enum sk_db_status sk_db_role_change(struct sk_dbconn *c, bool grant, int64_t act
 {
 	struct role_ctx ctx = { grant, actor, account_id, ward_id, role, ip };
 	return sk_db_tx(c, "READ COMMITTED", role_tx, &ctx);
+}
+
+enum sk_db_status sk_db_account_json(struct sk_dbconn *c, int64_t account_id, char **json)
+{
+	char b[24];
+	const char *p[] = { sk_db_i64str(b, account_id) };
+	return sk_db_json(c, "account_json", "SELECT " ACCOUNT_JSON_SQL " FROM accounts a WHERE a.id = $1", 1, p,
+			  json);
 }

@@ -29,9 +29,6 @@ enum sk_db_status sk_db_account_by_login(struct sk_dbconn *c, const char *login,
 /* id, login, login_kind, display_name, created_at of account id. */
 enum sk_db_status sk_db_account_by_id(struct sk_dbconn *c, int64_t id, PGresult **res);
 
-/* ward_id (NULL for installation-wide), ward_name, role, group_id, group_name per grant. */
-enum sk_db_status sk_db_account_roles(struct sk_dbconn *c, int64_t id, PGresult **res);
-
 /* Sets the password hash of an account (command-line admin creation). */
 enum sk_db_status sk_db_account_set_password(struct sk_dbconn *c, int64_t id, const char *hash);
 
@@ -44,5 +41,37 @@ enum sk_db_status sk_db_account_set_password(struct sk_dbconn *c, int64_t id, co
 enum sk_db_status sk_db_role_change(struct sk_dbconn *c, bool grant, int64_t actor,
 				    int64_t account_id, int64_t ward_id, const char *role,
 				    const char *ip);
+
+/*
+ * SQL fragment, for src/db only: the text sk_db_account_json returns, built from the accounts row
+ * `a`. Concatenation rather than json_build_object/json_agg (whose output has spaces and
+ * newlines) so that a handler can send it as it is, byte for byte what jansson's compact output
+ * of the same object was.
+ */
+#define ACCOUNT_JSON_SQL                                                                          \
+	"'{\"id\":' || a.id || ',\"login\":' || to_json(a.login) || ',\"login_kind\":'"           \
+	" || to_json(a.login_kind) || ',\"display_name\":' || to_json(a.display_name)"            \
+	" || ',\"created_at\":\"'"                                                                \
+	" || to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"          \
+	" || '\",\"roles\":[' || coalesce((SELECT string_agg('{\"role\":' || to_json(r.role)"     \
+	"   || ',\"ward_id\":' || coalesce(r.ward_id::text, 'null')"                              \
+	"   || ',\"ward_name\":' || coalesce(to_json(w.name)::text, 'null')"                      \
+	"   || ',\"ward_code\":' || coalesce(to_json(w.code)::text, 'null')"                      \
+	"   || ',\"group_id\":' || coalesce(r.group_id::text, 'null')"                            \
+	"   || ',\"group_name\":' || coalesce(to_json(g.name)::text, 'null') || '}',"             \
+	"   ',' ORDER BY r.ward_id NULLS FIRST, r.role)"                                          \
+	"  FROM role_grants r LEFT JOIN wards w ON w.id = r.ward_id"                              \
+	"  LEFT JOIN residential_groups g ON g.id = r.group_id WHERE r.account_id = a.id), '')"   \
+	" || ']}'"
+
+/*
+ * The account's public view as compact JSON text (caller frees *json), roles by
+ * ward (installation-wide first) then role:
+ * {"id","login","login_kind","display_name","created_at","roles":[{"role",
+ * "ward_id","ward_name","ward_code","group_id","group_name"}]}. The one place
+ * that builds it, so /me, login and registration send the same document.
+ * SK_DB_ERROR when there is no such account.
+ */
+enum sk_db_status sk_db_account_json(struct sk_dbconn *c, int64_t account_id, char **json);
 
 #endif

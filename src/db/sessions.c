@@ -1,5 +1,6 @@
 #include "db/sessions.h"
 
+#include "db/accounts.h"
 #include "db/audit.h"
 
 #include <stdio.h>
@@ -50,27 +51,43 @@ enum sk_db_status sk_db_session_create(struct sk_dbconn *c, const unsigned char 
 	return sk_db_tx(c, "READ COMMITTED", create_tx, &ctx);
 }
 
+/* The session columns both lookups return, and the conditions that make a session live. */
+#define SESSION_COLUMNS                                                                           \
+	"s.id AS session_id, s.csrf_token, s.account_id,"                                        \
+	" s.last_seen_at < to_timestamp($2) - interval '60 seconds' AS stale,"                   \
+	" (SELECT string_agg(coalesce(r.ward_id::text, '*') || ':' || r.role, ',')"              \
+	"  FROM role_grants r WHERE r.account_id = s.account_id) AS grants"
+#define SESSION_LIVE                                                                              \
+	" s.token_hash = $1::bytea AND s.ended_at IS NULL"                                       \
+	" AND s.last_seen_at > to_timestamp($2) - make_interval(secs => $3)"                     \
+	" AND s.created_at > to_timestamp($2) - make_interval(secs => $4)"                       \
+	" AND s.created_at <= to_timestamp($2) + interval '5 minutes'"
+
 enum sk_db_status sk_db_session_lookup(struct sk_dbconn *c, const unsigned char token_hash[32],
-				       int64_t now, long idle, long absolute, PGresult **res)
+				       int64_t now, long idle, long absolute, bool with_account,
+				       PGresult **res)
 {
 	char hex[68], n[24], i[24], a[24];
 	hash_hex(token_hash, hex);
 	const char *p[] = { hex, sk_db_i64str(n, now), sk_db_i64str(i, idle), sk_db_i64str(a, absolute) };
-	/* The last-seen mark is refreshed at most once a minute, so most lookups write nothing. */
-	return sk_db_exec(
-		c, "session_lookup",
-		"WITH s AS (SELECT id, csrf_token, account_id, last_seen_at FROM sessions"
-		"  WHERE token_hash = $1::bytea AND ended_at IS NULL"
-		"  AND last_seen_at > to_timestamp($2) - make_interval(secs => $3)"
-		"  AND created_at > to_timestamp($2) - make_interval(secs => $4)"
-		"  AND created_at <= to_timestamp($2) + interval '5 minutes'),"
-		" touch AS (UPDATE sessions SET last_seen_at = to_timestamp($2) FROM s"
-		"  WHERE sessions.id = s.id AND s.last_seen_at < to_timestamp($2) - interval '60 seconds')"
-		" SELECT s.id AS session_id, s.csrf_token, s.account_id, a.display_name,"
-		"  (SELECT string_agg(coalesce(r.ward_id::text, '*') || ':' || r.role, ',')"
-		"   FROM role_grants r WHERE r.account_id = s.account_id) AS grants"
-		" FROM s JOIN accounts a ON a.id = s.account_id",
-		4, p, res);
+	if (with_account)
+		return sk_db_exec(c, "session_lookup_account",
+				  "SELECT " SESSION_COLUMNS ", " ACCOUNT_JSON_SQL " AS account"
+				  " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE" SESSION_LIVE,
+				  4, p, res);
+	return sk_db_exec(c, "session_lookup", "SELECT " SESSION_COLUMNS " FROM sessions s WHERE" SESSION_LIVE, 4, p,
+			  res);
+}
+
+enum sk_db_status sk_db_session_touch(struct sk_dbconn *c, int64_t session_id, int64_t now)
+{
+	char s[24], n[24];
+	const char *p[] = { sk_db_i64str(s, session_id), sk_db_i64str(n, now) };
+	/* The condition keeps concurrent touches from moving the mark backwards. */
+	return sk_db_exec(c, "session_touch",
+			  "UPDATE sessions SET last_seen_at = to_timestamp($2)"
+			  " WHERE id = $1 AND ended_at IS NULL AND last_seen_at < to_timestamp($2) - interval '60 seconds'",
+			  2, p, NULL);
 }
 
 struct end_ctx {

@@ -52,7 +52,7 @@ static void parse_grants(struct sk_session *s, const char *text)
 	}
 }
 
-bool sk_auth_load(struct sk_request *req, bool *replied)
+bool sk_auth_load(struct sk_request *req, bool with_account, bool *replied)
 {
 	*replied = false;
 	const char *token = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, SK_COOKIE_NAME);
@@ -67,8 +67,8 @@ bool sk_auth_load(struct sk_request *req, bool *replied)
 	sk_token_hash(token, hash);
 	const struct sk_config *cfg = req->srv->cfg;
 	PGresult *r;
-	enum sk_db_status st =
-		sk_db_session_lookup(db, hash, req->now, cfg->session_idle, cfg->session_absolute, &r);
+	enum sk_db_status st = sk_db_session_lookup(db, hash, req->now, cfg->session_idle, cfg->session_absolute,
+						    with_account, &r);
 	if (st == SK_DB_NOROWS) {
 		PQclear(r);
 		return false;
@@ -83,7 +83,22 @@ bool sk_auth_load(struct sk_request *req, bool *replied)
 	s->account_id = sk_db_i64(r, 0, "account_id");
 	snprintf(s->csrf, sizeof s->csrf, "%s", sk_db_str(r, 0, "csrf_token"));
 	parse_grants(s, sk_db_str(r, 0, "grants"));
+	if (with_account) {
+		int col = PQfnumber(r, "account");
+		s->account_json_len = (size_t)PQgetlength(r, 0, col);
+		s->account_json = sk_req_own(req, strndup(PQgetvalue(r, 0, col), s->account_json_len));
+	}
+	bool stale = sk_db_bool(r, 0, "stale");
 	PQclear(r);
+	/* The last-seen mark moves at most once a minute, so nearly every request only reads. */
+	if (stale) {
+		st = sk_db_session_touch(db, s->id, req->now);
+		if (st != SK_DB_OK && st != SK_DB_NOROWS) {
+			sk_reply_db_error(req, st);
+			*replied = true;
+			return false;
+		}
+	}
 	req->has_session = true;
 	return true;
 }

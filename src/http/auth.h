@@ -8,11 +8,13 @@
 #define SK_TOKEN_CHARS 43 /* 32 random bytes, base64url without padding */
 
 /*
- * Loads the session named by the request's cookie into req->session. Returns
- * true when one is live. On a database failure replies 503/500 and sets
- * *replied.
+ * Loads the session named by the request's cookie into req->session, in one
+ * read-only statement (plus, at most once a minute per session, a small UPDATE
+ * of its last-seen mark). With with_account, req->session.account_json is
+ * filled too (for GET /api/v1/me). Returns true when one is live. On a database
+ * failure replies 503/500 and sets *replied.
  */
-bool sk_auth_load(struct sk_request *req, bool *replied);
+bool sk_auth_load(struct sk_request *req, bool with_account, bool *replied);
 
 /* True when the request's X-CSRF-Token matches its session's token. */
 bool sk_auth_csrf_ok(const struct sk_request *req);

@@ -7,35 +7,19 @@
 #include "http/reply.h"
 #include "passwords.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 json_t *account_view(struct sk_dbconn *db, int64_t id, enum sk_db_status *st)
 {
-	PGresult *a, *r;
-	*st = sk_db_account_by_id(db, id, &a);
+	char *text;
+	*st = sk_db_account_json(db, id, &text);
 	if (*st != SK_DB_OK)
 		return NULL;
-	*st = sk_db_account_roles(db, id, &r);
-	if (*st != SK_DB_OK && *st != SK_DB_NOROWS) {
-		PQclear(a);
-		return NULL;
-	}
-	*st = SK_DB_OK;
-	json_t *roles = json_array();
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_t *g = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "role", sk_db_str(r, i, "role"), "ward_id",
-				      sk_db_isnull(r, i, "ward_id") ? json_null() : json_integer(sk_db_i64(r, i, "ward_id")),
-				      "ward_name", sk_db_isnull(r, i, "ward_name") ? json_null() : json_string(sk_db_str(r, i, "ward_name")),
-				      "ward_code", sk_db_isnull(r, i, "ward_code") ? json_null() : json_string(sk_db_str(r, i, "ward_code")),
-				      "group_id", sk_db_isnull(r, i, "group_id") ? json_null() : json_integer(sk_db_i64(r, i, "group_id")),
-				      "group_name", sk_db_isnull(r, i, "group_name") ? json_null() : json_string(sk_db_str(r, i, "group_name")));
-		json_array_append_new(roles, g);
-	}
-	PQclear(r);
-	json_t *v = json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)sk_db_i64(a, 0, "id"), "login",
-			      sk_db_str(a, 0, "login"), "login_kind", sk_db_str(a, 0, "login_kind"), "display_name",
-			      sk_db_str(a, 0, "display_name"), "created_at", sk_db_str(a, 0, "created_at"), "roles", roles);
-	PQclear(a);
+	json_t *v = json_loads(text, 0, NULL);
+	free(text);
+	if (v == NULL)
+		*st = SK_DB_ERROR;
 	return v;
 }
 
@@ -99,13 +83,38 @@ void accounts_create(struct sk_request *req)
 
 void accounts_me(struct sk_request *req)
 {
-	enum sk_db_status st;
-	json_t *view = account_view(req->db, req->session.account_id, &st);
-	if (view == NULL) {
-		sk_reply_db_error(req, st);
+	const struct sk_session *session = &req->session;
+	if (session->account_json == NULL) { /* the session was loaded without it */
+		enum sk_db_status st;
+		json_t *view = account_view(req->db, session->account_id, &st);
+		if (view == NULL) {
+			sk_reply_db_error(req, st);
+			return;
+		}
+		sk_reply_json(req, 200, json_pack("{s:o,s:s}", "account", view, "csrf_token", session->csrf));
 		return;
 	}
-	sk_reply_json(req, 200, json_pack("{s:o,s:s}", "account", view, "csrf_token", req->session.csrf));
+	/* The account as the session lookup built it, spliced in without parsing: the same bytes
+	 * sk_reply_json would make of {"account":...,"csrf_token":...} (the token is base64url). */
+	static const char head[] = "{\"account\":", mid[] = ",\"csrf_token\":\"", tail[] = "\"}";
+	size_t csrf_len = strlen(session->csrf);
+	size_t len = sizeof head - 1 + session->account_json_len + sizeof mid - 1 + csrf_len + sizeof tail - 1;
+	char *text = malloc(len + 1);
+	if (text == NULL) {
+		sk_reply_error(req, 500, "internal", NULL, "The reply could not be built.");
+		return;
+	}
+	char *w = text;
+	memcpy(w, head, sizeof head - 1);
+	w += sizeof head - 1;
+	memcpy(w, session->account_json, session->account_json_len);
+	w += session->account_json_len;
+	memcpy(w, mid, sizeof mid - 1);
+	w += sizeof mid - 1;
+	memcpy(w, session->csrf, csrf_len);
+	w += csrf_len;
+	memcpy(w, tail, sizeof tail);
+	sk_reply_json_text(req, 200, text, len);
 }
 
 void accounts_admin_lookup(struct sk_request *req)

@@ -232,7 +232,7 @@ static bool load_visible(struct sk_request *req, int64_t id, int64_t *ward, char
 void campaigns_get(struct sk_request *req)
 {
 	bool replied;
-	sk_auth_load(req, &replied);
+	sk_auth_load(req, false, &replied);
 	if (replied)
 		return;
 	int64_t ward;
@@ -302,7 +302,7 @@ void leader_wards(const struct sk_request *req, char *out, size_t outsz)
 void campaigns_list(struct sk_request *req)
 {
 	bool replied;
-	sk_auth_load(req, &replied);
+	sk_auth_load(req, false, &replied);
 	if (replied)
 		return;
 	const char *state = sk_req_query(req, "state");

@@ -58,8 +58,17 @@ void sk_reply_json(struct sk_request *req, unsigned status, json_t *body)
 		sk_reply_error(req, 500, "internal", NULL, "The reply could not be encoded.");
 		return;
 	}
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	sk_reply_json_text(req, status, text, strlen(text));
+}
+
+void sk_reply_json_text(struct sk_request *req, unsigned status, char *text, size_t len)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(text);
+		sk_reply_error(req, 500, "internal", NULL, "The reply could not be built.");
+		return;
+	}
 	MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	sk_reply_queue(req, status, resp);

@@ -7,6 +7,9 @@
 /* Replies status with body (a JSON value this call takes ownership of). */
 void sk_reply_json(struct sk_request *req, unsigned status, json_t *body);
 
+/* Replies status with len bytes of JSON text (malloc'ed; this call takes ownership of it). */
+void sk_reply_json_text(struct sk_request *req, unsigned status, char *text, size_t len);
+
 /*
  * Replies status with {"key":json}, where json is a JSON text the caller vouches for (a value
  * PostgreSQL wrote, such as jsonb::text), spliced in without being parsed; only the white

@@ -217,7 +217,8 @@ static void dispatch_api(struct sk_request *req)
 	bool replied = false;
 	/* Public routes that take no body need no session (and no database). */
 	if (route->access != SK_PUBLIC || route->body != SK_BODY_NONE) {
-		sk_auth_load(req, &replied);
+		/* GET /api/v1/me answers from what the session lookup returns: one round trip. */
+		sk_auth_load(req, route->handler == accounts_me, &replied);
 		if (replied)
 			return;
 	}
@@ -330,6 +331,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		serve_results_page(req);
 	else
 		sk_static_serve(req);
+	/* The reply is queued and owns its body (a copy, or memory it frees itself), so the pool
+	 * connection can go back now rather than after the socket write. */
+	if (req->db != NULL) {
+		sk_db_release(srv->db, req->db);
+		req->db = NULL;
+	}
 	return MHD_YES;
 }
 

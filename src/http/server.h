@@ -40,6 +40,10 @@ struct sk_session {
 	char csrf[48];
 	struct sk_grant grants[SK_MAX_GRANTS];
 	int ngrants;
+	/* The account's public view as JSON text (sk_db_account_json), when the route asked for it
+	 * (sk_auth_load's with_account); owned by the request. NULL otherwise. */
+	char *account_json;
+	size_t account_json_len;
 };
 
 struct sk_route;
@@ -63,7 +67,7 @@ struct sk_request {
 	bool replied;
 	bool queue_failed;     /* a reply was refused by libmicrohttpd mid-upload: send it at the end */
 	size_t discarded;      /* body bytes thrown away after an early error */
-	struct sk_dbconn *db;  /* acquired on first use, released when the request ends */
+	struct sk_dbconn *db;  /* acquired on first use, released once the handler has replied */
 	bool has_session;
 	struct sk_session session;
 	json_t *json;          /* the parsed body */

@@ -540,3 +540,178 @@ Test(accounts, wards_are_public_with_their_groups)
 	resp_free(r);
 	client_cleanup(&c);
 }
+
+/* The epoch second of the newest live session's last_seen_at for account id. */
+static long long last_seen(int64_t account)
+{
+	char a[24];
+	snprintf(a, sizeof a, "%lld", (long long)account);
+	const char *p[] = { a };
+	return db_int(PG,
+		      "SELECT extract(epoch FROM last_seen_at)::bigint FROM sessions"
+		      " WHERE account_id = $1 AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
+		      1, p);
+}
+
+static long get_status(struct client *c, const char *path)
+{
+	struct resp *r = http(c, "GET", path, NULL, NULL);
+	long status = r->status;
+	resp_free(r);
+	return status;
+}
+
+Test(accounts, last_seen_moves_at_most_once_a_minute)
+{
+	struct client c;
+	client_init(&c, &S);
+	int64_t ward = seed_ward(PG, NULL);
+	char phone[16];
+	rand_phone(phone);
+	int64_t id = register_account(&c, phone, TEST_PASSWORD, ward, 0);
+	int64_t t0 = (int64_t)time(NULL) + 86400 * 5; /* the test clock, days ahead of real time */
+	c.now = t0;
+	cr_assert_eq(login(&c, phone, TEST_PASSWORD), 201);
+	cr_assert_eq(last_seen(id), t0);
+
+	/* Requests within a minute of the mark read only: the mark stays. */
+	c.now = t0 + 30;
+	cr_assert_eq(get_status(&c, "/api/v1/me"), 200);
+	cr_assert_eq(last_seen(id), t0, "a use 30 s later must not write");
+	c.now = t0 + 60;
+	cr_assert_eq(get_status(&c, "/api/v1/me/proposals"), 200);
+	cr_assert_eq(last_seen(id), t0, "a use exactly 60 s later must not write");
+
+	/* Past a minute, any authenticated request moves it, once. */
+	c.now = t0 + 61;
+	cr_assert_eq(get_status(&c, "/api/v1/me/proposals"), 200);
+	cr_assert_eq(last_seen(id), t0 + 61);
+	c.now = t0 + 100;
+	cr_assert_eq(get_status(&c, "/api/v1/me"), 200);
+	cr_assert_eq(last_seen(id), t0 + 61);
+	c.now = t0 + 122;
+	cr_assert_eq(get_status(&c, "/api/v1/me"), 200);
+	cr_assert_eq(last_seen(id), t0 + 122);
+
+	/* The idle window counts from the moved mark. */
+	c.now = t0 + 122 + 1801;
+	cr_assert_eq(get_status(&c, "/api/v1/me"), 401);
+	cr_assert_eq(last_seen(id), t0 + 122, "an expired session is not marked used");
+	client_cleanup(&c);
+}
+
+/* Installation-wide admin first, then by ward, then by role; every field from the rows. */
+Test(accounts, me_sends_the_account_rows_byte_for_byte)
+{
+	struct client c;
+	client_init(&c, &S);
+	/* Names that need escaping in JSON, and Vietnamese. */
+	char code_a[12], code_b[12], a[24], b[24];
+	rand_code(code_a);
+	rand_code(code_b);
+	const char *wa[] = { code_a, "Phường \"Số 1\" \\ Hải Châu" };
+	int64_t ward_a = db_int(PG, "INSERT INTO wards (code, name) VALUES ($1, $2) RETURNING id", 2, wa);
+	const char *wb[] = { code_b, "Xã Hòa Vang" };
+	int64_t ward_b = db_int(PG, "INSERT INTO wards (code, name) VALUES ($1, $2) RETURNING id", 2, wb);
+	snprintf(a, sizeof a, "%lld", (long long)ward_a);
+	snprintf(b, sizeof b, "%lld", (long long)ward_b);
+	const char *g[] = { a, "Tổ\t\"7\"" };
+	int64_t group = db_int(PG, "INSERT INTO residential_groups (ward_id, name) VALUES ($1, $2) RETURNING id", 2, g);
+	char phone[16];
+	rand_phone(phone);
+	int64_t id = make_account(&c, PG, ward_a, phone, "Lê \"Tí\" \\ Bé\tnhỏ");
+	char ids[24], gs[24];
+	snprintf(ids, sizeof ids, "%lld", (long long)id);
+	snprintf(gs, sizeof gs, "%lld", (long long)group);
+	const char *rg[] = { ids, a, gs };
+	PQclear(db_exec(PG, "INSERT INTO role_grants (account_id, ward_id, role, group_id) VALUES ($1, $2, 'resident', $3)",
+			3, rg));
+	grant_role(PG, id, ward_b, "volunteer");
+	grant_role(PG, id, ward_a, "leader");
+	grant_role(PG, id, 0, "admin");
+
+	/* The login reply (parsed and re-encoded by the server) and /me (sent as the database built
+	 * it) must both be exactly this. */
+	const char *q[] = { ids };
+	char *created = db_text(PG,
+				"SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+				" FROM accounts WHERE id = $1",
+				1, q);
+	char login_[24];
+	snprintf(login_, sizeof login_, "+84%s", phone + 1);
+	json_t *roles = json_pack(
+		"[{s:s,s:n,s:n,s:n,s:n,s:n},{s:s,s:I,s:s,s:s,s:n,s:n},{s:s,s:I,s:s,s:s,s:I,s:s},{s:s,s:I,s:s,s:s,s:n,s:n}]",
+		"role", "admin", "ward_id", "ward_name", "ward_code", "group_id", "group_name",
+		"role", "leader", "ward_id", (json_int_t)ward_a, "ward_name", wa[1], "ward_code", code_a, "group_id",
+		"group_name",
+		"role", "resident", "ward_id", (json_int_t)ward_a, "ward_name", wa[1], "ward_code", code_a, "group_id",
+		(json_int_t)group, "group_name", g[1],
+		"role", "volunteer", "ward_id", (json_int_t)ward_b, "ward_name", wb[1], "ward_code", code_b, "group_id",
+		"group_name");
+	json_t *account = json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)id, "login", login_, "login_kind",
+				    "phone", "display_name", "Lê \"Tí\" \\ Bé\tnhỏ", "created_at", created, "roles", roles);
+	free(created);
+	cr_assert_eq(login(&c, phone, TEST_PASSWORD), 201);
+	struct resp *r = http(&c, "GET", "/api/v1/me", NULL, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	json_t *expected = json_pack("{s:O,s:s}", "account", account, "csrf_token", c.csrf);
+	char *text = json_dumps(expected, JSON_COMPACT);
+	cr_assert_str_eq(r->body, text);
+	free(text);
+	json_decref(expected);
+	resp_free(r);
+
+	client_forget_session(&c);
+	char body[256];
+	snprintf(body, sizeof body, "{\"login\":\"%s\",\"password\":\"%s\"}", phone, TEST_PASSWORD);
+	r = http(&c, "POST", "/api/v1/sessions", body, NULL);
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	cr_assert(json_equal(json_object_get(r->json, "account"), account), "%s", r->body);
+	resp_free(r);
+	json_decref(account);
+	client_cleanup(&c);
+}
+
+Test(accounts, role_and_name_changes_are_seen_on_the_next_request)
+{
+	struct client c;
+	client_init(&c, &S);
+	int64_t ward = seed_ward(PG, NULL);
+	char phone[16], path[96];
+	rand_phone(phone);
+	int64_t id = register_account(&c, phone, TEST_PASSWORD, ward, 0);
+	cr_assert_eq(login(&c, phone, TEST_PASSWORD), 201);
+	snprintf(path, sizeof path, "/api/v1/admin/accounts?login=%s", phone);
+	cr_assert_eq(get_status(&c, path), 403);
+
+	/* Granted in the database (as another server process would): the very next request has it. */
+	grant_role(PG, id, 0, "admin");
+	struct resp *r = http(&c, "GET", "/api/v1/me", NULL, NULL);
+	json_t *roles = json_object_get(json_object_get(r->json, "account"), "roles");
+	cr_assert_eq(json_array_size(roles), 2, "%s", r->body);
+	cr_assert_str_eq(jstr(json_array_get(roles, 0), "role", NULL), "admin");
+	cr_assert(json_is_null(json_object_get(json_array_get(roles, 0), "ward_id")));
+	resp_free(r);
+	cr_assert_eq(get_status(&c, path), 200);
+
+	/* Revoked, and the ward renamed: both seen at once. */
+	char ids[24], w[24];
+	snprintf(ids, sizeof ids, "%lld", (long long)id);
+	snprintf(w, sizeof w, "%lld", (long long)ward);
+	const char *p[] = { ids };
+	PQclear(db_exec(PG, "DELETE FROM role_grants WHERE account_id = $1 AND role = 'admin'", 1, p));
+	const char *q[] = { w };
+	PQclear(db_exec(PG, "UPDATE wards SET name = 'Phường đổi tên' WHERE id = $1", 1, q));
+	cr_assert_eq(get_status(&c, path), 403);
+	r = http(&c, "GET", "/api/v1/me", NULL, NULL);
+	roles = json_object_get(json_object_get(r->json, "account"), "roles");
+	cr_assert_eq(json_array_size(roles), 1, "%s", r->body);
+	cr_assert_str_eq(jstr(json_array_get(roles, 0), "ward_name", NULL), "Phường đổi tên");
+	resp_free(r);
+
+	/* A session ended in the database (a logout through another server process) ends here too. */
+	PQclear(db_exec(PG, "UPDATE sessions SET ended_at = now() WHERE account_id = $1", 1, p));
+	cr_assert_eq(get_status(&c, "/api/v1/me"), 401);
+	cr_assert_eq(get_status(&c, "/api/v1/me/proposals"), 401);
+	client_cleanup(&c);
+}
