@@ -4,6 +4,10 @@
 
 #include "http/server.h"
 
+/* The campaign of the path when the caller leads its ward (r_results.c): its row in *c for the
+ * caller to clear; otherwise replies 404 or 403 and returns false. */
+bool sk_led_campaign(struct sk_request *req, PGresult **c);
+
 /* r_system.c */
 void system_health(struct sk_request *req);
 void system_version(struct sk_request *req);

@@ -10,36 +10,12 @@
 
 #include <string.h>
 
-/*
- * The campaign of the path when the caller leads its ward: its id, with its row (state, ward_id, …) in
- * *c for the caller to clear. Replies 404 or 403 and returns 0 otherwise.
- */
-static int64_t led_call(struct sk_request *req, PGresult **c)
-{
-	int64_t cid = sk_param_id(req, 0);
-	enum sk_db_status st = cid ? sk_db_decision_campaign(req->db, cid, c) : SK_DB_NOROWS;
-	if (st != SK_DB_OK) {
-		if (cid)
-			PQclear(*c);
-		if (st == SK_DB_NOROWS)
-			sk_reply_error(req, 404, "not_found", NULL, "There is no such call.");
-		else
-			sk_reply_db_error(req, st);
-		return 0;
-	}
-	if (!sk_require_role(req, sk_db_i64(*c, 0, "ward_id"), SK_ROLE_LEADER)) {
-		PQclear(*c);
-		return 0;
-	}
-	return cid;
-}
-
 void panel_candidates_get(struct sk_request *req)
 {
 	PGresult *c, *r;
-	int64_t cid = led_call(req, &c);
-	if (cid == 0)
+	if (!sk_led_campaign(req, &c))
 		return;
+	int64_t cid = sk_param_id(req, 0);
 	PQclear(c);
 	enum sk_db_status st = sk_db_panel_candidates(req->db, cid, &r);
 	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
@@ -84,9 +60,9 @@ static bool same_award(json_t *a, json_t *b)
 void decision_get(struct sk_request *req)
 {
 	PGresult *c, *r;
-	int64_t cid = led_call(req, &c);
-	if (cid == 0)
+	if (!sk_led_campaign(req, &c))
 		return;
+	int64_t cid = sk_param_id(req, 0);
 	json_t *state = json_string(sk_db_str(c, 0, "state"));
 	PQclear(c);
 	enum sk_db_status st = sk_db_decision_latest(req->db, cid, false, &r);

@@ -225,8 +225,9 @@ static json_t *agreement_json(struct ranking *k)
 	return json_pack("{s:o,s:o}", "criteria", per, "review_score", num(k->by_method.alpha_total));
 }
 
-/* The leader's campaign, its row in *c; replies and returns false otherwise. */
-static bool led(struct sk_request *req, PGresult **c)
+/* The campaign of the path when the caller leads its ward, its row in *c (state, ward_id, …) for the
+ * caller to clear; replies 404 or 403 and returns false otherwise. Declared in handlers.h. */
+bool sk_led_campaign(struct sk_request *req, PGresult **c)
 {
 	int64_t cid = sk_param_id(req, 0);
 	enum sk_db_status st = cid ? sk_db_decision_campaign(req->db, cid, c) : SK_DB_NOROWS;
@@ -249,7 +250,7 @@ static bool led(struct sk_request *req, PGresult **c)
 void ranking_get(struct sk_request *req)
 {
 	PGresult *c, *awards;
-	if (!led(req, &c))
+	if (!sk_led_campaign(req, &c))
 		return;
 	int64_t cid = sk_param_id(req, 0);
 	if (!sk_db_bool(c, 0, "locked")) {
@@ -281,7 +282,7 @@ void ranking_get(struct sk_request *req)
 void awards_put(struct sk_request *req)
 {
 	PGresult *c;
-	if (!led(req, &c))
+	if (!sk_led_campaign(req, &c))
 		return;
 	PQclear(c);
 	json_t *list = NULL;
@@ -354,7 +355,7 @@ void awards_get(struct sk_request *req)
 static void decide(struct sk_request *req, const char *correction_reason, const char *password)
 {
 	PGresult *c, *awards;
-	if (!led(req, &c))
+	if (!sk_led_campaign(req, &c))
 		return;
 	if (password && !sk_auth_recheck_password(req, password)) {
 		PQclear(c);
@@ -507,7 +508,7 @@ void correction_post(struct sk_request *req)
 void publish_post(struct sk_request *req)
 {
 	PGresult *c;
-	if (!led(req, &c))
+	if (!sk_led_campaign(req, &c))
 		return;
 	PQclear(c);
 	const char *password;
