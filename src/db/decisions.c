@@ -1,7 +1,5 @@
 #include "db/decisions.h"
 
-#include "db/panel.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +11,6 @@
 
 enum sk_db_status sk_db_decision_campaign(struct sk_dbconn *c, int64_t cid, PGresult **res)
 {
-	/* The chain head read below covers every event: seal what is pending first. */
-	enum sk_db_status st = sk_db_score_seal(c, cid);
-	if (st != SK_DB_OK) {
-		*res = NULL;
-		return st;
-	}
 	ONE_ID("decision_campaign",
 	       "SELECT c.ward_id, c.state, c.ranking_method, c.config_digest, c.panel_locked_at IS NOT NULL AS locked,"
 	       " c.title, (SELECT head FROM score_chains s WHERE s.campaign_id = c.id) AS chain_head"

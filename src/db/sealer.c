@@ -1,11 +1,13 @@
 #include "db/sealer.h"
 
 #include "db/db.h"
+#include "db/panel.h"
 #include "log.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -18,37 +20,73 @@ struct sk_sealer {
 	pthread_t thread;
 };
 
-/* One run: seals what is pending. Logs a failure once, and the recovery once. */
-static void seal_once(struct sk_sealer *s, bool *failing)
+/*
+ * One run: seals what is pending, each call in its own statement (its own transaction), so that a
+ * call whose chain another transaction holds (a panel being locked, a psql session) or whose seal
+ * fails delays neither the others nor the on-demand seals of the others. A lock held longer than
+ * the lock timeout is left for a later run. Returns false when the run failed, and logs a failure
+ * once and the recovery once.
+ */
+static bool seal_once(struct sk_sealer *s, bool *failing)
 {
 	struct sk_dbconn *c = sk_db_acquire(s->db, 1000);
+	PGresult *r = NULL;
 	enum sk_db_status st = SK_DB_UNAVAILABLE;
 	if (c != NULL)
-		st = sk_db_exec(c, "score_seal_all", "SELECT score_seal_all() AS sealed", 0, NULL, NULL);
-	if (st != SK_DB_OK && !*failing)
-		sk_warn("sealer: cannot seal the score record (will retry): %s",
-			c ? sk_db_last_error(c) : "no database connection");
-	else if (st == SK_DB_OK && *failing)
+		st = sk_db_exec(c, "score_pending_campaigns",
+				"SELECT DISTINCT campaign_id FROM score_pending ORDER BY 1", 0, NULL, &r);
+	if (st == SK_DB_NOROWS)
+		st = SK_DB_OK;
+	int64_t failed_campaign = 0;
+	char why[256] = "";
+	if (st == SK_DB_OK && r != NULL && PQntuples(r) > 0) {
+		st = sk_db_exec(c, "sealer_lock_timeout", "SET lock_timeout = '2s'", 0, NULL, NULL);
+		for (int i = 0; st == SK_DB_OK && i < PQntuples(r); i++) {
+			int64_t cid = sk_db_i64(r, i, "campaign_id");
+			if (sk_db_score_seal(c, cid) != SK_DB_OK && failed_campaign == 0) {
+				failed_campaign = cid; /* the others are still sealed */
+				snprintf(why, sizeof why, "%s", sk_db_last_error(c));
+			}
+		}
+	}
+	PQclear(r);
+	bool ok = st == SK_DB_OK && failed_campaign == 0;
+	if (!ok && !*failing) {
+		if (failed_campaign)
+			sk_warn("sealer: cannot seal the score record of campaign %lld (will retry): %s",
+				(long long)failed_campaign, why);
+		else
+			sk_warn("sealer: cannot seal the score record (will retry): %s",
+				c ? sk_db_last_error(c) : "no database connection");
+	} else if (ok && *failing) {
 		sk_info("sealer: sealing the score record again");
-	*failing = st != SK_DB_OK;
+	}
+	*failing = !ok;
 	sk_db_release(s->db, c);
+	return ok;
 }
 
+/* Runs every interval_ms; after failures it waits longer, doubling up to a second, so that an
+ * unreachable database is not asked for a connection 40 times a second. */
 static void *sealer_main(void *arg)
 {
 	struct sk_sealer *s = arg;
 	bool failing = false;
+	long wait_ms = s->interval_ms;
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += (long)s->interval_ms * 1000000L;
+		until.tv_nsec += wait_ms * 1000000L;
 		until.tv_sec += until.tv_nsec / 1000000000L;
 		until.tv_nsec %= 1000000000L;
 		while (!s->stopping && pthread_cond_timedwait(&s->wake, &s->lock, &until) != ETIMEDOUT)
 			;
 		pthread_mutex_unlock(&s->lock);
-		seal_once(s, &failing);
+		if (seal_once(s, &failing))
+			wait_ms = s->interval_ms;
+		else if (wait_ms < 1000)
+			wait_ms = wait_ms * 2 > 1000 ? 1000 : wait_ms * 2;
 		pthread_mutex_lock(&s->lock);
 	}
 	pthread_mutex_unlock(&s->lock);

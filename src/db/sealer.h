@@ -1,6 +1,7 @@
 /*
  * The score record's sealer: a background thread that chains the review events written since its
- * last run (score_seal_all() in sql/012), so that review writes never wait for the chain's lock.
+ * last run (score_seal() in sql/012, one call at a time), so that review writes never wait for the
+ * chain's lock.
  * It works through its own database connection (outside the request pool). Several server
  * processes may each run one: the database serialises them on each campaign's chain row.
  */

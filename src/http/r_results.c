@@ -1,5 +1,6 @@
 /* Ranking, decision, publication and public results of a campaign. */
 #include "db/decisions.h"
+#include "db/panel.h"
 #include "domain/ranking.h"
 #include "http/auth.h"
 #include "http/handlers.h"
@@ -362,9 +363,21 @@ static void decide(struct sk_request *req, const char *correction_reason, const 
 		return;
 	}
 	int64_t cid = sk_param_id(req, 0);
+	/* The snapshot names the score record's head: seal what is still pending (after the role check,
+	 * so that no other caller can make the server write), then read the head again. */
+	enum sk_db_status st = sk_db_score_seal(req->db, cid);
+	PQclear(c);
+	c = NULL;
+	if (st == SK_DB_OK)
+		st = sk_db_decision_campaign(req->db, cid, &c);
+	if (st != SK_DB_OK) {
+		PQclear(c);
+		sk_reply_db_error(req, st == SK_DB_NOROWS ? SK_DB_ERROR : st);
+		return;
+	}
 	json_t *given = json_object_get(req->json, "awards"), *given_reasons = json_object_get(req->json, "reasons");
 	struct ranking k;
-	enum sk_db_status st = ranking_compute(req->db, cid, sk_db_str(c, 0, "ranking_method"), &k);
+	st = ranking_compute(req->db, cid, sk_db_str(c, 0, "ranking_method"), &k);
 	if (st != SK_DB_OK || ((st = sk_db_awards(req->db, cid, &awards)) != SK_DB_OK && st != SK_DB_NOROWS)) {
 		ranking_free(&k);
 		PQclear(c);

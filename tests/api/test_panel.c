@@ -1952,3 +1952,55 @@ Test(score_record, a_score_changed_outside_the_record_is_detected)
 		  (long long)f.pA, rank_status, body);
 	fx_free(&f);
 }
+
+static long long sealed_of(int64_t cid)
+{
+	const char *p[] = { S64(cid) };
+	return db_int(PG, "SELECT count(*) FROM score_seals WHERE campaign_id = $1", 1, p);
+}
+
+/*
+ * The server's sealer seals each call on its own: while another transaction holds one call's chain (a
+ * psql session, a slow lock), the other calls' events are still sealed and their record can still be
+ * checked; the held call is sealed once it is released.
+ */
+Test(score_record, a_call_whose_chain_is_held_does_not_hold_up_the_others)
+{
+	static struct fx f, g; /* static: down() can still free one after a failed assertion */
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	fx_build(&g, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	cr_assert_lt(f.k1, g.k1);
+	submit_review(&g, &g.P2, g.pA, 5, 6, 7);
+	seal_now(g.k1); /* g's chain row exists from here on */
+	cr_assert_eq(sealed_of(g.k1), 1);
+	const char *gk[] = { S64(g.k1) };
+	PGconn *holder = db_connect(NULL);
+	PQclear(db_exec(holder, "BEGIN", 0, NULL));
+	PQclear(db_exec(holder, "SELECT head FROM score_chains WHERE campaign_id = $1 FOR UPDATE", 1, gk));
+	/* g has an event waiting behind the held chain; f's events must be sealed all the same. */
+	submit_review(&g, &g.P3, g.pA, 8, 8, 8);
+	submit_review(&f, &f.P2, f.pA, 4, 5, 6);
+	submit_review(&f, &f.P3, f.pA, 7, 7, 7);
+	long long f_sealed = 0;
+	for (int i = 0; i < 400 && f_sealed < 2; i++) {
+		usleep(10000);
+		f_sealed = sealed_of(f.k1);
+	}
+	cr_assert_eq(f_sealed, 2, "a held chain of call %lld kept call %lld's events from being sealed",
+		     (long long)g.k1, (long long)f.k1);
+	char why[200];
+	int64_t event, seq;
+	cr_assert(verify_endpoint(&f, why, sizeof why, &event, &seq), "%s (event %lld)", why, (long long)event);
+	cr_assert_eq(sealed_of(g.k1), 1, "g's second event cannot be sealed while its chain is held");
+	PQclear(db_exec(holder, "COMMIT", 0, NULL));
+	PQfinish(holder);
+	long long g_sealed = 1;
+	for (int i = 0; i < 600 && g_sealed < 2; i++) {
+		usleep(10000);
+		g_sealed = sealed_of(g.k1);
+	}
+	cr_assert_eq(g_sealed, 2, "the held call was not sealed after it was released");
+	cr_assert(verify_endpoint(&g, why, sizeof why, &event, &seq), "%s (event %lld)", why, (long long)event);
+	fx_free(&f);
+	fx_free(&g);
+}
