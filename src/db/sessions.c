@@ -54,7 +54,7 @@ enum sk_db_status sk_db_session_create(struct sk_dbconn *c, const unsigned char 
 /* The session columns both lookups return, and the conditions that make a session live. */
 #define SESSION_COLUMNS                                                                           \
 	"s.id AS session_id, s.csrf_token, s.account_id,"                                        \
-	" s.last_seen_at < to_timestamp($2) - interval '60 seconds' AS stale,"                   \
+	" s.last_seen_at < to_timestamp($2) - make_interval(secs => least(60, $3 / 2)) AS stale," \
 	" (SELECT string_agg(coalesce(r.ward_id::text, '*') || ':' || r.role, ',')"              \
 	"  FROM role_grants r WHERE r.account_id = s.account_id) AS grants"
 #define SESSION_LIVE                                                                              \
@@ -83,10 +83,12 @@ enum sk_db_status sk_db_session_touch(struct sk_dbconn *c, int64_t session_id, i
 {
 	char s[24], n[24];
 	const char *p[] = { sk_db_i64str(s, session_id), sk_db_i64str(n, now) };
-	/* The condition keeps concurrent touches from moving the mark backwards. */
+	/* Called when the lookup found the mark stale (older than a minute, or than half the idle
+	 * limit when that is shorter, so that a session in use never expires between two marks). The
+	 * condition keeps concurrent touches from moving the mark backwards or twice in one second. */
 	return sk_db_exec(c, "session_touch",
 			  "UPDATE sessions SET last_seen_at = to_timestamp($2)"
-			  " WHERE id = $1 AND ended_at IS NULL AND last_seen_at < to_timestamp($2) - interval '60 seconds'",
+			  " WHERE id = $1 AND ended_at IS NULL AND last_seen_at < to_timestamp($2)",
 			  2, p, NULL);
 }
 

@@ -600,6 +600,38 @@ Test(accounts, last_seen_moves_at_most_once_a_minute)
 	client_cleanup(&c);
 }
 
+/*
+ * With the shortest idle limit (60 s) the mark moves once it is half the limit old, so a session used
+ * every 50 s never expires between two marks (with a fixed one-minute mark it ended at the second use).
+ */
+Test(accounts, a_session_in_use_outlives_the_shortest_idle_limit)
+{
+	srv_stop(&S);
+	const char *env[] = { "SANGKIEN_SESSION_IDLE=60", NULL };
+	srv_start(&S, NULL, env);
+	struct client c;
+	client_init(&c, &S);
+	int64_t ward = seed_ward(PG, NULL);
+	char phone[16];
+	rand_phone(phone);
+	int64_t id = register_account(&c, phone, TEST_PASSWORD, ward, 0);
+	int64_t t0 = (int64_t)time(NULL) + 86400 * 6;
+	c.now = t0;
+	cr_assert_eq(login(&c, phone, TEST_PASSWORD), 201);
+	c.now = t0 + 20;
+	cr_assert_eq(get_status(&c, "/api/v1/me"), 200);
+	cr_assert_eq(last_seen(id), t0, "a use 20 s later, under half the limit, must not write");
+	for (int i = 1; i <= 4; i++) {
+		c.now = t0 + 50 * i;
+		cr_assert_eq(get_status(&c, "/api/v1/me"), 200, "a use %d s after login, 50 s after the last, was refused",
+			     50 * i);
+		cr_assert_eq(last_seen(id), t0 + 50 * i);
+	}
+	c.now = t0 + 200 + 61;
+	cr_assert_eq(get_status(&c, "/api/v1/me"), 401, "61 s without use must end it");
+	client_cleanup(&c);
+}
+
 /* Installation-wide admin first, then by ward, then by role; every field from the rows. */
 Test(accounts, me_sends_the_account_rows_byte_for_byte)
 {
