@@ -50,8 +50,8 @@ enum sk_db_status sk_db_awards(struct sk_dbconn *c, int64_t cid, PGresult **res)
 enum sk_db_status sk_db_awards_public(struct sk_dbconn *c, int64_t cid, PGresult **res)
 {
 	ONE_ID("awards_public",
-	       "SELECT a.position, a.name, a.count FROM awards a JOIN campaigns c ON c.id = a.campaign_id"
-	       " WHERE a.campaign_id = $1 AND c.state <> 'draft' ORDER BY a.position");
+	       "SELECT a.position, a.name, a.count FROM campaigns c LEFT JOIN awards a ON a.campaign_id = c.id"
+	       " WHERE c.id = $1 AND c.state <> 'draft' ORDER BY a.position");
 }
 
 enum sk_db_status sk_db_awards_set(struct sk_dbconn *c, int64_t cid, int64_t actor, const char *json, const char *ip)

@@ -336,14 +336,21 @@ void awards_get(struct sk_request *req)
 	if (db == NULL)
 		return;
 	PGresult *r;
-	enum sk_db_status st = sk_db_awards_public(db, sk_param_id(req, 0), &r);
-	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
-		sk_reply_db_error(req, st);
+	int64_t cid = sk_param_id(req, 0);
+	enum sk_db_status st = cid ? sk_db_awards_public(db, cid, &r) : SK_DB_NOROWS;
+	if (st != SK_DB_OK) {
+		if (cid)
+			PQclear(r);
+		if (st == SK_DB_NOROWS) /* no such call, or a draft, which is not public */
+			sk_reply_error(req, 404, "not_found", NULL, "There is no such call.");
+		else
+			sk_reply_db_error(req, st);
 		return;
 	}
 	json_t *list = json_array();
 	for (int i = 0; i < PQntuples(r); i++)
-		json_array_append_new(list, json_pack("{s:s,s:I}", "name", sk_db_str(r, i, "name"), "count",
+		if (!sk_db_isnull(r, i, "name")) /* the call's row alone: no awards set */
+			json_array_append_new(list, json_pack("{s:s,s:I}", "name", sk_db_str(r, i, "name"), "count",
 						      (json_int_t)sk_db_i64(r, i, "count")));
 	PQclear(r);
 	sk_reply_json(req, 200, json_pack("{s:o}", "awards", list));

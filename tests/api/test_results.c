@@ -970,6 +970,14 @@ Test(decision, departures_need_reasons_then_publish_with_the_password)
 	EXPECT(http_json(&f.L.c, "PUT", fmt_path("/api/v1/campaigns/%lld/awards", (long long)f.cid),
 			 json_pack("{s:[{s:s,s:i}]}", "awards", "name", "Giải Nhất", "count", 3)),
 	       409, "decision_made");
+	{
+		struct resp *aw = get(&f.L.c, fmt_path("/api/v1/campaigns/%lld/awards", (long long)f.cid));
+		cr_assert_eq(aw->status, 200);
+		cr_assert_gt(json_array_size(json_object_get(aw->json, "awards")), 0);
+		resp_free(aw);
+	}
+	EXPECT(get(&f.L.c, "/api/v1/campaigns/999999999999/awards"), 404, "not_found");
+	EXPECT(get(&f.L.c, "/api/v1/campaigns/0/awards"), 404, "not_found");
 	EXPECT(http_json(&f.L.c, "POST", fmt_path("/api/v1/campaigns/%lld/corrections", (long long)f.cid),
 			 json_pack("{s:s,s:s}", "correction_reason", "Sửa trước khi công bố", "password", TEST_PASSWORD)),
 	       409, "not_correctable");
