@@ -116,7 +116,10 @@ test('a volunteer makes a set-up code and the resident sets a password with it a
     await form.code.fill(wrong);
     await form.confirm.fill(NEW_PASSWORD);
     await page.getByRole('button', { name: vi.setPassword.submit, exact: true }).click();
+    await page.locator('#sp-code-error').waitFor({ state: 'visible' }); // the server's answer
     assert.equal(await text(page.locator('#sp-code-error')), vi.errors.invalid_setup_code);
+    assert.equal(await alertText(page), vi.errors.invalid_setup_code);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'sp-code');
 
     // The right code.
     await form.code.fill(code);
@@ -145,6 +148,7 @@ test('a volunteer makes a set-up code and the resident sets a password with it a
     await page.getByLabel(vi.setPassword.passwordLabel, { exact: true }).fill('một mật khẩu khác hẳn');
     await page.getByLabel(vi.setPassword.confirmLabel, { exact: true }).fill('một mật khẩu khác hẳn');
     await page.getByRole('button', { name: vi.setPassword.submit, exact: true }).click();
+    await page.locator('#sp-code-error').waitFor({ state: 'visible' });
     assert.equal(await alertText(page), vi.errors.invalid_setup_code);
   } finally {
     await context.close();
