@@ -71,6 +71,8 @@ test('a volunteer makes a set-up code and the resident sets a password with it a
       assert.equal(await text(page.locator('#setup-code-read')), fill(vi.assist.setupCodeRead, { name: 'Nguyễn Thị Bảy' }));
       const size = await page.locator('#setup-code-value').evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
       assert.ok(size >= 32, `the code is large (${size}px)`);
+      const lines = await page.locator('#setup-code-value').evaluate((e) => Math.round(e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)));
+      assert.equal(lines, 1, 'the code is on one line');
       assert.equal(await page.getByRole('button', { name: vi.assist.setupCodeAgain, exact: true }).isVisible(), true);
       await assertAccessibleWithCSP(page, 'assist: set-up code');
       await assertFitsPhone(page, 'assist: set-up code');
