@@ -57,6 +57,8 @@ static const struct opt opts[] = {
 	  100000, "failed logins per address per window" },
 	{ "login-window", "SANGKIEN_LOGIN_WINDOW", OPT_LONG, O(login_window), "900", 1, 86400,
 	  "seconds over which failed logins are counted" },
+	{ "setup-code-ttl", "SANGKIEN_SETUP_CODE_TTL", OPT_LONG, O(setup_code_ttl), "259200", 900, 86400 * 30,
+	  "seconds a password set-up code stays valid" },
 	{ "json-max-depth", "SANGKIEN_JSON_MAX_DEPTH", OPT_LONG, O(json_max_depth), "32", 2, 1000,
 	  "deepest nesting accepted in a JSON body" },
 	{ "test-clock", "SANGKIEN_TEST_CLOCK", OPT_BOOL, O(test_clock), "0", 0, 1,

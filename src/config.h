@@ -25,6 +25,7 @@ struct sk_config {
 	long login_max_per_account;
 	long login_max_per_ip;
 	long login_window;   /* seconds */
+	long setup_code_ttl; /* seconds a password set-up code is valid */
 	long json_max_depth;
 	bool test_clock;
 	bool access_log;

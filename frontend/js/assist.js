@@ -11,6 +11,7 @@ import { clear, el, idParam } from './dom.js';
 import { FormErrors, checkLogin, errorMessage, fieldMessage, normalizeLogin, setBusy } from './form.js';
 import { goToLogin, wardsWithRole } from './session.js';
 import { proposalCard, runPage, showAlert, startPage, wardGroups } from './ui.js';
+import { formatDateTime } from './format.js';
 import { CONSENT_VERSION, createProposalForm } from './proposal-form.js';
 
 const $ = (id) => document.getElementById(id);
@@ -31,6 +32,7 @@ let calls = [];
 let groups = [];
 let resident = null; // { id, display_name, created }
 let assisted = [];
+let setupCode = null; // { code, expires_at } of the resident shown
 
 function selectedCall() {
   return calls.find((c) => String(c.id) === callSelect.value) || null;
@@ -40,6 +42,7 @@ function phase(n, focus = true) {
   residentForm.hidden = n !== 1;
   consentForm.hidden = n !== 2;
   proposalSection.hidden = n !== 3;
+  $('setup-code-section').hidden = n === 1 || !resident;
   for (let i = 1; i <= 3; i++) {
     const li = $(`assist-phase-${i}`);
     if (i === n) li.setAttribute('aria-current', 'step');
@@ -105,6 +108,7 @@ residentForm.addEventListener('submit', async (ev) => {
   }
   setBusy(residentForm, $('resident-status'), false);
   consentBox.checked = false;
+  resetSetupCode();
   renderConsent();
   phase(2);
 });
@@ -144,8 +148,51 @@ function startProposal() {
   form.focusStart();
 }
 
+/** The code made for the resident, large, with its expiry and what to read to them. */
+function renderSetupCode() {
+  const box = $('setup-code-result');
+  if (!setupCode || !resident) {
+    box.hidden = true;
+    return;
+  }
+  $('setup-code-value').textContent = setupCode.code;
+  setKey($('setup-code-expiry'), 'assist.setupCodeExpiry', { when: formatDateTime(setupCode.expires_at) });
+  setKey($('setup-code-read'), 'assist.setupCodeRead', { name: resident.display_name });
+  box.hidden = false;
+}
+
+$('setup-code-button').addEventListener('click', async () => {
+  if (!resident) return;
+  const button = $('setup-code-button');
+  const status = $('setup-code-status');
+  button.disabled = true;
+  setKey(status, 'common.sending');
+  try {
+    setupCode = (await api.action(`/accounts/${resident.id}/setup-code`)).setup_code;
+  } catch (err) {
+    button.disabled = false;
+    setKey(status, null);
+    if (err.code === 'forbidden') showAlert(alertEl, 'assist.setupCodeForbidden');
+    else showAlert(alertEl, err);
+    return;
+  }
+  button.disabled = false;
+  setKey(status, 'assist.setupCodeMade');
+  setKey(button, 'assist.setupCodeAgain');
+  renderSetupCode();
+  $('setup-code-value').scrollIntoView({ block: 'center' });
+});
+
+function resetSetupCode() {
+  setupCode = null;
+  setKey($('setup-code-button'), 'assist.setupCodeButton');
+  setKey($('setup-code-status'), null);
+  renderSetupCode();
+}
+
 function restart() {
   resident = null;
+  resetSetupCode();
   clear($('assist-root'));
   residentForm.reset();
   if (calls.length === 1) callSelect.value = String(calls[0].id);
@@ -201,6 +248,7 @@ async function main() {
   loadAssisted();
   onLangChange(() => {
     renderConsent();
+    renderSetupCode();
     renderAssisted();
   });
   if (calls.length === 0) {

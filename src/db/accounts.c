@@ -130,3 +130,48 @@ enum sk_db_status sk_db_account_json(struct sk_dbconn *c, int64_t account_id, ch
 	return sk_db_json(c, "account_json", "SELECT " ACCOUNT_JSON_SQL " FROM accounts a WHERE a.id = $1", 1, p,
 			  json);
 }
+
+enum sk_db_status sk_db_setup_code_issue(struct sk_dbconn *c, int64_t actor, int64_t account, const char *code_hash,
+					 int64_t now, long ttl, const char *ip, int64_t *expires)
+{
+	char a[24], b[24], n[24], t[24];
+	const char *p[] = { sk_db_i64str(a, actor), sk_db_i64str(b, account), code_hash, sk_db_i64str(n, now),
+			    sk_db_i64str(t, ttl), ip };
+	PGresult *r;
+	enum sk_db_status st = sk_db_exec(c, "setup_code_issue",
+					  "SELECT extract(epoch FROM expires_at)::bigint AS expires"
+					  " FROM setup_code_issue($1, $2, $3, to_timestamp($4), $5::integer, $6::inet)",
+					  6, p, &r);
+	if (st != SK_DB_OK)
+		return st;
+	*expires = sk_db_i64(r, 0, "expires");
+	PQclear(r);
+	return SK_DB_OK;
+}
+
+enum sk_db_status sk_db_setup_code_live(struct sk_dbconn *c, const char *login, int64_t now, PGresult **res)
+{
+	char n[24];
+	const char *p[] = { login, sk_db_i64str(n, now) };
+	return sk_db_exec(c, "setup_code_live",
+			  "SELECT a.id AS account_id, s.id AS code_id, s.code_hash FROM accounts a"
+			  " LEFT JOIN setup_codes s ON s.account_id = a.id AND s.used_at IS NULL"
+			  "  AND s.revoked_at IS NULL AND s.expires_at > to_timestamp($2)"
+			  " WHERE a.login = $1",
+			  2, p, res);
+}
+
+enum sk_db_status sk_db_setup_code_redeem(struct sk_dbconn *c, int64_t code, const char *password_hash, int64_t now,
+					  const char *ip)
+{
+	char k[24], n[24];
+	const char *p[] = { sk_db_i64str(k, code), password_hash, sk_db_i64str(n, now), ip };
+	PGresult *r;
+	enum sk_db_status st = sk_db_exec(c, "setup_code_redeem",
+					  "SELECT setup_code_redeem($1, $2, to_timestamp($3), $4::inet) AS ok", 4, p, &r);
+	if (st != SK_DB_OK)
+		return st;
+	bool ok = sk_db_bool(r, 0, "ok");
+	PQclear(r);
+	return ok ? SK_DB_OK : SK_DB_NOROWS;
+}

@@ -74,4 +74,25 @@ enum sk_db_status sk_db_role_change(struct sk_dbconn *c, bool grant, int64_t act
  */
 enum sk_db_status sk_db_account_json(struct sk_dbconn *c, int64_t account_id, char **json);
 
+/*
+ * Issues a password set-up code for account by actor (its argon2id hash code_hash), valid ttl
+ * seconds from now, revoking the account's live one, audited (never the code). Sets *expires (Unix
+ * seconds). SK_DB_RULE with sk_db_rule() "not_found" (no such account) or "forbidden" (actor may not).
+ */
+enum sk_db_status sk_db_setup_code_issue(struct sk_dbconn *c, int64_t actor, int64_t account, const char *code_hash,
+					 int64_t now, long ttl, const char *ip, int64_t *expires);
+
+/*
+ * The account with this normalised login and its live set-up code at now: columns account_id, code_id
+ * (NULL when none) and code_hash. SK_DB_NOROWS when no account has the login.
+ */
+enum sk_db_status sk_db_setup_code_live(struct sk_dbconn *c, const char *login, int64_t now, PGresult **res);
+
+/*
+ * Redeems code (verified by the caller): the account gets password_hash, the code is used, every
+ * session of the account ends, audited. SK_DB_NOROWS when the code stopped being live meanwhile.
+ */
+enum sk_db_status sk_db_setup_code_redeem(struct sk_dbconn *c, int64_t code, const char *password_hash, int64_t now,
+					  const char *ip);
+
 #endif

@@ -17,6 +17,10 @@ void accounts_create(struct sk_request *req);
 void accounts_me(struct sk_request *req);
 void accounts_admin_lookup(struct sk_request *req);
 
+/* r_setup_codes.c */
+void setup_codes_issue(struct sk_request *req);
+void setup_codes_redeem(struct sk_request *req);
+
 /* r_sessions.c */
 void sessions_create(struct sk_request *req);
 void sessions_delete_current(struct sk_request *req);

@@ -8,6 +8,8 @@ const struct sk_route sk_routes[] = {
 
 	{ "POST", "/api/v1/accounts", SK_PUBLIC, SK_BODY_JSON, accounts_create },
 	{ "GET", "/api/v1/me", SK_SIGNED_IN, SK_BODY_NONE, accounts_me },
+	{ "POST", "/api/v1/accounts/{id}/setup-code", SK_SIGNED_IN, SK_BODY_NONE, setup_codes_issue },
+	{ "POST", "/api/v1/accounts/password-setup", SK_PUBLIC, SK_BODY_JSON, setup_codes_redeem },
 
 	{ "POST", "/api/v1/sessions", SK_PUBLIC, SK_BODY_JSON, sessions_create },
 	{ "DELETE", "/api/v1/sessions/current", SK_SIGNED_IN, SK_BODY_NONE, sessions_delete_current },

@@ -383,7 +383,8 @@ struct cell {
  * Paths and bodies name fixture values as ${…}: ward (the ward), cid (the call in appraisal), cid2 (an open
  * call), cid3 (a draft call), pid (A's proposal in cid; P2 reviews it, P1 lives in its group), qid (A's
  * submitted proposal in cid2), qver (its version now), did (A's complete draft in cid2), att (pid's
- * attachment), qatt (qid's attachment), code (pid's tracking code), C and Cphone (a resident), P1..P4, V,
+ * attachment), qatt (qid's attachment), code (pid's tracking code), C and Cphone (a resident), Xphone (an
+ * outsider's login), P1..P4, V,
  * k0..k2 (criteria of cid), g1, phone (a fresh number), wcode (a fresh ward code), opens and closes,
  * self (the caller's own login; anonymous: an outsider's), pw (the test password), cid4 (a call decided
  * and published), rid (A's proposal in it), mid (its winning model), adid and adver (an adoption of the
@@ -452,6 +453,12 @@ static const struct cell CELLS[] = {
 	{ "POST", "/api/v1/wards/${ward}/assisted-residents",
 	  "{\"phone\":\"${phone}\",\"display_name\":\"Bà Tư\",\"group_id\":${g1}}", 0,
 	  { 401, 403, 403, 201, 403, 403, 403, 403 } },
+	/* a password set-up code for resident C: V helped C (consent), the ward's leader leads C's ward */
+	{ "POST", "/api/v1/accounts/${C}/setup-code", NULL, 0, { 401, 403, 403, 201, 403, 403, 201, 403 } },
+	/* public; a wrong code for the outsider X is the same 401 for everyone */
+	{ "POST", "/api/v1/accounts/password-setup",
+	  "{\"login\":\"${Xphone}\",\"code\":\"0000 0000\",\"password\":\"${pw}\"}", 0,
+	  { 401, 401, 401, 401, 401, 401, 401, 401 } },
 	{ "GET", "/api/v1/campaigns/${cid}/panel", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
 	/* who may be named: the ward's leader only (names and groups of the ward's panelists) */
 	{ "GET", "/api/v1/campaigns/${cid}/panel/candidates", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
@@ -547,6 +554,8 @@ static const char *value(struct fx *f, enum row row, const char *name)
 		return f->codeA;
 	if (!strcmp(name, "Cphone"))
 		return f->C.phone;
+	if (!strcmp(name, "Xphone"))
+		return f->X.phone;
 	if (!strcmp(name, "pw"))
 		return TEST_PASSWORD;
 	if (!strcmp(name, "self"))

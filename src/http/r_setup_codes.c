@@ -1,0 +1,187 @@
+/*
+ * Password set-up codes: a volunteer, a leader or an administrator issues a one-time 8-digit code for a
+ * resident; the resident redeems it with a new password (also the way to reset a forgotten one).
+ * The code is only ever in the issuer's reply: it is stored as an argon2id hash and never logged.
+ */
+#include "db/accounts.h"
+#include "db/audit.h"
+#include "db/sessions.h"
+#include "domain/login.h"
+#include "http/auth.h"
+#include "http/handlers.h"
+#include "http/json_in.h"
+#include "http/reply.h"
+#include "passwords.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define CODE_DIGITS 8
+
+static void iso_utc(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void setup_codes_issue(struct sk_request *req)
+{
+	int64_t account = sk_param_id(req, 0);
+	if (account == 0) {
+		sk_reply_error(req, 404, "not_found", NULL, "There is no such account.");
+		return;
+	}
+	/* Only these may ever issue one: refuse the others before spending a hash. */
+	if (!sk_is_installation_admin(req) && !sk_has_role(req, 0, SK_ROLE_VOLUNTEER) &&
+	    !sk_has_role(req, 0, SK_ROLE_LEADER)) {
+		sk_reply_error(req, 403, "forbidden", NULL,
+			       "Only a volunteer who helped this resident, a leader of their ward or an administrator can do this.");
+		return;
+	}
+	/* Uniform over 0..99,999,999: randombytes_uniform rejects the values that would bias a modulo. */
+	char code[CODE_DIGITS + 1], shown[CODE_DIGITS + 2];
+	snprintf(code, sizeof code, "%08u", (unsigned)randombytes_uniform(100000000u));
+	char hash[SK_PWHASH_LEN];
+	if (!sk_password_hash(code, hash)) {
+		sodium_memzero(code, sizeof code);
+		sk_reply_error(req, 500, "internal", NULL, "The code could not be made.");
+		return;
+	}
+	int64_t expires = 0;
+	enum sk_db_status st = sk_db_setup_code_issue(req->db, req->session.account_id, account, hash, req->now,
+						      req->srv->cfg->setup_code_ttl, req->ip, &expires);
+	if (st == SK_DB_RULE && !strcmp(sk_db_rule(req->db), "not_found")) {
+		sodium_memzero(code, sizeof code);
+		sk_reply_error(req, 404, "not_found", NULL, "There is no such account.");
+		return;
+	}
+	if (st == SK_DB_RULE) {
+		sodium_memzero(code, sizeof code);
+		sk_reply_error(req, 403, "forbidden", NULL,
+			       "Only a volunteer who helped this resident, a leader of their ward or an administrator can do this.");
+		return;
+	}
+	if (st != SK_DB_OK) {
+		sodium_memzero(code, sizeof code);
+		sk_reply_db_error(req, st);
+		return;
+	}
+	snprintf(shown, sizeof shown, "%.4s %.4s", code, code + 4);
+	sodium_memzero(code, sizeof code);
+	char at[32];
+	iso_utc(expires, at);
+	sk_reply_json(req, 201,
+		      json_pack("{s:{s:I,s:s,s:s,s:I}}", "setup_code", "account_id", (json_int_t)account, "code", shown,
+				"expires_at", at, "valid_seconds", (json_int_t)req->srv->cfg->setup_code_ttl));
+	sodium_memzero(shown, sizeof shown);
+}
+
+/* The 8 digits of a code as typed ("1234 5678", "1234-5678"), or false when it is not one. */
+static bool code_digits(const char *in, char out[CODE_DIGITS + 1])
+{
+	int n = 0;
+	for (const char *p = in; *p; p++) {
+		if (*p == ' ' || *p == '-')
+			continue;
+		if (*p < '0' || *p > '9' || n == CODE_DIGITS)
+			return false;
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+	return n == CODE_DIGITS;
+}
+
+static void reply_invalid_code(struct sk_request *req)
+{
+	sk_reply_error(req, 401, "invalid_setup_code", "code",
+		       "This code is wrong, already used or expired. Ask your volunteer or ward leader for a new one.");
+}
+
+void setup_codes_redeem(struct sk_request *req)
+{
+	const char *login_in, *code_in, *password;
+	struct sk_field fields[] = {
+		SK_STRING("login", &login_in, 1, SK_LOGIN_MAX),
+		SK_SECRET("code", &code_in, 1, 32),
+		SK_SECRET("password", &password, SK_PASSWORD_MIN, SK_PASSWORD_MAX),
+		SK_END,
+	};
+	if (!sk_json_parse(req, fields))
+		return;
+	char code[CODE_DIGITS + 1];
+	if (!code_digits(code_in, code)) {
+		sk_reply_error(req, 400, "invalid_field", "code", "The code has 8 digits, such as 1234 5678.");
+		return;
+	}
+	char login[SK_LOGIN_MAX + 1];
+	if (sk_login_normalize(login_in, login, sizeof login) == SK_LOGIN_INVALID)
+		snprintf(login, sizeof login, "invalid");
+	struct sk_dbconn *db = sk_req_db_or_reply(req);
+	if (db == NULL)
+		goto out;
+	/* The failed-login throttle, as it is: a wrong code counts as a failed login of this login. */
+	const struct sk_config *cfg = req->srv->cfg;
+	long by_login, by_ip, retry_login, retry_ip;
+	enum sk_db_status st = sk_db_login_failures(db, login, req->ip, req->now, cfg->login_window, &by_login, &by_ip,
+						    &retry_login, &retry_ip);
+	if (st != SK_DB_OK) {
+		sk_reply_db_error(req, st);
+		goto out;
+	}
+	if (by_login >= cfg->login_max_per_account || by_ip >= cfg->login_max_per_ip) {
+		long retry = by_login >= cfg->login_max_per_account ? retry_login : 0;
+		if (by_ip >= cfg->login_max_per_ip && retry_ip > retry)
+			retry = retry_ip;
+		if (retry > cfg->login_window)
+			retry = cfg->login_window;
+		if (retry < 1)
+			retry = 1;
+		sk_db_audit(db, 0, 0, "login_throttled", login, req->ip, "{\"via\":\"setup_code\"}");
+		char secs[24];
+		snprintf(secs, sizeof secs, "%ld", retry);
+		sk_reply_header(req, "Retry-After", secs);
+		sk_reply_error(req, 429, "too_many_requests", NULL,
+			       "Too many wrong codes or passwords. Please wait %ld minute%s and try again.",
+			       (retry + 59) / 60, (retry + 59) / 60 == 1 ? "" : "s");
+		goto out;
+	}
+	PGresult *r;
+	st = sk_db_setup_code_live(db, login, req->now, &r);
+	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
+		sk_reply_db_error(req, st);
+		goto out;
+	}
+	const char *hash = st == SK_DB_OK && !sk_db_isnull(r, 0, "code_id") ? sk_db_str(r, 0, "code_hash") : NULL;
+	/* Without a live code this still spends one verification, so timing tells nothing. */
+	bool ok = sk_password_verify(code, hash) && hash != NULL;
+	int64_t code_id = ok ? sk_db_i64(r, 0, "code_id") : 0;
+	PQclear(r);
+	if (ok) {
+		char pwhash[SK_PWHASH_LEN];
+		if (!sk_password_hash(password, pwhash)) {
+			sk_reply_error(req, 500, "internal", NULL, "The password could not be processed.");
+			goto out;
+		}
+		st = sk_db_setup_code_redeem(db, code_id, pwhash, req->now, req->ip);
+		if (st == SK_DB_OK) {
+			sk_reply_empty(req, 204);
+			goto out;
+		}
+		if (st != SK_DB_NOROWS) {
+			sk_reply_db_error(req, st);
+			goto out;
+		}
+	}
+	st = sk_db_audit(db, 0, 0, "login_failed", login, req->ip, "{\"via\":\"setup_code\"}");
+	if (st != SK_DB_OK) {
+		sk_reply_db_error(req, st);
+		goto out;
+	}
+	reply_invalid_code(req);
+out:
+	sodium_memzero(code, sizeof code);
+}
