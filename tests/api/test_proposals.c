@@ -1803,6 +1803,61 @@ Test(attachments, photos_and_pdfs_are_stored_with_their_hash_and_served_to_those
 	bye(&anon);
 }
 
+/*
+ * A PNG with a tEXt chunk naming its author is stored without it: the reply's size and sha256 are
+ * those of the cleaned file, which is what the database holds and what a download returns. A PDF
+ * is stored as uploaded, its own metadata included (documented: PDFs are not rewritten).
+ */
+Test(attachments, a_png_text_chunk_is_removed_and_size_and_hash_describe_what_is_stored)
+{
+	int64_t group, ward = seed_ward(PG, &group);
+	struct who L, A;
+	person(&L, ward, 0, "leader", NULL);
+	person(&A, ward, group, "resident", NULL);
+	int64_t cid = campaign(&L.c, ward, T - 3600, T + 1200, true);
+	int64_t pid = propose(&A.c, cid, proposal_body(group, "Ảnh có chú thích"), false, NULL);
+	struct blob clean = make_blob(PNG_HEAD, sizeof PNG_HEAD, 600);
+	static const char text[] = "Author\0Tran Van Chu-Nha 0987654321";
+	size_t tl = sizeof text - 1, cl = 12 + tl;
+	struct blob png = { malloc(clean.len + cl), clean.len + cl };
+	memcpy(png.data, clean.data, 33); /* signature and IHDR */
+	put_be32(png.data + 33, (uint32_t)tl);
+	memcpy(png.data + 37, "tEXt", 4);
+	memcpy(png.data + 41, text, tl);
+	put_be32(png.data + 41 + tl, (uint32_t)crc32(0, png.data + 37, (uInt)(tl + 4)));
+	memcpy(png.data + 33 + cl, clean.data + 33, clean.len - 33);
+	char *want = sha256_hex(&clean);
+	struct resp *r = upload(&A.c, pid, &png, "image/png", NULL);
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	json_t *a = jget(r->json, "attachment");
+	int64_t id = jint(a, "id");
+	cr_assert_eq(jint(a, "size"), (json_int_t)clean.len);
+	cr_assert_str_eq(jstr(a, "sha256"), want);
+	resp_free(r);
+	const char *q[] = { S64(id), want };
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM attachments WHERE id = $1 AND sha256 = $2"
+				" AND encode(sha256(content), 'hex') = $2 AND size = length(content)",
+			    2, q),
+		     1);
+	r = http_bytes(&A.c, "GET", pathf("/api/v1/attachments/%lld", (long long)id), NULL, 0, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert_eq(r->len, clean.len);
+	cr_assert(memcmp(r->body, clean.data, clean.len) == 0, "the download is not the PNG without its tEXt chunk");
+	resp_free(r);
+
+	static const unsigned char pdf[] = "%PDF-1.7\n1 0 obj << /Author (Tran Van Chu-Nha) >> endobj\n%%EOF\n";
+	const char *ph[] = { "Content-Type: application/pdf", NULL };
+	r = http_bytes(&A.c, "POST", pathf("/api/v1/proposals/%lld/attachments", (long long)pid), pdf, sizeof pdf - 1, ph);
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	cr_assert_eq(jint(jget(r->json, "attachment"), "size"), (json_int_t)(sizeof pdf - 1));
+	resp_free(r);
+	free(want);
+	free(clean.data);
+	free(png.data);
+	bye(&L);
+	bye(&A);
+}
+
 Test(attachments, wrong_types_are_415_and_the_sixth_file_is_409)
 {
 	int64_t group, ward = seed_ward(PG, &group);
