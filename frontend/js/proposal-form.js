@@ -650,6 +650,7 @@ export function createProposalForm(root, opts) {
         setBusyState(false);
         if (err.status === 413) showFileError('propose.fileTooLarge', { name });
         else if (err.status === 415) showFileError('propose.fileBadType', { name });
+        else if (err.code === 'invalid_image') showFileError('propose.fileBroken', { name });
         else if (err.code === 'too_many_attachments') showFileError('propose.fileTooMany');
         else {
           const msg = errorMessage(err);

@@ -1,6 +1,7 @@
 /* Attachments: photos and PDFs of a proposal, typed by content, served only to those who may see it. */
 #include "db/proposals.h"
 #include "domain/filetype.h"
+#include "domain/image_meta.h"
 #include "domain/text.h"
 #include "http/auth.h"
 #include "http/handlers.h"
@@ -53,13 +54,28 @@ void attachments_create(struct sk_request *req)
 			       "Attach a JPEG, PNG or WebP photo or a PDF, sent with its own Content-Type.");
 		return;
 	}
+	/* Photos lose their EXIF/XMP/IPTC/text metadata (GPS position, camera owner, serial) before
+	 * anything is hashed or stored: the stored size and SHA-256 are those of the cleaned bytes. */
+	unsigned char *clean;
+	size_t clean_len;
+	enum sk_image_status is = sk_image_strip(sniffed, (const unsigned char *)req->body, req->body_len, &clean, &clean_len);
+	if (is == SK_IMAGE_MALFORMED) {
+		sk_reply_error(req, 400, "invalid_image", NULL,
+			       "The photo is damaged or incomplete (its structure cannot be read); nothing was stored.");
+		return;
+	}
+	if (is != SK_IMAGE_OK) {
+		sk_reply_error(req, 500, "internal", NULL, "Out of memory.");
+		return;
+	}
 	unsigned char hash[crypto_hash_sha256_BYTES];
 	char hex[65];
-	crypto_hash_sha256(hash, (const unsigned char *)req->body, req->body_len);
+	crypto_hash_sha256(hash, clean, clean_len);
 	sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
 	char *json;
 	enum sk_db_status st = sk_db_attachment_add(req->db, pid, req->session.account_id, req->now, filename_of(req), sniffed,
-						    req->body, req->body_len, hex, req->ip, &json);
+						    (const char *)clean, clean_len, hex, req->ip, &json);
+	free(clean);
 	if (st == SK_DB_RULE) {
 		const char *rule = sk_db_rule(req->db);
 		if (!strcmp(rule, "proposal_not_found"))

@@ -10,6 +10,7 @@
 
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,7 +336,11 @@ static void fx_build(struct fx *f, const struct fx_opts *opt)
 		f->extra_group[i] = i % 2 == 0 ? f->g1 : f->g2;
 		f->extra[i] = propose(&f->A, f->k1, proposal_body(f->extra_group[i], fmt_path("Mô hình thêm %d", i + 1)));
 	}
-	static const unsigned char png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R' };
+	static const unsigned char png[] = { /* a real 1x1 PNG: IHDR, IDAT, IEND */
+		0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
+		0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53, 0xde, 0x00, 0x00, 0x00,
+		0x0c, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60, 0x60, 0x60, 0x00, 0x00, 0x00, 0x04, 0x00, 0x01, 0xf6,
+		0x17, 0x38, 0x55, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82 };
 	const char *h[] = { "Content-Type: image/png", "X-Filename: ho-so-to-1.png", NULL };
 	r = http_bytes(&f->A.c, "POST", fmt_path("/api/v1/proposals/%lld/attachments", (long long)f->pA), png, sizeof png,
 		       h);
@@ -795,12 +800,143 @@ Test(conflicts, an_assigned_panelist_opens_the_attachments_without_their_origina
 		     "an assigned panelist cannot open the attachment the appraisal view lists (src/http/r_attachments.c, "
 		     "attachments_get allows only author, helper and leader): got %ld %s",
 		     r->status, r->body ? r->body : "");
-	cr_assert_eq(r->len, 16);
+	cr_assert_eq(r->len, 69); /* the fixture's 1x1 PNG, which has no metadata to remove */
 	char disposition[512];
 	cr_assert(resp_header(r, "Content-Disposition", disposition, sizeof disposition));
 	cr_assert_null(strstr(disposition, "ho-so-to-1"), "blind review, but the download names the original file: %s",
 		       disposition);
 	resp_free(r);
+	fx_free(&f);
+}
+
+/* A JPEG segment: FF m, big-endian length, payload. */
+static size_t jseg(unsigned char *d, size_t n, unsigned m, const void *p, size_t k)
+{
+	d[n] = 0xFF;
+	d[n + 1] = (unsigned char)m;
+	d[n + 2] = (unsigned char)((k + 2) >> 8);
+	d[n + 3] = (unsigned char)(k + 2);
+	memcpy(d + n + 4, p, k);
+	return n + 4 + k;
+}
+
+static bool has_bytes(const void *h, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp((const char *)h + i, needle, k) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A phone photo's EXIF (GPS, Artist, a description with the author's name and phone), XMP, IPTC
+ * and a comment must not reach the panel: the upload stores the photo without them, so neither the
+ * blind panelist nor the author downloads them; the image data and the EXIF Orientation survive.
+ */
+Test(conflicts, photo_metadata_naming_the_author_is_removed_before_the_panel_sees_it)
+{
+	static struct fx f; /* static: down() can still free it after a failed assertion */
+	fx_build(&f, &(struct fx_opts){ .upto = ST_OPEN });
+	char who[160];
+	snprintf(who, sizeof who, "%s %s", f.A.name, f.A.phone);
+	size_t wl = strlen(who) + 1;
+
+	/* EXIF, little-endian TIFF: IFD0 = ImageDescription (who), Orientation 6, Artist (who), GPSInfo. */
+	unsigned char e[600];
+	size_t en = 0;
+	memcpy(e, "Exif\0\0II\x2A\0\x08\0\0\0", 14);
+	en = 14;
+	uint32_t data_at = 8 + 2 + 4 * 12 + 4, gps_at = data_at + 2 * (uint32_t)wl;
+	const uint32_t ifd0[4][4] = { { 0x010E, 2, (uint32_t)wl, data_at },
+				      { 0x0112, 3, 1, 6 },
+				      { 0x013B, 2, (uint32_t)wl, data_at + (uint32_t)wl },
+				      { 0x8825, 4, 1, gps_at } };
+	e[en++] = 4;
+	e[en++] = 0;
+	for (int i = 0; i < 4; i++) {
+		const uint32_t v[4] = { ifd0[i][0], ifd0[i][1], ifd0[i][2], ifd0[i][3] };
+		e[en++] = (unsigned char)v[0];
+		e[en++] = (unsigned char)(v[0] >> 8);
+		e[en++] = (unsigned char)v[1];
+		e[en++] = 0;
+		for (int b = 0; b < 4; b++)
+			e[en++] = (unsigned char)(v[2] >> (8 * b));
+		for (int b = 0; b < 4; b++)
+			e[en++] = (unsigned char)(v[3] >> (8 * b));
+	}
+	memset(e + en, 0, 4);
+	en += 4;
+	memcpy(e + en, who, wl);
+	en += wl;
+	memcpy(e + en, who, wl);
+	en += wl;
+	/* GPS IFD: GPSLatitudeRef "N" (inline), no next IFD */
+	memcpy(e + en, "\x01\0\x01\0\x02\0\x02\0\0\0N\0\0\0\0\0\0\0", 18);
+	en += 18;
+
+	unsigned char jpg[2000];
+	size_t n = 0;
+	memcpy(jpg, "\xFF\xD8", 2);
+	n = 2;
+	n = jseg(jpg, n, 0xE0, "JFIF\0\x01\x01\0\0\x01\0\x01\0\0", 14);
+	n = jseg(jpg, n, 0xE1, e, en);
+	char x[400];
+	int xl = snprintf(x, sizeof x, "http://ns.adobe.com/xap/1.0/%c<dc:creator>%s</dc:creator>", 0, who);
+	n = jseg(jpg, n, 0xE1, x, (size_t)xl);
+	xl = snprintf(x, sizeof x, "Photoshop 3.0%c8BIM\x04\x04%s", 0, who);
+	n = jseg(jpg, n, 0xED, x, (size_t)xl);
+	n = jseg(jpg, n, 0xFE, who, wl - 1);
+	size_t image_at = n; /* from here on: the image itself */
+	n = jseg(jpg, n, 0xDB, "\0\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f", 17);
+	n = jseg(jpg, n, 0xC0, "\x08\0\x08\0\x08\x01\x01\x11\0", 9);
+	n = jseg(jpg, n, 0xDA, "\x01\x01\0\0\x3F\0", 6);
+	memcpy(jpg + n, "\x12\x34\xFF\x00\x56\xFF\xD0\x78\xFF\xD9", 10);
+	n += 10;
+	size_t image_len = n - image_at;
+	cr_assert(has_bytes(jpg, n, f.A.phone));
+
+	const char *h[] = { "Content-Type: image/jpeg", "X-Filename: anh-cua-toi.jpg", NULL };
+	struct resp *r = http_bytes(&f.A.c, "POST", fmt_path("/api/v1/proposals/%lld/attachments", (long long)f.pA), jpg, n,
+				    h);
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	int64_t att = jint(jget(r->json, "attachment"), "id");
+	json_int_t size = jint(jget(r->json, "attachment"), "size");
+	resp_free(r);
+	/* SOI + APP0 (18) + the new Orientation-only EXIF (36) + the image */
+	cr_assert_eq(size, (json_int_t)(2 + 18 + 36 + image_len), "stored %lld bytes", (long long)size);
+	const char *q[] = { S64(att), f.A.phone };
+	cr_assert_eq(db_int(PG,
+			    "SELECT count(*) FROM attachments WHERE id = $1 AND size = length(content)"
+			    " AND sha256 = encode(sha256(content), 'hex') AND position(convert_to($2, 'UTF8') IN content) = 0",
+			    2, q),
+		     1, "the stored photo still holds the phone number, or its size/hash are not of what is stored");
+
+	/* A broken photo is refused and nothing is stored. */
+	const char *c[] = { S64(f.pA) };
+	long long before = db_int(PG, "SELECT count(*) FROM attachments WHERE proposal_id = $1", 1, c);
+	r = http_bytes(&f.A.c, "POST", fmt_path("/api/v1/proposals/%lld/attachments", (long long)f.pA), jpg, n - 3, h);
+	cr_assert_eq(r->status, 400, "%s", r->body);
+	cr_assert_str_eq(jstr(jget(r->json, "error"), "code"), "invalid_image");
+	resp_free(r);
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM attachments WHERE proposal_id = $1", 1, c), before);
+
+	fx_advance(&f, ST_ASSIGNED);
+	struct who *readers[] = { &f.P2, &f.A };
+	for (int k = 0; k < 2; k++) {
+		r = http(&readers[k]->c, "GET", fmt_path("/api/v1/attachments/%lld", (long long)att), NULL, NULL);
+		cr_assert_eq(r->status, 200, "%s: %ld %s", readers[k]->name, r->status, r->body ? r->body : "");
+		cr_assert_eq((json_int_t)r->len, size);
+		const unsigned char *b = (const unsigned char *)r->body;
+		cr_assert(b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF, "no longer a JPEG");
+		cr_assert(!has_bytes(b, r->len, f.A.phone), "%s downloads the author's phone number", readers[k]->name);
+		cr_assert(!has_bytes(b, r->len, f.A.name), "%s downloads the author's name", readers[k]->name);
+		cr_assert(!has_bytes(b, r->len, "ns.adobe.com") && !has_bytes(b, r->len, "Photoshop"));
+		cr_assert(memcmp(b + r->len - image_len, jpg + image_at, image_len) == 0, "the image data changed");
+		/* the orientation survives, in a fresh EXIF that holds nothing else */
+		cr_assert(memcmp(b + 20, "\xFF\xE1\0\x22" "Exif\0\0MM\0\x2A\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x06", 30) == 0);
+		resp_free(r);
+	}
 	fx_free(&f);
 }
 

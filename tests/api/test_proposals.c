@@ -9,10 +9,12 @@
 #include <criterion/criterion.h>
 #include <regex.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <zlib.h>
 
 static struct srv S;
 static PGconn *PG;
@@ -800,7 +802,11 @@ Test(deadlines, submissions_are_taken_from_opens_at_until_just_before_closes_at)
 	EXPECT(proposal_action(&A.c, other, "withdraw"), 409, "campaign_not_accepting");
 	EXPECT(proposal_action(&A.c, draft, "withdraw"), 409, "campaign_not_accepting");
 	EXPECT(proposal_action(&A.c, draft, "submit"), 409, "campaign_not_accepting");
-	static const unsigned char png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R' };
+	static const unsigned char png[] = { /* a real 1x1 PNG: IHDR, IDAT, IEND */
+		0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
+		0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53, 0xde, 0x00, 0x00, 0x00,
+		0x0c, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60, 0x60, 0x60, 0x00, 0x00, 0x00, 0x04, 0x00, 0x01, 0xf6,
+		0x17, 0x38, 0x55, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82 };
 	const char *png_headers[] = { "Content-Type: image/png", NULL };
 	EXPECT(http_bytes(&A.c, "POST", pathf("/api/v1/proposals/%lld/attachments", (long long)last), png, sizeof png,
 			  png_headers),
@@ -1566,7 +1572,8 @@ Test(assisted, a_volunteer_submits_for_a_resident_with_recorded_consent)
 	EXPECT(get_proposal(&X.c, id), 200, NULL);
 
 	/* The helper attaches a photo; the resident and the leader get it, the other volunteer does not. */
-	static const unsigned char photo[] = { 0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0x01, 0x02 };
+	static const unsigned char photo[] = { 0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0x01, 0x01,
+					       0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xFF, 0xD9 };
 	const char *jpeg_headers[] = { "Content-Type: image/jpeg", NULL };
 	r = http_bytes(&V.c, "POST", pathf("/api/v1/proposals/%lld/attachments", (long long)id), photo, sizeof photo,
 		       jpeg_headers);
@@ -1624,13 +1631,50 @@ struct blob {
 	size_t len;
 };
 
-/* A file of len bytes that starts with head (hlen bytes) followed by a varied pattern. */
+static void put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+/*
+ * A file of len bytes that starts with head (hlen bytes) followed by a varied pattern. A PNG,
+ * JPEG or WebP head gets a well-formed structure around the pattern (the server refuses broken
+ * images), with no metadata, so the server stores it unchanged:
+ * PNG = signature, IHDR, IDAT(pattern), IEND; JPEG = SOI, APP0, SOS, pattern, EOI;
+ * WebP = RIFF, "VP8 "(pattern).
+ */
 static struct blob make_blob(const void *head, size_t hlen, size_t len)
 {
 	struct blob b = { malloc(len), len };
 	for (size_t i = 0; i < len; i++)
 		b.data[i] = (unsigned char)((i * 131 + 7) ^ (i >> 8));
 	memcpy(b.data, head, hlen < len ? hlen : len);
+	unsigned char *d = b.data;
+	if (len >= 57 && !memcmp(head, "\x89PNG", 4)) {
+		memcpy(d + 16, "\0\0\0\1\0\0\0\1\x08\x02\0\0\0", 13);
+		put_be32(d + 29, (uint32_t)crc32(0, d + 12, 17));
+		size_t idat = len - 33 - 12 - 12;
+		put_be32(d + 33, (uint32_t)idat);
+		memcpy(d + 37, "IDAT", 4);
+		put_be32(d + 41 + idat, (uint32_t)crc32(0, d + 37, (uInt)(idat + 4)));
+		memcpy(d + len - 12, "\0\0\0\0IEND\xae\x42\x60\x82", 12);
+	} else if (len >= 40 && d[0] == 0xFF && d[1] == 0xD8) {
+		memcpy(d + 11, "\x01\x01\0\0\x01\0\x01\0\0", 9);
+		memcpy(d + 20, "\xFF\xDA\0\x08\x01\x01\0\0\x3F\0", 10);
+		for (size_t i = 30; i < len - 2; i++)
+			if (d[i] == 0xFF)
+				d[i] = 0xFE; /* entropy data never holds a bare marker */
+		memcpy(d + len - 2, "\xFF\xD9", 2);
+	} else if (len >= 20 && len % 2 == 0 && !memcmp(head, "RIFF", 4)) {
+		uint32_t riff = (uint32_t)(len - 8), vp8 = (uint32_t)(len - 20);
+		for (int i = 0; i < 4; i++) {
+			d[4 + i] = (unsigned char)(riff >> (8 * i));
+			d[16 + i] = (unsigned char)(vp8 >> (8 * i));
+		}
+	}
 	return b;
 }
 
@@ -1759,6 +1803,61 @@ Test(attachments, photos_and_pdfs_are_stored_with_their_hash_and_served_to_those
 	bye(&anon);
 }
 
+/*
+ * A PNG with a tEXt chunk naming its author is stored without it: the reply's size and sha256 are
+ * those of the cleaned file, which is what the database holds and what a download returns. A PDF
+ * is stored as uploaded, its own metadata included (documented: PDFs are not rewritten).
+ */
+Test(attachments, a_png_text_chunk_is_removed_and_size_and_hash_describe_what_is_stored)
+{
+	int64_t group, ward = seed_ward(PG, &group);
+	struct who L, A;
+	person(&L, ward, 0, "leader", NULL);
+	person(&A, ward, group, "resident", NULL);
+	int64_t cid = campaign(&L.c, ward, T - 3600, T + 1200, true);
+	int64_t pid = propose(&A.c, cid, proposal_body(group, "Ảnh có chú thích"), false, NULL);
+	struct blob clean = make_blob(PNG_HEAD, sizeof PNG_HEAD, 600);
+	static const char text[] = "Author\0Tran Van Chu-Nha 0987654321";
+	size_t tl = sizeof text - 1, cl = 12 + tl;
+	struct blob png = { malloc(clean.len + cl), clean.len + cl };
+	memcpy(png.data, clean.data, 33); /* signature and IHDR */
+	put_be32(png.data + 33, (uint32_t)tl);
+	memcpy(png.data + 37, "tEXt", 4);
+	memcpy(png.data + 41, text, tl);
+	put_be32(png.data + 41 + tl, (uint32_t)crc32(0, png.data + 37, (uInt)(tl + 4)));
+	memcpy(png.data + 33 + cl, clean.data + 33, clean.len - 33);
+	char *want = sha256_hex(&clean);
+	struct resp *r = upload(&A.c, pid, &png, "image/png", NULL);
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	json_t *a = jget(r->json, "attachment");
+	int64_t id = jint(a, "id");
+	cr_assert_eq(jint(a, "size"), (json_int_t)clean.len);
+	cr_assert_str_eq(jstr(a, "sha256"), want);
+	resp_free(r);
+	const char *q[] = { S64(id), want };
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM attachments WHERE id = $1 AND sha256 = $2"
+				" AND encode(sha256(content), 'hex') = $2 AND size = length(content)",
+			    2, q),
+		     1);
+	r = http_bytes(&A.c, "GET", pathf("/api/v1/attachments/%lld", (long long)id), NULL, 0, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert_eq(r->len, clean.len);
+	cr_assert(memcmp(r->body, clean.data, clean.len) == 0, "the download is not the PNG without its tEXt chunk");
+	resp_free(r);
+
+	static const unsigned char pdf[] = "%PDF-1.7\n1 0 obj << /Author (Tran Van Chu-Nha) >> endobj\n%%EOF\n";
+	const char *ph[] = { "Content-Type: application/pdf", NULL };
+	r = http_bytes(&A.c, "POST", pathf("/api/v1/proposals/%lld/attachments", (long long)pid), pdf, sizeof pdf - 1, ph);
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	cr_assert_eq(jint(jget(r->json, "attachment"), "size"), (json_int_t)(sizeof pdf - 1));
+	resp_free(r);
+	free(want);
+	free(clean.data);
+	free(png.data);
+	bye(&L);
+	bye(&A);
+}
+
 Test(attachments, wrong_types_are_415_and_the_sixth_file_is_409)
 {
 	int64_t group, ward = seed_ward(PG, &group);
@@ -1820,7 +1919,8 @@ Test(attachments, ten_mebibytes_pass_and_one_byte_more_is_413)
 	cr_assert_str_eq(err_code(r), "payload_too_large");
 	resp_free(r);
 	cr_assert_eq(count_attachments(pid), 0);
-	big.len = 10485760;
+	free(big.data);
+	big = make_blob(PNG_HEAD, sizeof PNG_HEAD, 10485760); /* a well-formed PNG of exactly 10 MiB */
 	r = upload(&A.c, pid, &big, "image/png", NULL);
 	cr_assert_eq(r->status, 201, "exactly 10 MiB: %ld %.300s", r->status, r->body ? r->body : "");
 	cr_assert_eq(jint(jget(r->json, "attachment"), "size"), 10485760);
@@ -1859,7 +1959,8 @@ Test(attachments, a_lowered_upload_limit_refuses_a_larger_body_before_reading_it
 	struct blob png = make_blob(PNG_HEAD, sizeof PNG_HEAD, 4097);
 	EXPECT(upload(&A.c, pid, &png, "image/png", NULL), 413, "payload_too_large");
 	cr_assert_eq(count_attachments(pid), 0);
-	png.len = 4096;
+	free(png.data);
+	png = make_blob(PNG_HEAD, sizeof PNG_HEAD, 4096);
 	EXPECT(upload(&A.c, pid, &png, "image/png", NULL), 201, NULL);
 	cr_assert_eq(count_attachments(pid), 1);
 	free(png.data);

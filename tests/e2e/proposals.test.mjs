@@ -133,7 +133,7 @@ test('a resident sends a proposal with a photo through the 8 steps, then finds i
     await nextStep(page, vi, 7);
 
     // Photos: a real PNG goes up; a file over 10 MiB is stopped in the page;
-    // a "PNG" that is not one is refused by the server (415), translated.
+    // a "PNG" that is not one is refused by the server (415), translated; so is a broken one (400).
     const picker = page.locator('#pf-files');
     assert.equal(await picker.getAttribute('accept'), 'image/jpeg,image/png,image/webp,application/pdf');
     assert.equal(await page.locator('#pf-camera').getAttribute('capture'), 'environment');
@@ -147,6 +147,9 @@ test('a resident sends a proposal with a photo through the 8 steps, then finds i
     assert.equal(await page.locator('#pf-files-error').getAttribute('role'), 'alert');
     await picker.setInputFiles({ name: 'gia.png', mimeType: 'image/png', buffer: Buffer.from('not really a picture') });
     await fileError(fill(vi.propose.fileBadType, { name: 'gia.png' }));
+    // A photo cut short (a PNG without its end) is refused by the server (400 invalid_image), translated.
+    await picker.setInputFiles({ name: 'hong.png', mimeType: 'image/png', buffer: makePng(8, 8).subarray(0, 40) });
+    await fileError(fill(vi.propose.fileBroken, { name: 'hong.png' }));
     assert.equal(await page.locator('#pf-file-list li').count(), 1);
     await assertFitsPhone(page, 'propose step 7');
     await page.screenshot({ path: path.join(SHOTS, 'sangkien-propose-photos-360.png'), fullPage: true });
