@@ -396,3 +396,48 @@ Test(setup_codes, the_code_never_appears_in_the_log)
 	free(log);
 	srv_start(&S, NULL, NULL); /* for the suite's fini */
 }
+
+/* Personal data: the export lists the codes issued for and by a person, never their hashes; deleting
+ * the account revokes a code still live, which then sets nothing. */
+Test(setup_codes, codes_are_in_the_data_export_and_revoked_by_account_deletion)
+{
+	int64_t group, ward = seed_ward(PG, &group);
+	struct person a, l;
+	person_new(&a, ward, group, NULL);
+	person_new(&l, ward, group, "leader");
+	char code[16];
+	issue_ok(&l.c, a.id, code, NULL);
+
+	struct resp *r = http(&a.c, "GET", "/api/v1/me/export", NULL, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	json_t *codes = json_object_get(r->json, "setup_codes");
+	cr_assert_eq(json_array_size(codes), 1, "%s", r->body);
+	json_t *c0 = json_array_get(codes, 0);
+	cr_assert_eq(json_integer_value(json_object_get(c0, "issued_by")), l.id);
+	cr_assert(json_is_null(json_object_get(c0, "used_at")));
+	cr_assert_null(strstr(r->body, "argon2"), "no hash in the export");
+	char digits[9];
+	snprintf(digits, sizeof digits, "%.4s%.4s", code, code + 5);
+	cr_assert_null(strstr(r->body, digits), "no code in the export");
+	resp_free(r);
+
+	r = http(&l.c, "GET", "/api/v1/me/export", NULL, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	json_t *issued = json_object_get(r->json, "setup_codes_issued");
+	cr_assert_eq(json_array_size(issued), 1, "%s", r->body);
+	cr_assert_eq(json_integer_value(json_object_get(json_array_get(issued, 0), "account_id")), a.id);
+	resp_free(r);
+
+	r = http_json(&a.c, "DELETE", "/api/v1/me", json_pack("{s:s}", "password", TEST_PASSWORD));
+	cr_assert_eq(r->status, 204, "%s", r->body);
+	resp_free(r);
+	const char *p[] = { S64(a.id) };
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM setup_codes WHERE account_id = $1 AND used_at IS NULL"
+				" AND revoked_at IS NULL", 1, p), 0, "the live code is revoked");
+	struct client s;
+	client_own_ip(&s);
+	cr_assert_eq(redeem_status(&s, a.phone, code, NEW_PASSWORD), 401);
+	client_cleanup(&s);
+	client_cleanup(&a.c);
+	client_cleanup(&l.c);
+}
