@@ -189,11 +189,6 @@ enum sk_db_status sk_db_score_seal(struct sk_dbconn *c, int64_t cid)
 	return sk_db_exec(c, "score_seal", "SELECT score_seal($1) AS sealed", 1, p, NULL);
 }
 
-enum sk_db_status sk_db_score_seal_all(struct sk_dbconn *c)
-{
-	return sk_db_exec(c, "score_seal_all", "SELECT score_seal_all() AS sealed", 0, NULL, NULL);
-}
-
 enum sk_db_status sk_db_score_events(struct sk_dbconn *c, int64_t cid, PGresult **res)
 {
 	char a[24];

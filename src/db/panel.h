@@ -63,9 +63,6 @@ enum sk_db_status sk_db_panel_lock(struct sk_dbconn *c, int64_t cid, int64_t act
 /* Seals campaign cid's committed pending score events into its chain (score_seal in sql/012). */
 enum sk_db_status sk_db_score_seal(struct sk_dbconn *c, int64_t cid);
 
-/* Seals the pending score events of every campaign. */
-enum sk_db_status sk_db_score_seal_all(struct sk_dbconn *c);
-
 /* The sealed score record of cid in chain order: id (the event), seq, content (NULL: event gone), prev_hash, hash. */
 enum sk_db_status sk_db_score_events(struct sk_dbconn *c, int64_t cid, PGresult **res);
 

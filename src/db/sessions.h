@@ -17,8 +17,9 @@ enum sk_db_status sk_db_session_create(struct sk_dbconn *c, const unsigned char 
  * Finds the live session with this token hash (not ended, used within idle
  * seconds, created within absolute seconds of now), reading only. Columns:
  * session_id, csrf_token, account_id, grants ("ward:role,..." with "*" for
- * installation-wide) and stale (true when last_seen_at is more than 60 s before
- * now: the caller then marks it used with sk_db_session_touch). With
+ * installation-wide) and stale (true when last_seen_at is older than 60 s, or
+ * than half of idle when that is shorter: the caller then marks it used with
+ * sk_db_session_touch). With
  * with_account also account: the account's public view as compact JSON text
  * (see sk_db_account_json in db/accounts.h). SK_DB_NOROWS when there is none.
  */
@@ -26,7 +27,7 @@ enum sk_db_status sk_db_session_lookup(struct sk_dbconn *c, const unsigned char 
 				       int64_t now, long idle, long absolute, bool with_account,
 				       PGresult **res);
 
-/* Marks the session used at now, unless it was marked within the last 60 s. */
+/* Marks the session used at now (never moving the mark backwards); for a lookup that found it stale. */
 enum sk_db_status sk_db_session_touch(struct sk_dbconn *c, int64_t session_id, int64_t now);
 
 /* Ends a session, with the audit event "logout". */

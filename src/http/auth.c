@@ -90,7 +90,8 @@ bool sk_auth_load(struct sk_request *req, bool with_account, bool *replied)
 	}
 	bool stale = sk_db_bool(r, 0, "stale");
 	PQclear(r);
-	/* The last-seen mark moves at most once a minute, so nearly every request only reads. */
+	/* The last-seen mark moves at most once a minute (see sk_db_session_lookup), so nearly every
+	 * request only reads. */
 	if (stale) {
 		st = sk_db_session_touch(db, s->id, req->now);
 		if (st != SK_DB_OK && st != SK_DB_NOROWS) {
@@ -188,4 +189,33 @@ bool sk_auth_recheck_password(struct sk_request *req, const char *password)
 		sk_reply_error(req, 401, "invalid_credentials", "password", "The password is wrong.");
 	}
 	return ok;
+}
+
+bool sk_auth_throttled(struct sk_request *req, struct sk_dbconn *db, const char *login, const char *detail,
+		       const char *what)
+{
+	const struct sk_config *cfg = req->srv->cfg;
+	long by_login, by_ip, retry_login, retry_ip;
+	enum sk_db_status st = sk_db_login_failures(db, login, req->ip, req->now, cfg->login_window, &by_login, &by_ip,
+						    &retry_login, &retry_ip);
+	if (st != SK_DB_OK) {
+		sk_reply_db_error(req, st);
+		return true;
+	}
+	if (by_login < cfg->login_max_per_account && by_ip < cfg->login_max_per_ip)
+		return false;
+	long retry = by_login >= cfg->login_max_per_account ? retry_login : 0;
+	if (by_ip >= cfg->login_max_per_ip && retry_ip > retry)
+		retry = retry_ip;
+	if (retry > cfg->login_window) /* rounding of the two clocks */
+		retry = cfg->login_window;
+	if (retry < 1)
+		retry = 1;
+	sk_db_audit(db, 0, 0, "login_throttled", login, req->ip, detail);
+	char secs[24];
+	snprintf(secs, sizeof secs, "%ld", retry);
+	sk_reply_header(req, "Retry-After", secs);
+	sk_reply_error(req, 429, "too_many_requests", NULL, "Too many %s. Please wait %ld minute%s and try again.", what,
+		       (retry + 59) / 60, (retry + 59) / 60 == 1 ? "" : "s");
+	return true;
 }

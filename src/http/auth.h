@@ -40,6 +40,15 @@ void sk_token_hash(const char *token, unsigned char out[32]);
  */
 bool sk_auth_recheck_password(struct sk_request *req, const char *password);
 
+/*
+ * The failed-login throttle for a login attempt on db: true when login (normalised) or the
+ * client's address has failed too often within the window. Then it has audited
+ * "login_throttled" (with detail, a JSON text or NULL) and replied 429 with Retry-After,
+ * saying "Too many <what>", or replied the database error. False: go on.
+ */
+bool sk_auth_throttled(struct sk_request *req, struct sk_dbconn *db, const char *login, const char *detail,
+		       const char *what);
+
 /* Adds the Set-Cookie header that starts (token) or ends (NULL) the session. */
 void sk_auth_set_cookie(struct sk_request *req, const char *token);
 

@@ -8,6 +8,10 @@
  * caller to clear; otherwise replies 404 or 403 and returns false. */
 bool sk_led_campaign(struct sk_request *req, PGresult **c);
 
+/* Drops this process's cached public results of campaign cid (r_public_results.c); called when a
+ * decision is published or corrected. */
+void results_forget(int64_t cid);
+
 /* r_system.c */
 void system_health(struct sk_request *req);
 void system_version(struct sk_request *req);
@@ -86,9 +90,11 @@ void awards_put(struct sk_request *req);
 void decision_post(struct sk_request *req);
 void correction_post(struct sk_request *req);
 void publish_post(struct sk_request *req);
+void proposal_result_get(struct sk_request *req);
+
+/* r_public_results.c */
 void results_get(struct sk_request *req);
 void results_csv(struct sk_request *req);
-void proposal_result_get(struct sk_request *req);
 /* GET /results/{id}: the public page with Open Graph tags (not an API route). */
 void results_page(struct sk_request *req, int64_t campaign_id);
 

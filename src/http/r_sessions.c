@@ -13,18 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void reply_throttled(struct sk_request *req, long retry_after)
-{
-	char secs[24];
-	if (retry_after < 1)
-		retry_after = 1;
-	snprintf(secs, sizeof secs, "%ld", retry_after);
-	sk_reply_header(req, "Retry-After", secs);
-	sk_reply_error(req, 429, "too_many_requests", NULL,
-		       "Too many failed logins. Please wait %ld minute%s and try again.",
-		       (retry_after + 59) / 60, (retry_after + 59) / 60 == 1 ? "" : "s");
-}
-
 void sessions_create(struct sk_request *req)
 {
 	const char *login_in, *password;
@@ -41,26 +29,10 @@ void sessions_create(struct sk_request *req)
 	struct sk_dbconn *db = sk_req_db_or_reply(req);
 	if (db == NULL)
 		return;
-	const struct sk_config *cfg = req->srv->cfg;
-	long by_login, by_ip, retry_login, retry_ip;
-	enum sk_db_status st = sk_db_login_failures(db, login, req->ip, req->now, cfg->login_window, &by_login,
-						    &by_ip, &retry_login, &retry_ip);
-	if (st != SK_DB_OK) {
-		sk_reply_db_error(req, st);
+	if (sk_auth_throttled(req, db, login, NULL, "failed logins"))
 		return;
-	}
-	if (by_login >= cfg->login_max_per_account || by_ip >= cfg->login_max_per_ip) {
-		long retry = by_login >= cfg->login_max_per_account ? retry_login : 0;
-		if (by_ip >= cfg->login_max_per_ip && retry_ip > retry)
-			retry = retry_ip;
-		if (retry > cfg->login_window) /* rounding of the two clocks */
-			retry = cfg->login_window;
-		sk_db_audit(db, 0, 0, "login_throttled", login, req->ip, NULL);
-		reply_throttled(req, retry);
-		return;
-	}
 	PGresult *r;
-	st = sk_db_account_by_login(db, login, &r);
+	enum sk_db_status st = sk_db_account_by_login(db, login, &r);
 	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
 		sk_reply_db_error(req, st);
 		return;

@@ -124,33 +124,10 @@ void setup_codes_redeem(struct sk_request *req)
 	if (db == NULL)
 		goto out;
 	/* The failed-login throttle, as it is: a wrong code counts as a failed login of this login. */
-	const struct sk_config *cfg = req->srv->cfg;
-	long by_login, by_ip, retry_login, retry_ip;
-	enum sk_db_status st = sk_db_login_failures(db, login, req->ip, req->now, cfg->login_window, &by_login, &by_ip,
-						    &retry_login, &retry_ip);
-	if (st != SK_DB_OK) {
-		sk_reply_db_error(req, st);
+	if (sk_auth_throttled(req, db, login, "{\"via\":\"setup_code\"}", "wrong codes or passwords"))
 		goto out;
-	}
-	if (by_login >= cfg->login_max_per_account || by_ip >= cfg->login_max_per_ip) {
-		long retry = by_login >= cfg->login_max_per_account ? retry_login : 0;
-		if (by_ip >= cfg->login_max_per_ip && retry_ip > retry)
-			retry = retry_ip;
-		if (retry > cfg->login_window)
-			retry = cfg->login_window;
-		if (retry < 1)
-			retry = 1;
-		sk_db_audit(db, 0, 0, "login_throttled", login, req->ip, "{\"via\":\"setup_code\"}");
-		char secs[24];
-		snprintf(secs, sizeof secs, "%ld", retry);
-		sk_reply_header(req, "Retry-After", secs);
-		sk_reply_error(req, 429, "too_many_requests", NULL,
-			       "Too many wrong codes or passwords. Please wait %ld minute%s and try again.",
-			       (retry + 59) / 60, (retry + 59) / 60 == 1 ? "" : "s");
-		goto out;
-	}
 	PGresult *r;
-	st = sk_db_setup_code_live(db, login, req->now, &r);
+	enum sk_db_status st = sk_db_setup_code_live(db, login, req->now, &r);
 	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
 		sk_reply_db_error(req, st);
 		goto out;

@@ -106,15 +106,7 @@ void sk_reply_json_member(struct sk_request *req, unsigned status, const char *k
 		}
 	}
 	text[n++] = '}';
-	struct MHD_Response *resp = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL) {
-		free(text);
-		sk_reply_error(req, 500, "internal", NULL, "The reply could not be built.");
-		return;
-	}
-	MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	sk_reply_queue(req, status, resp);
+	sk_reply_json_text(req, status, text, n);
 }
 
 void sk_reply_error(struct sk_request *req, unsigned status, const char *code, const char *field,
