@@ -67,13 +67,19 @@ async function act(fn, doneKey, vars) {
 async function load() {
   call = (await api.get(`/campaigns/${id}`)).campaign;
   const inAppraisal = ['closed', 'appraisal'].includes(call.state);
-  [panel, progress] = inAppraisal || call.state === 'decided'
-    ? await Promise.all([api.get(`/campaigns/${id}/panel`), api.get(`/campaigns/${id}/progress`)])
-    : [null, null];
-  candidates = inAppraisal ? (await api.get(`/campaigns/${id}/panel/candidates`)).candidates || [] : [];
+  const none = Promise.resolve(null);
+  // Independent reads, at once. A draft call has no public awards (404).
+  let cand, aw;
+  [panel, progress, cand, decision, aw] = await Promise.all([
+    inAppraisal || call.state === 'decided' ? api.get(`/campaigns/${id}/panel`) : none,
+    inAppraisal || call.state === 'decided' ? api.get(`/campaigns/${id}/progress`) : none,
+    inAppraisal ? api.get(`/campaigns/${id}/panel/candidates`) : none,
+    ['decided', 'published'].includes(call.state) ? api.get(`/campaigns/${id}/decision`) : none,
+    call.state !== 'draft' ? api.get(`/campaigns/${id}/awards`) : none,
+  ]);
+  candidates = cand ? cand.candidates || [] : [];
   picked = new Set(candidates.filter((c) => c.on_panel).map((c) => c.account_id));
-  decision = ['decided', 'published'].includes(call.state) ? await api.get(`/campaigns/${id}/decision`) : null;
-  awards = (await api.get(`/campaigns/${id}/awards`)).awards || [];
+  awards = aw ? aw.awards || [] : [];
   ranking = null;
   if (call.state === 'appraisal' && progress && progress.locked_at) {
     ranking = await api.get(`/campaigns/${id}/ranking`);

@@ -114,9 +114,12 @@ async function main() {
     return;
   }
   try {
-    data = await api.get(`/campaigns/${id}/results`);
-    // The ward heads the page and the printed minutes (the results do not name it).
-    const ward = await api.get(`/campaigns/${id}`).then((r) => r.campaign && r.campaign.ward_name).catch(() => null);
+    // The ward heads the page and the printed minutes (the results do not name it): read at once.
+    let ward;
+    [data, ward] = await Promise.all([
+      api.get(`/campaigns/${id}/results`),
+      api.get(`/campaigns/${id}`).then((r) => r.campaign && r.campaign.ward_name).catch(() => null),
+    ]);
     $('res-ward').textContent = ward || '';
     $('res-ward').hidden = !ward;
   } catch (err) {

@@ -83,6 +83,15 @@ async function moreEnglish(page) {
   }
   assert.equal(await page.getByRole('navigation').getByRole('link', { name: en.nav.register, exact: true }).isVisible(), true);
   assert.equal(await page.getByRole('navigation').getByRole('link', { name: en.nav.my, exact: true }).isVisible(), false);
+  // Setting a password with a code (signed out), empty and with its errors.
+  await openReady(page, '/set-password.html');
+  await page.locator('#sp-form').waitFor();
+  assert.equal(await text(page.getByRole('heading', { level: 1 })), en.setPassword.heading);
+  await check(page, '/set-password.html signed out (en)');
+  await page.getByRole('button', { name: en.setPassword.submit, exact: true }).click();
+  await page.locator('#sp-code-error').waitFor({ state: 'visible' });
+  assert.equal(await text(page.locator('#sp-code-error')), en.validation.codeRequired);
+  await check(page, '/set-password.html with errors (en)');
 }
 
 /** The leader's form, with errors and a criterion. */
