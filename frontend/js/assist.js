@@ -1,6 +1,9 @@
 // A community digital-technology volunteer submits for a resident sitting
 // beside them, in three phases:
-//   1 find or create the resident (POST /api/v1/wards/{w}/assisted-residents),
+//   1 find or create the resident (POST /api/v1/wards/{w}/assisted-residents):
+//     a resident of the ward is shown by initials and residential group only,
+//     a number registered elsewhere is refused (registered_elsewhere: ask the
+//     ward), a new number gets an account without a password,
 //   2 read the consent text (consent.v1) aloud and tick "the resident agreed",
 //   3 the proposal form (proposal-form.js) posting with on_behalf_of and
 //     consent {text_version: "v1", given: true}.
@@ -30,7 +33,8 @@ const consentErrors = new FormErrors(consentForm, alertEl);
 let account = null;
 let calls = [];
 let groups = [];
-let resident = null; // { id, display_name, created }
+// { id, display_name (only when created here), initials, group_id, group_name, created, may_issue_setup_code }
+let resident = null;
 let assisted = [];
 let setupCode = null; // { code, expires_at } of the resident shown
 
@@ -67,10 +71,17 @@ async function fillGroups() {
   if (groups.length === 1) groupSelect.value = String(groups[0].id);
 }
 
+/** How the page names the resident: the name typed for a new account, else the initials the server shows. */
+function residentLabel() {
+  return resident.display_name || resident.initials;
+}
+
 function renderConsent() {
   if (!resident) return;
-  setKey($('resident-found'), resident.created ? 'assist.created' : 'assist.found', { name: resident.display_name });
-  setKey($('consent-intro'), 'assist.consentIntro', { name: resident.display_name });
+  if (resident.created) setKey($('resident-found'), 'assist.created', { name: resident.display_name });
+  else if (resident.group_name) setKey($('resident-found'), 'assist.found', { initials: resident.initials, group: resident.group_name });
+  else setKey($('resident-found'), 'assist.foundNoGroup', { initials: resident.initials });
+  setKey($('consent-intro'), 'assist.consentIntro', { name: residentLabel() });
   setKey($('consent-caption'), 'assist.consentVersion', { version: CONSENT_VERSION });
   setKey($('consent-text'), `consent.${CONSENT_VERSION}`);
 }
@@ -95,12 +106,18 @@ residentForm.addEventListener('submit', async (ev) => {
     const res = await api.post(`/wards/${call.ward_id}/assisted-residents`, {
       phone: login.value, display_name: nameInput.value.trim(), group_id: Number(groupSelect.value),
     });
-    resident = { ...res.account, created: res.created, group_id: Number(groupSelect.value) };
+    resident = {
+      ...res.account,
+      created: res.created,
+      may_issue_setup_code: res.may_issue_setup_code === true,
+      group_id: res.account.group_id || Number(groupSelect.value),
+    };
   } catch (err) {
     setBusy(residentForm, $('resident-status'), false);
     const input = { phone: phoneInput, display_name: nameInput, group_id: groupSelect }[err.field];
     if (input) {
-      residentErrors.field(input, fieldMessage(err));
+      // registered_elsewhere names the phone but is not a mistake in typing it: its own message.
+      residentErrors.field(input, err.code === 'registered_elsewhere' ? errorMessage(err) : fieldMessage(err));
       residentErrors.focusFirst();
     }
     residentErrors.alert(errorMessage(err));
@@ -132,7 +149,7 @@ $('consent-back').addEventListener('click', () => {
 
 function startProposal() {
   const call = selectedCall();
-  setKey($('assist-for'), 'assist.forResident', { name: resident.display_name });
+  setKey($('assist-for'), 'assist.forResident', { name: residentLabel() });
   phase(3, false);
   const form = createProposalForm($('assist-root'), {
     campaign: call,
@@ -140,7 +157,7 @@ function startProposal() {
     account,
     proposal: null,
     defaultGroupId: resident.group_id,
-    behalf: { id: resident.id, display_name: resident.display_name },
+    behalf: { id: resident.id, display_name: residentLabel() },
     idPrefix: 'apf',
     doneActions: [{ i18n: 'assist.another', primary: true, onClick: restart }],
     onDone: () => loadAssisted(),
@@ -157,12 +174,12 @@ function renderSetupCode() {
   }
   $('setup-code-value').textContent = setupCode.code;
   setKey($('setup-code-expiry'), 'assist.setupCodeExpiry', { when: formatDateTime(setupCode.expires_at) });
-  setKey($('setup-code-read'), 'assist.setupCodeRead', { name: resident.display_name });
+  setKey($('setup-code-read'), 'assist.setupCodeRead', { name: residentLabel() });
   box.hidden = false;
 }
 
 $('setup-code-button').addEventListener('click', async () => {
-  if (!resident) return;
+  if (!resident || !resident.may_issue_setup_code) return;
   const button = $('setup-code-button');
   const status = $('setup-code-status');
   button.disabled = true;
@@ -183,8 +200,16 @@ $('setup-code-button').addEventListener('click', async () => {
   $('setup-code-value').scrollIntoView({ block: 'center' });
 });
 
+/**
+ * Only the volunteer who made the account, before it has a password, may make a code: otherwise no
+ * button, and a line saying who can.
+ */
 function resetSetupCode() {
   setupCode = null;
+  const mine = !!(resident && resident.may_issue_setup_code);
+  $('setup-code-button').hidden = !mine;
+  $('setup-code-intro').hidden = !mine;
+  $('setup-code-not-yours').hidden = mine;
   setKey($('setup-code-button'), 'assist.setupCodeButton');
   setKey($('setup-code-status'), null);
   renderSetupCode();

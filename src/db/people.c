@@ -3,18 +3,16 @@
 #include <stdio.h>
 #include <string.h>
 
-enum sk_db_status sk_db_resident_find_or_create(struct sk_dbconn *c, int64_t volunteer, int64_t ward, int64_t group,
-						const char *phone, const char *name, const char *ip, bool *created,
-						PGresult **res)
+enum sk_db_status sk_db_assisted_resident(struct sk_dbconn *c, int64_t volunteer, int64_t ward, int64_t group,
+					 const char *phone, const char *name, int64_t now, const char *ip, PGresult **res)
 {
-	char v[24], w[24], g[24];
-	const char *p[] = { sk_db_i64str(v, volunteer), sk_db_i64str(w, ward), sk_db_i64str(g, group), phone, name, ip };
-	enum sk_db_status st = sk_db_exec(c, "resident_find_or_create",
-					  "SELECT id, display_name, created FROM resident_find_or_create($1, $2, $3, $4, $5, $6::inet)",
-					  6, p, res);
-	if (st == SK_DB_OK)
-		*created = sk_db_bool(*res, 0, "created");
-	return st;
+	char v[24], w[24], g[24], n[24];
+	const char *p[] = { sk_db_i64str(v, volunteer), sk_db_i64str(w, ward), sk_db_i64str(g, group), phone, name,
+			    sk_db_i64str(n, now), ip };
+	return sk_db_exec(c, "assisted_resident",
+			  "SELECT outcome, id, display_name, initials, group_id, group_name, may_issue_setup_code"
+			  " FROM assisted_resident($1, $2, $3, $4, $5, to_timestamp($6), $7::inet)",
+			  7, p, res);
 }
 
 enum sk_db_status sk_db_personal_export(struct sk_dbconn *c, int64_t account, PGresult **res)

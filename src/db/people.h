@@ -5,13 +5,19 @@
 #include "db/db.h"
 
 /*
- * Finds the account with this (normalised) phone, or creates it without a password as a resident
- * of ward in group, recording that volunteer did it. *created tells which; id, display_name in *res.
- * SK_DB_CHECK: the group is not of the ward.
+ * A volunteer of ward meets a resident with this (normalised) phone. Column outcome of the one row in
+ * *res (caller PQclear):
+ *   "found": the account is already a resident of ward: id, initials, group_id, group_name (of its own
+ *            resident role; group and name given here are ignored), may_issue_setup_code; display_name
+ *            NULL. Nothing about the account changes.
+ *   "created": a new account without a password, resident of ward in group, recorded as made by
+ *            volunteer: id, display_name, initials, group_id, group_name, may_issue_setup_code true.
+ *   "registered_elsewhere": the phone belongs to an account that is not a resident of ward; every
+ *            other column NULL (false). Nothing is written but the audit row.
+ * SK_DB_RULE "group_not_in_ward": group is not a residential group of ward.
  */
-enum sk_db_status sk_db_resident_find_or_create(struct sk_dbconn *c, int64_t volunteer, int64_t ward, int64_t group,
-						const char *phone, const char *name, const char *ip, bool *created,
-						PGresult **res);
+enum sk_db_status sk_db_assisted_resident(struct sk_dbconn *c, int64_t volunteer, int64_t ward, int64_t group,
+					 const char *phone, const char *name, int64_t now, const char *ip, PGresult **res);
 
 /* Everything held about account as one JSON document (column "json"). */
 enum sk_db_status sk_db_personal_export(struct sk_dbconn *c, int64_t account, PGresult **res);

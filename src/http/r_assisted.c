@@ -1,10 +1,16 @@
-/* Volunteer-assisted submission: a volunteer finds or creates the account of the resident beside them. */
+/*
+ * Volunteer-assisted submission: a volunteer finds the resident beside them among the ward's residents
+ * (initials and group only), or creates their account. Never a role or a group on an existing account;
+ * a number registered to anyone who is not a resident of this ward is refused (registered_elsewhere).
+ */
 #include "db/people.h"
 #include "domain/login.h"
 #include "http/auth.h"
 #include "http/handlers.h"
 #include "http/json_in.h"
 #include "http/reply.h"
+
+#include <string.h>
 
 void assisted_residents_create(struct sk_request *req)
 {
@@ -29,11 +35,13 @@ void assisted_residents_create(struct sk_request *req)
 		sk_reply_error(req, 400, "invalid_field", "phone", "Enter the resident's mobile number, such as 0901234567.");
 		return;
 	}
-	bool created;
 	PGresult *r;
-	enum sk_db_status st = sk_db_resident_find_or_create(req->db, req->session.account_id, ward, group, phone, name,
-							     req->ip, &created, &r);
-	if (st == SK_DB_CHECK) {
+	enum sk_db_status st = sk_db_assisted_resident(req->db, req->session.account_id, ward, group, phone, name,
+						       req->now, req->ip, &r);
+	if (st == SK_DB_CONFLICT) /* the number was registered meanwhile: look it up again, once */
+		st = sk_db_assisted_resident(req->db, req->session.account_id, ward, group, phone, name, req->now,
+					     req->ip, &r);
+	if (st == SK_DB_RULE && !strcmp(sk_db_rule(req->db), "group_not_in_ward")) {
 		sk_reply_error(req, 400, "invalid_field", "group_id", "That residential group is not in this ward.");
 		return;
 	}
@@ -41,8 +49,27 @@ void assisted_residents_create(struct sk_request *req)
 		sk_reply_db_error(req, st);
 		return;
 	}
-	json_t *v = json_pack("{s:{s:I,s:s},s:b}", "account", "id", (json_int_t)sk_db_i64(r, 0, "id"), "display_name",
-			      sk_db_str(r, 0, "display_name"), "created", created);
+	const char *outcome = sk_db_str(r, 0, "outcome");
+	if (!strcmp(outcome, "registered_elsewhere")) {
+		/* The same answer whoever holds the number: another ward's resident, a leader, a panelist. */
+		PQclear(r);
+		sk_reply_error(req, 409, "registered_elsewhere", "phone",
+			       "This number already has an account, but not as a resident of this ward. "
+			       "Ask the ward office to help this person.");
+		return;
+	}
+	bool created = !strcmp(outcome, "created");
+	json_t *account = json_pack("{s:I,s:s}", "id", (json_int_t)sk_db_i64(r, 0, "id"), "initials",
+				    sk_db_str(r, 0, "initials"));
+	/* A found resident shows only initials and group: enough to confirm the person, not to learn a name. */
+	if (created)
+		json_object_set_new(account, "display_name", json_string(sk_db_str(r, 0, "display_name")));
+	json_object_set_new(account, "group_id",
+			    sk_db_isnull(r, 0, "group_id") ? json_null() : json_integer(sk_db_i64(r, 0, "group_id")));
+	json_object_set_new(account, "group_name",
+			    sk_db_isnull(r, 0, "group_name") ? json_null() : json_string(sk_db_str(r, 0, "group_name")));
+	json_t *v = json_pack("{s:o,s:b,s:b}", "account", account, "created", created, "may_issue_setup_code",
+			      sk_db_bool(r, 0, "may_issue_setup_code"));
 	PQclear(r);
 	sk_reply_json(req, created ? 201 : 200, v);
 }

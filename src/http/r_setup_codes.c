@@ -1,7 +1,14 @@
 /*
- * Password set-up codes: a volunteer, a leader or an administrator issues a one-time 8-digit code for a
- * resident; the resident redeems it with a new password (also the way to reset a forgotten one).
- * The code is only ever in the issuer's reply: it is stored as an argon2id hash and never logged.
+ * Password set-up codes: a one-time 8-digit code that the resident redeems with a new password. The
+ * volunteer who created the account in the assisted flow may make one until the account first has a
+ * password; a leader of a ward where the account is a resident, or an installation administrator, at
+ * any time (also the way to reset a forgotten password). A consent on record gives no such right.
+ * The SQL function setup_code_authority decides. The code is only ever in the issuer's reply: it is
+ * stored as an argon2id hash and never logged.
+ *
+ * Notifications hook: a code made for an account that already has a password is audited as
+ * password_reset_code_issued, its redemption as password_reset_with_code. When the installation can
+ * send messages, both must tell the account holder; today the audit rows are the only trace.
  */
 #include "db/accounts.h"
 #include "db/audit.h"
@@ -19,6 +26,9 @@
 #include <time.h>
 
 #define CODE_DIGITS 8
+#define FORBIDDEN_MESSAGE                                                                                          \
+	"Only the volunteer who created this resident's account (before it has a password), a leader of the "     \
+	"resident's ward or an administrator can do this."
 
 static void iso_utc(int64_t t, char out[32])
 {
@@ -39,7 +49,7 @@ void setup_codes_issue(struct sk_request *req)
 	if (!sk_is_installation_admin(req) && !sk_has_role(req, 0, SK_ROLE_VOLUNTEER) &&
 	    !sk_has_role(req, 0, SK_ROLE_LEADER)) {
 		sk_reply_error(req, 403, "forbidden", NULL,
-			       "Only a volunteer who helped this resident, a leader of their ward or an administrator can do this.");
+			       FORBIDDEN_MESSAGE);
 		return;
 	}
 	/* Uniform over 0..99,999,999: randombytes_uniform rejects the values that would bias a modulo. */
@@ -62,7 +72,7 @@ void setup_codes_issue(struct sk_request *req)
 	if (st == SK_DB_RULE) {
 		sodium_memzero(code, sizeof code);
 		sk_reply_error(req, 403, "forbidden", NULL,
-			       "Only a volunteer who helped this resident, a leader of their ward or an administrator can do this.");
+			       FORBIDDEN_MESSAGE);
 		return;
 	}
 	if (st != SK_DB_OK) {

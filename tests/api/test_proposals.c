@@ -1448,6 +1448,10 @@ Test(assisted, a_volunteer_finds_or_creates_the_residents_account)
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert(json_is_false(jget(r->json, "created")), "%s", r->body);
 	cr_assert_eq(jint(jget(r->json, "account"), "id"), id);
+	/* A found resident shows initials and group, not the name. */
+	cr_assert_null(jget(jget(r->json, "account"), "display_name"), "%s", r->body);
+	cr_assert_str_eq(jstr(jget(r->json, "account"), "initials"), "B. N. T. L.", "%s", r->body);
+	cr_assert_eq(jint(jget(r->json, "account"), "group_id"), group, "%s", r->body);
 	resp_free(r);
 	cr_assert_eq(db_int(PG, "SELECT count(*) FROM accounts WHERE login = $1", 1, login_p), 1);
 	cr_assert_eq(db_int(PG, "SELECT count(*) FROM role_grants WHERE account_id = $1", 1, q), 1);

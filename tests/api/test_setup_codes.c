@@ -302,8 +302,9 @@ Test(setup_codes, wrong_codes_are_throttled_like_failed_logins)
 Test(setup_codes, a_new_code_revokes_the_old_and_success_ends_every_session)
 {
 	int64_t group, ward = seed_ward(PG, &group);
-	struct person v;
+	struct person v, leader;
 	person_new(&v, ward, group, "volunteer");
+	person_new(&leader, ward, group, "leader");
 	char phone[16], code1[16], code2[16], code3[16];
 	int64_t resident = assisted_resident(&v, ward, group, phone);
 	issue_ok(&v.c, resident, code1, NULL);
@@ -318,8 +319,12 @@ Test(setup_codes, a_new_code_revokes_the_old_and_success_ends_every_session)
 	struct resp *x = http(&r1, "GET", "/api/v1/me", NULL, NULL);
 	cr_assert_eq(x->status, 200);
 	resp_free(x);
-	/* Forgotten (or stolen) password: a new code ends both sessions. */
-	issue_ok(&v.c, resident, code3, NULL);
+	/* Forgotten (or stolen) password: a new code, from a leader now that the account has a password
+	 * (the volunteer who made the account no longer may), ends both sessions. */
+	struct resp *refused = issue(&v.c, resident);
+	cr_assert_eq(refused->status, 403, "%s", refused->body);
+	resp_free(refused);
+	issue_ok(&leader.c, resident, code3, NULL);
 	struct client r3;
 	client_own_ip(&r3);
 	cr_assert_eq(redeem_status(&r3, phone, code3, "mật khẩu thứ ba đây"), 204);
@@ -335,6 +340,7 @@ Test(setup_codes, a_new_code_revokes_the_old_and_success_ends_every_session)
 	client_cleanup(&r2);
 	client_cleanup(&r3);
 	client_cleanup(&v.c);
+	client_cleanup(&leader.c);
 }
 
 Test(setup_codes, bad_input_is_refused_and_changes_nothing)

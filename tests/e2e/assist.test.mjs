@@ -4,7 +4,10 @@
 // form, and finds the proposal under "proposals I helped with". The database
 // says the proposal belongs to the resident, helped by the volunteer, with the
 // consent (text v1) on record. A resident who already has an account is found
-// by phone number instead.
+// by phone number instead, shown by initials and residential group only, with
+// no set-up code button (only a ward leader may make them a code); a number
+// registered to someone who is not a resident of the ward is refused
+// (registered_elsewhere), in Vietnamese and in English.
 //
 // Run: node --test tests/e2e/   (see tests/e2e/lib/server.mjs for the environment)
 
@@ -12,13 +15,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startServer } from './lib/server.mjs';
-import { assertNoProblems, dicts, launchBrowser, phonePage } from './lib/browser.mjs';
+import { assertNoProblems, dicts, launchBrowser, phonePage, waitForLang } from './lib/browser.mjs';
 import { addGroup, makeAccount, openCall } from './lib/seed.mjs';
 import {
   alertText, assertFitsPhone, fillSteps1to6, loginUI, nextStep, openReady, text,
 } from './lib/flows.mjs';
 
-const { vi } = dicts;
+const { vi, en } = dicts;
 const SHOTS = process.env.SANGKIEN_E2E_SCREENSHOTS || '/tmp';
 // Role grants go through psql, which a server given by SANGKIEN_E2E_BASE_URL does not offer.
 const SKIP = process.env.SANGKIEN_E2E_BASE_URL ? 'needs database access (psql) for seeding roles' : false;
@@ -30,6 +33,7 @@ let browser;
 let call;
 let volunteer;
 let existing;
+let elsewhere;
 let group12;
 
 before(async () => {
@@ -41,6 +45,9 @@ before(async () => {
   call = await openCall(leader.api, srv, { title: 'Sáng kiến chuyển đổi số 2026' });
   volunteer = await makeAccount(srv, { name: 'Phạm Thu Tình', phone: '0911000002' }, 'volunteer');
   existing = await makeAccount(srv, { name: 'Trần Văn Có', phone: '0933111222' });
+  // Registered, but not a resident of this ward (a leader of another ward, say): no role here.
+  elsewhere = '0944555666';
+  await srv.psql("INSERT INTO accounts (login, login_kind, display_name) VALUES ('+84944555666', 'phone', 'Người phường khác')");
 });
 
 after(async () => {
@@ -85,6 +92,9 @@ test('a volunteer creates a resident, records consent, submits for them and sees
     assert.equal(await page.locator('#assist-phase-2').getAttribute('aria-current'), 'step');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'consent-title');
     assert.equal(await text(page.locator('#resident-found')), fill(vi.assist.created, { name: 'Bùi Thị Mến' }));
+    // She has no account yet, so the volunteer who made it may make her a set-up code.
+    assert.equal(await page.getByRole('button', { name: vi.assist.setupCodeButton, exact: true }).isVisible(), true);
+    assert.equal(await page.locator('#setup-code-not-yours').isVisible(), false);
     assert.equal(await text(page.locator('#consent-text')), vi.consent.v1);
     assert.match(vi.consent.v1, /13\/2023\/NĐ-CP/);
     await page.getByRole('button', { name: vi.assist.consentSubmit, exact: true }).click();
@@ -144,7 +154,37 @@ test('a volunteer creates a resident, records consent, submits for them and sees
     await page.getByLabel(vi.assist.groupLabel, { exact: true }).selectOption({ label: srv.group.name });
     await page.getByRole('button', { name: vi.assist.residentSubmit, exact: true }).click();
     await page.locator('#consent-form').waitFor({ state: 'visible' });
-    assert.equal(await text(page.locator('#resident-found')), fill(vi.assist.found, { name: existing.name }));
+    assert.equal(await text(page.locator('#resident-found')), fill(vi.assist.found, { initials: 'T. V. C.', group: srv.group.name }));
+    assert.equal(await text(page.locator('#consent-intro')), fill(vi.assist.consentIntro, { name: 'T. V. C.' }));
+    assert.equal((await page.locator('main').textContent()).includes(existing.name), false, 'no name shown');
+    assert.equal((await page.locator('main').textContent()).includes('Tên gõ khác'), false, 'nor the one typed');
+    // Not her account to give a code for: no button, a line saying who can.
+    assert.equal(await page.getByRole('button', { name: vi.assist.setupCodeButton, exact: true }).count(), 0);
+    assert.equal(await text(page.locator('#setup-code-not-yours')), vi.assist.setupCodeNotYours);
+    await assertFitsPhone(page, 'assist: found resident');
+    // Nothing changed on her account: one role, her own group.
+    assert.equal(await srv.psql(`SELECT count(*) || '|' || min(group_id) FROM role_grants WHERE account_id = ${existing.id}`), `1|${srv.group.id}`);
+
+    // A number registered elsewhere: refused, nothing made, in Vietnamese and then in English.
+    await page.getByRole('button', { name: vi.assist.changeResident, exact: true }).click();
+    await page.locator('#resident-form').waitFor({ state: 'visible' });
+    await page.getByLabel(vi.assist.phoneLabel, { exact: true }).fill(elsewhere);
+    await page.getByLabel(vi.assist.nameLabel, { exact: true }).fill('Người mới');
+    await page.getByRole('button', { name: vi.assist.residentSubmit, exact: true }).click();
+    assert.equal(await alertText(page, '#assist-alert.is-shown'), vi.errors.registered_elsewhere);
+    assert.equal(await text(page.locator('#assist-phone-error')), vi.errors.registered_elsewhere);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'assist-phone');
+    assert.equal(await page.locator('#consent-form').isVisible(), false);
+    await assertFitsPhone(page, 'assist: registered elsewhere');
+    await page.screenshot({ path: path.join(SHOTS, 'sangkien-assist-elsewhere-360.png'), fullPage: true });
+    await page.getByRole('button', { name: 'English', exact: true }).click();
+    await waitForLang(page, 'en');
+    assert.equal(await text(page.locator('#assist-phone-error')), en.errors.registered_elsewhere);
+    assert.equal(await text(page.locator('#assist-alert')), en.errors.registered_elsewhere);
+    await page.getByRole('button', { name: 'Tiếng Việt', exact: true }).click();
+    await waitForLang(page, 'vi');
+    assert.equal(await srv.psql("SELECT count(*) FROM accounts WHERE login = '+84944555666'"), '1');
+    assert.equal(await srv.psql("SELECT count(*) FROM role_grants r JOIN accounts a ON a.id = r.account_id WHERE a.login = '+84944555666'"), '0');
 
     // The resident she helped has no password: the volunteer withdraws the proposal for her, from its page.
     await page.locator('#assisted-list li').filter({ hasText: code }).getByRole('link', { name: data.title }).click();

@@ -3,7 +3,9 @@
 // large with its expiry and what to read aloud; then, in a fresh browser (the resident's own phone),
 // the resident follows the login page's link "Chưa có mật khẩu hoặc quên mật khẩu?", enters their
 // phone, the code and a new password twice, and logs in with it. A wrong code is refused with the
-// dictionary's message, and the used code does not work again. axe-core checks both pages.
+// dictionary's message, and the used code does not work again. axe-core checks both pages. Once
+// the resident has a password, the volunteer who made the account finds them by initials and
+// residential group and has no code button any more (only a ward leader may then make a code).
 //
 // Run: node --test tests/e2e/   (see tests/e2e/lib/server.mjs for the environment)
 
@@ -154,5 +156,28 @@ test('a volunteer makes a set-up code and the resident sets a password with it a
     assert.equal(await alertText(page), vi.errors.invalid_setup_code);
   } finally {
     await context.close();
+  }
+
+  // The account is now the resident's: the volunteer who made it can no longer make it a code.
+  {
+    const { context: vc, page: vp } = await phonePage(browser, srv.baseURL);
+    try {
+      await loginUI(vp, vi, volunteer.phone);
+      await openReady(vp, '/assist.html');
+      await vp.locator('#assist-flow').waitFor();
+      await vp.getByLabel(vi.assist.phoneLabel, { exact: true }).fill(RESIDENT_PHONE);
+      await vp.getByLabel(vi.assist.nameLabel, { exact: true }).fill('Nguyễn Thị Bảy');
+      await vp.getByLabel(vi.assist.groupLabel, { exact: true }).selectOption({ label: group.name });
+      await vp.getByRole('button', { name: vi.assist.residentSubmit, exact: true }).click();
+      await vp.locator('#consent-form').waitFor({ state: 'visible' });
+      assert.equal(await text(vp.locator('#resident-found')), fill(vi.assist.found, { initials: 'N. T. B.', group: group.name }));
+      assert.equal(await vp.getByRole('heading', { name: vi.assist.setupCodeHeading, exact: true }).isVisible(), true);
+      assert.equal(await vp.getByRole('button', { name: vi.assist.setupCodeButton, exact: true }).count(), 0);
+      assert.equal(await text(vp.locator('#setup-code-not-yours')), vi.assist.setupCodeNotYours);
+      await assertAccessibleWithCSP(vp, 'assist: no code for a resident with a password');
+      await assertFitsPhone(vp, 'assist: no code for a resident with a password');
+    } finally {
+      await vc.close();
+    }
   }
 });
