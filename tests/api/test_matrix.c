@@ -457,8 +457,10 @@ static const struct cell CELLS[] = {
 	{ "POST", "/api/v1/wards/${ward}/assisted-residents",
 	  "{\"phone\":\"${phone}\",\"display_name\":\"Bà Tư\",\"group_id\":${g1}}", 0,
 	  { 401, 403, 403, 201, 403, 403, 403, 403 } },
-	/* a password set-up code for resident C: V helped C (consent), the ward's leader leads C's ward */
-	{ "POST", "/api/v1/accounts/${C}/setup-code", NULL, 0, { 401, 403, 403, 201, 403, 403, 201, 403 } },
+	/* a password set-up code for resident C: V only has C's consent on record, which grants nothing on
+	 * the account (issue 8: only the volunteer who created it, before it has a password); the ward's
+	 * leader leads C's ward */
+	{ "POST", "/api/v1/accounts/${C}/setup-code", NULL, 0, { 401, 403, 403, 403, 403, 403, 201, 403 } },
 	/* public; a wrong code for the outsider X is the same 401 for everyone */
 	{ "POST", "/api/v1/accounts/password-setup",
 	  "{\"login\":\"${Xphone}\",\"code\":\"0000 0000\",\"password\":\"${pw}\"}", 0,
