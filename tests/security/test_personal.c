@@ -526,7 +526,7 @@ Test(personal, a_database_outage_is_logged_once_when_it_starts_and_once_when_it_
 	/* The database goes away: no new connections, the open ones cut. */
 	PQclear(db_exec(PG, fmt_path("ALTER DATABASE %s ALLOW_CONNECTIONS false", dbname), 0, NULL));
 	const char *pd[] = { dbname };
-	PQclear(db_exec(PG, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", 1, pd));
+	PQclear(db_exec(PG, "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = $1", 1, pd));
 	for (int i = 0; i < 5; i++) {
 		r = http(&c, "GET", "/api/v1/health", NULL, NULL);
 		cr_assert_eq(r->status, 503, "%s", r->body);
