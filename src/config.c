@@ -40,7 +40,7 @@ static const struct opt opts[] = {
 	{ "max-upload", "SANGKIEN_MAX_UPLOAD", OPT_LONG, O(max_upload), "10485760", 1024, 10485760,
 	  "largest uploaded file (attachment), bytes" },
 	{ "max-connections", "SANGKIEN_MAX_CONNECTIONS", OPT_LONG, O(max_connections), "1024", 1,
-	  100000, "open connections at most" },
+	  100000, "open connections at most (with 64 spare, within the open-files limit)" },
 	{ "max-per-ip", "SANGKIEN_MAX_PER_IP", OPT_LONG, O(max_per_ip), "128", 1, 100000,
 	  "open connections from one address at most" },
 	{ "idle-timeout", "SANGKIEN_IDLE_TIMEOUT", OPT_LONG, O(idle_timeout), "30", 1, 3600,
