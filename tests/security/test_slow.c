@@ -27,6 +27,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -537,4 +538,60 @@ Test(slow, the_http_library_s_own_error_pages_echo_nothing_and_close, .init = up
 		cr_assert_null(strcasestr(stream, "\r\nContent-Security-Policy: "),
 			       "%s now carries the security headers: update docs/operations.md and this test", pages[i].what);
 	}
+}
+
+/* ------------------------------------------------------------------------- */
+/* The open-files limit                                                       */
+/* ------------------------------------------------------------------------- */
+
+/* A server that could not open --max-connections sockets refuses to start instead of failing later. */
+Test(slow, max_connections_must_fit_in_the_open_files_limit)
+{
+	const char *bin = getenv("SANGKIEN_BIN") ? getenv("SANGKIEN_BIN") : "build-test/sangkien";
+	const char *src = getenv("SANGKIEN_SRC") ? getenv("SANGKIEN_SRC") : ".";
+	const char *url = getenv("SANGKIEN_TEST_DATABASE_URL");
+	cr_assert_not_null(url);
+	char log_path[] = "/tmp/sk-slow-nofile-XXXXXX";
+	int log_fd = mkstemp(log_path);
+	cr_assert_geq(log_fd, 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct rlimit rl = { .rlim_cur = 500, .rlim_max = 500 };
+		setrlimit(RLIMIT_NOFILE, &rl);
+		dup2(log_fd, STDOUT_FILENO);
+		dup2(log_fd, STDERR_FILENO);
+		char sql[4096];
+		snprintf(sql, sizeof sql, "%s/sql", src);
+		setenv("DATABASE_URL", url, 1);
+		setenv("SANGKIEN_SQL_DIR", sql, 1);
+		setenv("SANGKIEN_LISTEN", "127.0.0.1:0", 1);
+		setenv("SANGKIEN_MAX_CONNECTIONS", "1024", 1);
+		execl(bin, bin, "serve", (char *)NULL);
+		_exit(127);
+	}
+	close(log_fd);
+	int status = 0;
+	bool exited = false;
+	for (int i = 0; i < 300 && !exited; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			exited = true;
+		else
+			usleep(50 * 1000);
+	}
+	if (!exited) {
+		kill(pid, SIGTERM);
+		waitpid(pid, &status, 0);
+	}
+	FILE *f = fopen(log_path, "r");
+	char log[8192] = "";
+	if (f) {
+		size_t n = fread(log, 1, sizeof log - 1, f);
+		log[n] = '\0';
+		fclose(f);
+	}
+	unlink(log_path);
+	cr_assert(exited, "the server started with 1,024 connections allowed and 500 open files: %s", log);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "exit status %d: %s", status, log);
+	cr_assert_not_null(strstr(log, "RLIMIT_NOFILE"), "the log does not say why: %s", log);
 }
