@@ -17,6 +17,9 @@ enum phase { PHASE_FREE = 0, PHASE_HEADERS, PHASE_REQUEST };
 /* Under pressure: an upload this old that averaged less than PRESSURE_MIN_RATE is ended. */
 #define PRESSURE_BODY_GRACE 2.0
 #define PRESSURE_MIN_RATE 4096.0 /* bytes per second */
+/* Under pressure: a request whose body is in but whose reply is still going out after this long
+ * (a client that reads its reply slowly, or not at all) is ended. */
+#define PRESSURE_REPLY_GRACE 10.0
 #define TICK_MS 100
 #define REPORT_EVERY 10.0 /* seconds between two log lines about ended connections */
 
@@ -30,6 +33,12 @@ struct watch {
 	bool shut;      /* shutdown(2) done: the daemon closes it soon */
 };
 
+/* A connection that may be ended to keep slots free, and since when it has been slow. */
+struct candidate {
+	double since;
+	int fd;
+};
+
 struct sk_watchdog {
 	struct sk_watchdog_limits limits;
 	pthread_mutex_t lock; /* guards everything below; the CLOSED notification takes it too,
@@ -38,6 +47,7 @@ struct sk_watchdog {
 	pthread_t thread;
 	bool stopping;
 	struct watch *watches; /* limits.max_fd slots */
+	struct candidate *candidates; /* limits.max_fd, scratch for sweep_locked */
 	size_t high;           /* no slot at or above this index is in use */
 	long open;
 	bool warned_fd;
@@ -152,17 +162,34 @@ static void end_locked(struct watch *s, int fd, unsigned long *counter)
 	s->shut = true;
 }
 
-/* One pass over the open connections, with the lock held. */
+static int by_since(const void *a, const void *b)
+{
+	double x = ((const struct candidate *)a)->since, y = ((const struct candidate *)b)->since;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * One pass over the open connections, with the lock held. Near the limit, after the rules by age,
+ * it also ends the oldest slow connections (still sending headers, or uploading below the floor
+ * rate) until a reserve of slots is free again: attackers that reconnect at once would otherwise
+ * fill every slot between two sweeps, all of them too young for the rules by age.
+ */
 static void sweep_locked(struct sk_watchdog *w, double now)
 {
 	long limit = w->limits.max_connections;
 	long reserve = limit / 8 > 0 ? limit / 8 : 1;
 	bool pressure = w->open >= limit - reserve;
+	long live = 0;
+	size_t ncandidates = 0;
 	for (size_t fd = 0; fd < w->high; fd++) {
 		struct watch *s = &w->watches[fd];
 		if (s->conn == NULL || s->shut)
 			continue;
+		live++;
 		double age = now - s->phase_start;
+		if (pressure && (s->phase == PHASE_HEADERS ||
+				 (s->receiving && (double)s->body_bytes < age * PRESSURE_MIN_RATE)))
+			w->candidates[ncandidates++] = (struct candidate){ .since = s->phase_start, .fd = (int)fd };
 		if (s->phase == PHASE_HEADERS) {
 			if (age > w->limits.header_timeout)
 				end_locked(s, (int)fd, &w->ended_headers);
@@ -174,6 +201,21 @@ static void sweep_locked(struct sk_watchdog *w, double now)
 			else if (pressure && s->receiving && age > PRESSURE_BODY_GRACE &&
 				 (double)s->body_bytes < age * PRESSURE_MIN_RATE)
 				end_locked(s, (int)fd, &w->ended_pressure);
+			else if (pressure && !s->receiving && age > PRESSURE_REPLY_GRACE)
+				end_locked(s, (int)fd, &w->ended_pressure);
+		}
+		if (s->shut)
+			live--;
+	}
+	long excess = live - (limit - reserve);
+	if (pressure && excess > 0) {
+		qsort(w->candidates, ncandidates, sizeof w->candidates[0], by_since);
+		for (size_t i = 0; i < ncandidates && excess > 0; i++) {
+			struct watch *s = &w->watches[w->candidates[i].fd];
+			if (s->shut)
+				continue;
+			end_locked(s, w->candidates[i].fd, &w->ended_pressure);
+			excess--;
 		}
 	}
 	while (w->high > 0 && w->watches[w->high - 1].conn == NULL)
@@ -227,8 +269,11 @@ struct sk_watchdog *sk_watchdog_start(const struct sk_watchdog_limits *limits)
 		return NULL;
 	w->limits = *limits;
 	w->watches = calloc(limits->max_fd, sizeof *w->watches);
-	if (w->watches == NULL) {
+	w->candidates = calloc(limits->max_fd, sizeof *w->candidates);
+	if (w->watches == NULL || w->candidates == NULL) {
 		sk_error("watchdog: no memory for %zu connection slots", limits->max_fd);
+		free(w->watches);
+		free(w->candidates);
 		free(w);
 		return NULL;
 	}
@@ -243,6 +288,7 @@ struct sk_watchdog *sk_watchdog_start(const struct sk_watchdog_limits *limits)
 		pthread_cond_destroy(&w->wake);
 		pthread_mutex_destroy(&w->lock);
 		free(w->watches);
+		free(w->candidates);
 		free(w);
 		return NULL;
 	}
@@ -261,5 +307,6 @@ void sk_watchdog_stop(struct sk_watchdog *w)
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
 	free(w->watches);
+	free(w->candidates);
 	free(w);
 }

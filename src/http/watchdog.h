@@ -10,8 +10,9 @@
  *     previous request on keep-alive, to the end of the request's headers;
  *   - request: body_timeout seconds from the end of the headers until the reply has been sent.
  * When the open connections near the limit, connections still sending headers after a
- * short grace (1 s), and uploads slower than a floor rate, are ended at once, so that a
- * new client finds a slot even against an attacker with many addresses.
+ * short grace (1 s), uploads slower than a floor rate, and replies still going out after
+ * 10 s are ended at once, so that a new client finds a slot even against an attacker with
+ * many addresses.
  */
 #ifndef SK_HTTP_WATCHDOG_H
 #define SK_HTTP_WATCHDOG_H

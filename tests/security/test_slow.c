@@ -240,6 +240,7 @@ struct trickler {
 static struct trickler tricklers[TRICKLERS];
 static atomic_bool attacking;
 static atomic_long attack_connects, attack_ended, attack_open, attack_open_max;
+static bool attack_uploads; /* trickle a body after whole headers, instead of the headers */
 
 static void trickler_close(struct trickler *t, double now)
 {
@@ -278,7 +279,8 @@ static void trickler_open(struct trickler *t, int i, double now)
 	atomic_fetch_add(&attack_connects, 1);
 }
 
-/* Keeps TRICKLERS connections open, each sending one header line every 2 s, never ending them. */
+/* Keeps TRICKLERS connections open, each sending one header line (or 8 bytes of its body) every 2 s,
+ * never ending them. */
 static void *attack(void *arg)
 {
 	(void)arg;
@@ -314,8 +316,11 @@ static void *attack(void *arg)
 				long open = atomic_fetch_add(&attack_open, 1) + 1;
 				if (open > atomic_load(&attack_open_max))
 					atomic_store(&attack_open_max, open); /* one writer: the attack thread */
-				static const char start[] = "GET /api/v1/version HTTP/1.1\r\nHost: t\r\n";
-				if (send(t->fd, start, sizeof start - 1, MSG_NOSIGNAL) < 0 && errno != EAGAIN) {
+				const char *start = attack_uploads ? "POST /api/v1/accounts HTTP/1.1\r\nHost: t\r\n"
+								     "Content-Type: application/json\r\n"
+								     "Content-Length: 100000\r\n\r\n{\"login\":\""
+								   : "GET /api/v1/version HTTP/1.1\r\nHost: t\r\n";
+				if (send(t->fd, start, strlen(start), MSG_NOSIGNAL) < 0 && errno != EAGAIN) {
 					trickler_close(t, now);
 					continue;
 				}
@@ -331,7 +336,8 @@ static void *attack(void *arg)
 			}
 			if (t->connected && now >= t->next) {
 				char line[48];
-				int len = snprintf(line, sizeof line, "X-Trickle-%d: x\r\n", t->lines++);
+				int len = attack_uploads ? snprintf(line, sizeof line, "aaaaaaaa")
+							 : snprintf(line, sizeof line, "X-Trickle-%d: x\r\n", t->lines++);
 				if (send(t->fd, line, (size_t)len, MSG_NOSIGNAL) < 0 && errno != EAGAIN) {
 					atomic_fetch_add(&attack_ended, 1);
 					trickler_close(t, now);
@@ -347,8 +353,10 @@ static void *attack(void *arg)
 	return NULL;
 }
 
-Test(slow, a_normal_client_is_served_beside_1100_trickling_connections, .init = up_default)
+/* Runs the attack (uploads: trickled bodies, else trickled headers) and a normal client beside it. */
+static void normal_client_beside_attack(bool uploads)
 {
+	attack_uploads = uploads;
 	atomic_store(&attacking, true);
 	pthread_t attacker;
 	cr_assert_eq(pthread_create(&attacker, NULL, attack, NULL), 0);
@@ -403,6 +411,18 @@ Test(slow, a_normal_client_is_served_beside_1100_trickling_connections, .init = 
 	cr_assert_eq(r->status, 200);
 	resp_free(r);
 	client_cleanup(&c);
+}
+
+Test(slow, a_normal_client_is_served_beside_1100_trickling_connections, .init = up_default)
+{
+	normal_client_beside_attack(false);
+}
+
+/* Whole headers, then a body that trickles: inside both deadlines (120 s), but slower than the
+ * 4 KiB/s that the server asks of uploads when its slots run out. */
+Test(slow, a_normal_client_is_served_beside_1100_trickled_uploads, .init = up_default)
+{
+	normal_client_beside_attack(true);
 }
 
 /* ------------------------------------------------------------------------- */
