@@ -122,7 +122,7 @@ struct fx {
 	int64_t qA, dA;          /* A's submitted proposal and complete draft in k2, open */
 	int64_t attA, qAtt;      /* attachments of pA and qA */
 	char codeA[40];
-	int64_t k4, crit4[3], rA, rB; /* a call decided and published, with A's and B's proposals */
+	int64_t k4, crit4[3], rA, rB, rC; /* a call decided and published, with A's and B's proposals and C's (by V) */
 	int64_t model, adoption;        /* k4's winning model in the catalogue, and an adoption of it */
 };
 
@@ -317,6 +317,10 @@ static void fx_build(struct fx *f, const struct fx_opts *opt)
 	if (opt->published) {
 		f->rA = propose(&f->A, f->k4, proposal_body(f->g1, "Thanh toán không tiền mặt ở chợ", true));
 		f->rB = propose(&f->B, f->k4, proposal_body(f->g2, "Camera an ninh tổ 2", true));
+		json_t *bc = proposal_body(f->g2, "Đặt lịch khám bệnh qua điện thoại", true);
+		json_object_set_new(bc, "on_behalf_of", json_integer(f->C.id));
+		json_object_set_new(bc, "consent", json_pack("{s:s,s:b}", "text_version", "v1", "given", 1));
+		f->rC = propose(&f->V, f->k4, bc);
 	}
 
 	fx_now(f, f->T1);
@@ -348,6 +352,7 @@ static void fx_build(struct fx *f, const struct fx_opts *opt)
 		EXPECT(put_review(&f->P2, f->rA, f->crit4, 9, 9, 8), 200);
 		EXPECT(put_review(&f->P3, f->rA, f->crit4, 8, 9, 9), 200);
 		EXPECT(put_review(&f->P3, f->rB, f->crit4, 5, 6, 4), 200);
+		EXPECT(put_review(&f->P3, f->rC, f->crit4, 7, 5, 6), 200);
 		EXPECT(http_json(&f->L.c, "POST", fmt_path("/api/v1/campaigns/%s/panel/lock", k4), json_object()), 200);
 		EXPECT(http_json(&f->L.c, "PUT", fmt_path("/api/v1/campaigns/%s/awards", k4),
 				 json_pack("{s:[{s:s,s:i}]}", "awards", "name", "Giải Nhất", "count", 1)),
@@ -395,8 +400,8 @@ struct cell {
  * outsider's login), P1..P4, V,
  * k0..k2 (criteria of cid), g1, phone (a fresh number), wcode (a fresh ward code), opens and closes,
  * self (the caller's own login; anonymous: an outsider's), pw (the test password), cid4 (a call decided
- * and published), rid (A's proposal in it), mid (its winning model), adid and adver (an adoption of the
- * model recorded by the leader, and its version now).
+ * and published), rid (A's proposal in it), rcid (C's in it, submitted by V on C's behalf), mid (its winning
+ * model), adid and adver (an adoption of the model recorded by the leader, and its version now).
  *
  * The order is the order of execution: within a row, cells that change state come after the cells
  * they would disturb.
@@ -451,6 +456,8 @@ static const struct cell CELLS[] = {
 	{ "GET", "/api/v1/campaigns/${cid4}/results", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "GET", "/api/v1/campaigns/${cid4}/results.csv", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "GET", "/api/v1/proposals/${rid}/result", NULL, 0, { 401, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404 } },
+	/* C's, submitted by V on C's behalf: V reads it while V holds the volunteer role */
+	{ "GET", "/api/v1/proposals/${rcid}/result", NULL, 0, { 401, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404 } },
 	{ "GET", "/api/v1/models", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "GET", "/api/v1/models/${mid}", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "POST", "/api/v1/models/${mid}/adoptions",
@@ -548,7 +555,7 @@ static const char *value(struct fx *f, enum row row, const char *name)
 		{ "qid", f->qA },    { "did", f->dA },   { "att", f->attA },   { "qatt", f->qAtt }, { "C", f->C.id },
 		{ "P1", f->P1.id },  { "P2", f->P2.id }, { "P3", f->P3.id },   { "P4", f->P4.id }, { "V", f->V.id },
 		{ "k0", f->crit[0] }, { "k1", f->crit[1] }, { "k2", f->crit[2] }, { "g1", f->g1 },
-		{ "cid4", f->k4 },   { "rid", f->rA },   { "mid", f->model },  { "adid", f->adoption },
+		{ "cid4", f->k4 },   { "rid", f->rA },   { "rcid", f->rC },   { "mid", f->model },  { "adid", f->adoption },
 	};
 	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
 		if (!strcmp(name, ids[i].name))
