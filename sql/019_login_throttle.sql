@@ -64,3 +64,7 @@ REVOKE ALL ON auth_secret FROM sangkien_app;
 GRANT SELECT, INSERT, DELETE ON auth_failures, known_devices TO sangkien_app;
 GRANT UPDATE ON known_devices TO sangkien_app;
 REVOKE UPDATE, TRUNCATE ON auth_failures FROM sangkien_app;
+
+-- The audit log no longer feeds the throttle: its two partial indexes for it (001) only cost writes.
+DROP INDEX audit_log_throttle_subject;
+DROP INDEX audit_log_throttle_ip;
