@@ -43,13 +43,14 @@ CREATE INDEX auth_failures_at ON auth_failures (at);
 COMMENT ON TABLE auth_failures IS 'Failed password or set-up code attempts for the throttle, at the request''s clock. scope login: POST /sessions and /accounts/password-setup; recheck: a password re-typed inside a session (publish, correction, account deletion), keyed by the account''s login. device_hash: the attempt came with a known-device cookie of that account. Rows older than the window are deleted; the audit log keeps the history.';
 
 CREATE TABLE known_devices (
-	token_hash bytea PRIMARY KEY CHECK (octet_length(token_hash) = 32),
+	token_hash bytea NOT NULL CHECK (octet_length(token_hash) = 32),
 	account_id bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
 	created_at timestamptz NOT NULL,
-	last_used_at timestamptz NOT NULL
+	last_used_at timestamptz NOT NULL,
+	PRIMARY KEY (token_hash, account_id)
 );
 CREATE INDEX known_devices_account ON known_devices (account_id, created_at);
-COMMENT ON TABLE known_devices IS 'Known-device cookies (sk_device): the SHA-256 of a random token set at a successful login. Not a credential: it only exempts its holder from other clients'' failed-login counters. Valid for --device-ttl seconds after created_at; forgotten when the account''s login changes (account deletion).';
+COMMENT ON TABLE known_devices IS 'Known-device cookies (sk_device): the SHA-256 of a random token set at a successful login, one row per account that logged in with it (a phone shared in a family or lent by a volunteer keeps one cookie for all). Not a credential: it only exempts its holder from other clients'' failed-login counters for that account. Valid for --device-ttl seconds after created_at; forgotten when the account''s login changes (account deletion).';
 
 CREATE FUNCTION known_devices_forget() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

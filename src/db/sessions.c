@@ -147,11 +147,11 @@ enum sk_db_status sk_db_login_throttle(struct sk_dbconn *c, const char *login, c
 		"  FROM auth_failures WHERE scope = 'login' AND" IN_WINDOW("$3", "$4")
 		"  AND (ip = $2::inet OR login_key = (SELECT key FROM k) OR device_hash = $5::bytea))"
 		" SELECT " LIVE_DEVICE("$5", "$1", "$3", "$6") " IS NOT NULL AS known_device,"
-		"  count(*) FILTER (WHERE device_hash = $5::bytea) AS by_device,"
+		"  count(*) FILTER (WHERE device_hash = $5::bytea AND mine) AS by_device,"
 		"  count(*) FILTER (WHERE device_hash IS NULL AND mine AND ip = $2::inet) AS by_pair,"
 		"  count(*) FILTER (WHERE device_hash IS NULL AND ip = $2::inet) AS by_ip,"
 		"  count(*) FILTER (WHERE device_hash IS NULL AND mine) AS by_login,"
-		"  coalesce(ceil(extract(epoch FROM min(at) FILTER (WHERE device_hash = $5::bytea))), 0)::bigint"
+		"  coalesce(ceil(extract(epoch FROM min(at) FILTER (WHERE device_hash = $5::bytea AND mine))), 0)::bigint"
 		"   AS device_oldest,"
 		"  coalesce(ceil(extract(epoch FROM min(at) FILTER (WHERE device_hash IS NULL AND mine AND ip = $2::inet))),"
 		"   0)::bigint AS pair_oldest,"
@@ -240,14 +240,21 @@ enum sk_db_status sk_db_device_remember(struct sk_dbconn *c, int64_t account_id,
 	enum sk_db_status st = sk_db_exec(
 		c, "device_remember",
 		"WITH pruned AS (DELETE FROM known_devices WHERE account_id = $1"
-		"   AND created_at <= to_timestamp($3) - make_interval(secs => $5)),"
+		"   AND created_at <= to_timestamp($3) - make_interval(secs => $5) AND token_hash IS DISTINCT FROM $2::bytea),"
 		" used AS (UPDATE known_devices SET last_used_at = greatest(last_used_at, to_timestamp($3))"
 		"   WHERE token_hash = $2::bytea AND account_id = $1"
 		"   AND created_at > to_timestamp($3) - make_interval(secs => $5) RETURNING 1),"
+		/* a live token of another account (a shared phone): this account joins it */
+		" shared AS (SELECT $2::bytea AS token_hash WHERE NOT EXISTS (SELECT 1 FROM used)"
+		"   AND EXISTS (SELECT 1 FROM known_devices WHERE token_hash = $2::bytea"
+		"   AND created_at > to_timestamp($3) - make_interval(secs => $5))),"
 		" added AS (INSERT INTO known_devices (token_hash, account_id, created_at, last_used_at)"
-		"   SELECT $4::bytea, $1, to_timestamp($3), to_timestamp($3) WHERE NOT EXISTS (SELECT 1 FROM used)"
-		"   RETURNING 1)"
-		" SELECT EXISTS (SELECT 1 FROM added) AS created",
+		"   SELECT coalesce((SELECT token_hash FROM shared), $4::bytea), $1, to_timestamp($3), to_timestamp($3)"
+		"   WHERE NOT EXISTS (SELECT 1 FROM used)"
+		"   ON CONFLICT (token_hash, account_id) DO UPDATE SET created_at = EXCLUDED.created_at,"
+		"   last_used_at = EXCLUDED.last_used_at"
+		"   RETURNING token_hash)"
+		" SELECT EXISTS (SELECT 1 FROM added WHERE token_hash = $4::bytea) AS created",
 		5, p, &r);
 	if (st != SK_DB_OK)
 		return st;

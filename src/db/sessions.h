@@ -77,8 +77,10 @@ enum sk_db_status sk_db_recheck_failures(struct sk_dbconn *c, const char *login,
 
 /*
  * After a successful login of account_id: when presented (a cookie's hash, or NULL) is a live known
- * device of the account, marks it used and sets *created false; otherwise records fresh (the hash
- * of a new token) as a known device and sets *created true. Devices older than ttl are deleted.
+ * device of the account, marks it used; when it is a live known device of other accounts only (a
+ * shared phone), makes it one of this account too; in both cases *created is false. Otherwise
+ * records fresh (the hash of a new token) as a known device of the account and sets *created true.
+ * The account's devices older than ttl are deleted.
  */
 enum sk_db_status sk_db_device_remember(struct sk_dbconn *c, int64_t account_id, const unsigned char *presented,
 					const unsigned char fresh[32], int64_t now, long ttl, bool *created);

@@ -289,3 +289,62 @@ Test(lockout, the_retyped_password_has_its_own_counter)
 	client_cleanup(&l);
 	client_cleanup(&m);
 }
+
+/* Logs in as c; returns the status and whether the reply set the known-device cookie. */
+static long login_sets_device(struct client *c, const char *phone, bool *set)
+{
+	char body[256];
+	snprintf(body, sizeof body, "{\"login\":\"%s\",\"password\":\"%s\"}", phone, TEST_PASSWORD);
+	struct resp *r = http(c, "POST", "/api/v1/sessions", body, NULL);
+	long st = r->status;
+	*set = strstr(r->headers, "sk_device=") != NULL;
+	if (st == 201)
+		snprintf(c->csrf, sizeof c->csrf, "%s", json_string_value(json_object_get(r->json, "csrf_token")));
+	resp_free(r);
+	return st;
+}
+
+static void logout(struct client *c)
+{
+	struct resp *r = http(c, "DELETE", "/api/v1/sessions/current", NULL, NULL);
+	cr_assert_eq(r->status, 204, "%s", r->body);
+	resp_free(r);
+}
+
+Test(lockout, a_shared_phone_is_a_known_device_of_each_account_that_logged_in_on_it)
+{
+	/* A volunteer's phone (or a family's): two residents log in on it, one after the other. */
+	int64_t t0 = (int64_t)time(NULL) + 18000;
+	char a[16], b[16];
+	owner_new(a, NULL);
+	owner_new(b, NULL);
+	struct client phone;
+	client_at(&phone, t0);
+	bool set;
+	cr_assert_eq(login_sets_device(&phone, a, &set), 201);
+	cr_assert(set, "the first login sets the cookie");
+	logout(&phone);
+	cr_assert_eq(login_sets_device(&phone, b, &set), 201);
+	cr_assert(!set, "the second account joins the phone's cookie instead of replacing it");
+	logout(&phone);
+	/* A stranger blocks both logins at its own address (the pair limit). */
+	struct client s;
+	client_at(&s, t0 + 10);
+	for (int k = 0; k < 10; k++) {
+		s.now = t0 + 10 + 10 * k;
+		cr_assert_eq(try_login(&s, k % 2 ? b : a, WRONG, NULL), 401, "attempt %d", k + 1);
+	}
+	s.now = t0 + 120;
+	cr_assert_eq(try_login(&s, a, TEST_PASSWORD, NULL), 429);
+	cr_assert_eq(try_login(&s, b, TEST_PASSWORD, NULL), 429);
+	/* The shared phone, even behind the stranger's address, logs both in. */
+	snprintf(phone.source_ip, sizeof phone.source_ip, "%s", s.source_ip);
+	phone.now = t0 + 120;
+	cr_assert_eq(login_sets_device(&phone, a, &set), 201, "A on the shared phone");
+	cr_assert(!set);
+	logout(&phone);
+	cr_assert_eq(login_sets_device(&phone, b, &set), 201, "B on the shared phone");
+	logout(&phone);
+	client_cleanup(&s);
+	client_cleanup(&phone);
+}
