@@ -128,7 +128,8 @@ static bool panelist_may_see(struct sk_request *req, int64_t pid, int64_t aid, c
 		"   WHEN 'image/png' THEN '.png' WHEN 'image/webp' THEN '.webp' ELSE '.pdf' END AS name, id"
 		"   FROM attachments WHERE proposal_id = q.id) f"
 		" WHERE q.id = $1 AND f.id = $3 AND q.status = 'submitted' AND k.state IN ('appraisal', 'decided', 'published')"
-		" AND NOT EXISTS (SELECT 1 FROM panel_conflicts y WHERE y.proposal_id = q.id AND y.panelist_id = $2)",
+		" AND NOT EXISTS (SELECT 1 FROM panel_conflicts y WHERE y.proposal_id = q.id AND y.panelist_id = $2)"
+		" AND EXISTS (SELECT 1 FROM role_grants g WHERE g.account_id = $2 AND g.ward_id = k.ward_id AND g.role = 'panelist')",
 		3, p, &r);
 	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
 		sk_reply_db_error(req, st);
