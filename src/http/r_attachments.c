@@ -164,9 +164,10 @@ void attachments_get(struct sk_request *req)
 	st = sk_db_proposal_get(req->db, pid, &p);
 	bool allowed = false;
 	if (st == SK_DB_OK) {
-		int64_t me = req->session.account_id;
-		allowed = sk_db_i64(p, 0, "author_id") == me || sk_db_i64(p, 0, "helped_by") == me ||
-			  (sk_has_role(req, sk_db_i64(p, 0, "ward_id"), SK_ROLE_LEADER) &&
+		int64_t me = req->session.account_id, ward = sk_db_i64(p, 0, "ward_id");
+		allowed = sk_db_i64(p, 0, "author_id") == me ||
+			  (sk_db_i64(p, 0, "helped_by") == me && sk_has_role(req, ward, SK_ROLE_VOLUNTEER)) ||
+			  (sk_has_role(req, ward, SK_ROLE_LEADER) &&
 			   strcmp(sk_db_str(p, 0, "status"), "draft") != 0);
 	}
 	PQclear(p);

@@ -273,3 +273,86 @@ Test(revoked, a_revoked_leader_stops_at_once)
 	free(state);
 	fx_free(&f);
 }
+
+/*
+ * A volunteer who submitted a proposal for a resident acts on it only while holding the volunteer role
+ * in its ward. Before sql/024, the write functions trusted proposals.helped_by alone: after the
+ * revocation the volunteer still read, edited, submitted, withdrew and attached files to it, and
+ * /me/assisted still listed it.
+ */
+Test(revoked, a_revoked_volunteer_loses_the_proposals_they_helped_with)
+{
+	int64_t group, ward = seed_ward(PG, &group);
+	int64_t now = (int64_t)time(NULL) + 86400 * 26;
+	now -= now % 60;
+	struct person admin, L, v;
+	person_new(&admin, ward, "admin", now);
+	person_new(&L, ward, "leader", now);
+	person_new(&v, ward, "volunteer", now);
+	char o[40], c[40], phone[16];
+	iso(now, o);
+	iso(now + 3600, c);
+	struct resp *r = http_json(&L.c, "POST", fmt_path("/api/v1/wards/%s/campaigns", S64(ward)),
+				   json_pack("{s:s,s:s,s:s}", "title", "Đợt thử người hỗ trợ", "opens_at", o, "closes_at", c));
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	const char *cid = S64(json_integer_value(json_object_get(json_object_get(r->json, "campaign"), "id")));
+	resp_free(r);
+	EXPECT(http_json(&L.c, "POST", fmt_path("/api/v1/campaigns/%s/transitions", cid), json_pack("{s:s}", "to", "open")),
+	       200);
+	rand_phone(phone);
+	r = http_json(&v.c, "POST", fmt_path("/api/v1/wards/%s/assisted-residents", S64(ward)),
+		      json_pack("{s:s,s:s,s:I}", "phone", phone, "display_name", "Bà Bảy", "group_id", (json_int_t)group));
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	int64_t resident = json_integer_value(json_object_get(json_object_get(r->json, "account"), "id"));
+	resp_free(r);
+	v.c.now = now + 60;
+	r = http_json(&v.c, "POST", fmt_path("/api/v1/campaigns/%s/proposals", cid),
+		      json_pack("{s:s,s:I,s:I,s:{s:s,s:b}}", "title", "Loa phát thanh thông minh", "group_id",
+				(json_int_t)group, "on_behalf_of", (json_int_t)resident, "consent", "text_version", "v1",
+				"given", 1));
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	json_t *prop = json_object_get(r->json, "proposal");
+	const char *pid = S64(json_integer_value(json_object_get(prop, "id")));
+	int version = (int)json_integer_value(json_object_get(prop, "version"));
+	resp_free(r);
+	const char *h[] = { "Content-Type: image/png", "X-Filename: loa.png", NULL };
+	r = http_bytes(&v.c, "POST", fmt_path("/api/v1/proposals/%s/attachments", pid), PNG, sizeof PNG, h);
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	const char *att = S64(json_integer_value(json_object_get(json_object_get(r->json, "attachment"), "id")));
+	resp_free(r);
+	EXPECT(http(&v.c, "GET", fmt_path("/api/v1/proposals/%s", pid), NULL, NULL), 200);
+
+	revoke(&admin, v.id, ward, "volunteer");
+	const char *p[] = { pid };
+	char *before = db_text(PG, "SELECT row_to_json(p)::text FROM proposals p WHERE id = $1", 1, p);
+	EXPECT(http(&v.c, "GET", fmt_path("/api/v1/proposals/%s", pid), NULL, NULL), 404);
+	r = http_json(&v.c, "PATCH", fmt_path("/api/v1/proposals/%s", pid),
+		      json_pack("{s:i,s:s}", "version", version, "title", "Đã sửa sau khi bị thu hồi quyền"));
+	cr_assert(r->status == 403 || r->status == 404, "edit after the revocation: %ld %s", r->status, r->body);
+	resp_free(r);
+	EXPECT(http(&v.c, "POST", fmt_path("/api/v1/proposals/%s/submit", pid), NULL, NULL), 404);
+	EXPECT(http(&v.c, "POST", fmt_path("/api/v1/proposals/%s/withdraw", pid), NULL, NULL), 404);
+	EXPECT(http_bytes(&v.c, "POST", fmt_path("/api/v1/proposals/%s/attachments", pid), PNG, sizeof PNG, h), 404);
+	EXPECT(http(&v.c, "GET", fmt_path("/api/v1/attachments/%s", att), NULL, NULL), 404);
+	EXPECT(http(&v.c, "DELETE", fmt_path("/api/v1/attachments/%s", att), NULL, NULL), 404);
+	char *after = db_text(PG, "SELECT row_to_json(p)::text FROM proposals p WHERE id = $1", 1, p);
+	cr_assert_str_eq(after, before, "the proposal changed after the revocation");
+	free(before);
+	free(after);
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM attachments WHERE proposal_id = $1", 1, p), 1);
+
+	/* A volunteer in another ward too: /me/assisted lists only the wards where the role is held now. */
+	int64_t group2, ward2 = seed_ward(PG, &group2);
+	grant_role(PG, v.id, ward2, "volunteer");
+	r = http(&v.c, "GET", "/api/v1/me/assisted", NULL, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert_eq(json_array_size(json_object_get(r->json, "proposals")), 0, "%s", r->body);
+	resp_free(r);
+
+	/* The resident's own account is untouched, and granted again the volunteer can act again. */
+	grant_role(PG, v.id, ward, "volunteer");
+	EXPECT(http(&v.c, "GET", fmt_path("/api/v1/proposals/%s", pid), NULL, NULL), 200);
+	client_cleanup(&admin.c);
+	client_cleanup(&L.c);
+	client_cleanup(&v.c);
+}
