@@ -14,3 +14,27 @@ const char *sk_filetype_sniff(const unsigned char *d, size_t len)
 		return "application/pdf";
 	return NULL;
 }
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+const char *sk_filename_base(const char *h, char *raw, size_t cap)
+{
+	size_t n = 0;
+	for (const char *p = h; *p && n < cap - 1; p++) {
+		if (p[0] == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+			raw[n++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+			p += 2;
+		} else {
+			raw[n++] = *p;
+		}
+	}
+	raw[n] = '\0';
+	const char *base = raw;
+	for (const char *p = raw; *p; p++)
+		if (*p == '/' || *p == '\\')
+			base = p + 1;
+	return base;
+}

@@ -12,11 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* The X-Filename header, percent-decoded, cleaned (no path, NFC), owned by req; "tep-dinh-kem" when absent. */
 static const char *filename_of(struct sk_request *req)
 {
@@ -24,20 +19,7 @@ static const char *filename_of(struct sk_request *req)
 	if (h == NULL || *h == '\0')
 		return "tep-dinh-kem";
 	char raw[1024];
-	size_t n = 0;
-	for (const char *p = h; *p && n < sizeof raw - 1; p++) {
-		if (p[0] == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-			raw[n++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
-			p += 2;
-		} else {
-			raw[n++] = *p;
-		}
-	}
-	raw[n] = '\0';
-	const char *base = raw;
-	for (const char *p = raw; *p; p++)
-		if (*p == '/' || *p == '\\')
-			base = p + 1;
+	const char *base = sk_filename_base(h, raw, sizeof raw);
 	char *clean;
 	if (sk_text_clean(base, strlen(base), SK_TEXT_SINGLE_LINE, 1, 200, &clean) != SK_TEXT_OK)
 		return "tep-dinh-kem";
