@@ -8,6 +8,8 @@
  *  - an acceptance fills every required field, with the type asked; every string is valid
  *    NFC UTF-8 without NUL, within its code point bounds, without control characters (but \n and
  *    \t in multi-line text), trimmed unless it is a secret; every integer within its bounds;
+ *  - the elements of a list, cleaned with sk_json_text as the tags of a proposal are, obey the
+ *    same rules or are refused with one 400 invalid_field naming the list;
  *  - parsing the same body again gives the same answer.
  */
 #include "fuzz.h"
@@ -161,6 +163,27 @@ static void parse_once(int which, const uint8_t *body, size_t len, char *summary
 			}
 		}
 		snprintf(summary, cap, "ok");
+		/* Elements of a list, cleaned one by one as the proposal handler does with its tags. */
+		json_t *list = NULL;
+		for (const struct sk_field *f = fields; f->name; f++)
+			if (f->kind == SK_FIELD_ARRAY && *f->present)
+				list = *(json_t **)f->out;
+		if (json_array_size(list) > 10)
+			list = NULL; /* the handler refuses more than MAX_TAGS (10) before cleaning any */
+		size_t i;
+		json_t *elem;
+		json_array_foreach(list, i, elem) {
+			struct sk_field tag = SK_STRING("tags", NULL, 1, 40);
+			const char *clean = sk_json_text(&req, elem, "tags", 1, 40, SK_TEXT_SINGLE_LINE);
+			if (clean == NULL) {
+				FUZZ_CHECK(req.replied && req.status == 400 && !strcmp(fuzz_reply_code, "invalid_field") &&
+						   !strcmp(fuzz_reply_field, "tags"),
+					   "a refused list element without its 400 invalid_field");
+				snprintf(summary, cap, "tags %zu refused", i);
+				break;
+			}
+			check_string(&tag, clean);
+		}
 	}
 	json_decref(req.json);
 	for (int i = 0; i < req.nowned; i++)
