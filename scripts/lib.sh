@@ -34,6 +34,9 @@ SK_PACKAGES_TEST=(
 # Node.js for the browser tests, only installed when no `node` is on PATH
 # (any node >= 18 will do; Debian 12 ships 18).
 SK_PACKAGES_NODE=(nodejs npm)
+# Additionally for scripts/fuzz: clang and its libFuzzer runtime (Debian 12 ships
+# libclang_rt.fuzzer*.a for clang 14 in libclang-rt-14-dev).
+SK_PACKAGES_FUZZ=(clang libclang-rt-14-dev)
 
 # ---------------------------------------------------------------------------
 # Output
@@ -47,7 +50,7 @@ die()  { printf 'error: %s\n' "$*" >&2; exit 1; }
 is_root() { [[ $EUID -eq 0 ]]; }
 
 # ---------------------------------------------------------------------------
-# ensure_packages [run|test]: apt-get install whatever is missing.
+# ensure_packages [run|test|fuzz]: apt-get install whatever is missing.
 # ---------------------------------------------------------------------------
 
 _sk_pkg_installed() {
@@ -57,6 +60,9 @@ _sk_pkg_installed() {
 ensure_packages() {
   local what=${1:-run} p
   local -a want=("${SK_PACKAGES_RUN[@]}") missing=()
+  if [[ $what == fuzz ]]; then
+    want+=("${SK_PACKAGES_FUZZ[@]}")
+  fi
   if [[ $what == test ]]; then
     want+=("${SK_PACKAGES_TEST[@]}")
     if ! command -v node >/dev/null; then

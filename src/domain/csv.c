@@ -24,6 +24,35 @@ static void put(struct sk_csv *csv, const char *s, size_t n)
 	csv->data[csv->len] = '\0';
 }
 
+/*
+ * True for a plain decimal number: [+-] digits [. digits] [e|E [+-] digits], with at least one
+ * digit before the exponent. Not strtod, which also takes "-inf", "-nan(...)" and hex floats:
+ * text a spreadsheet would read as a formula.
+ */
+static bool plain_number(const char *s)
+{
+	size_t digits = 0;
+	if (*s == '+' || *s == '-')
+		s++;
+	for (; *s >= '0' && *s <= '9'; s++)
+		digits++;
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			digits++;
+	if (digits == 0)
+		return false;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (*s < '0' || *s > '9')
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
 void sk_csv_init(struct sk_csv *csv)
 {
 	memset(csv, 0, sizeof *csv);
@@ -37,8 +66,7 @@ void sk_csv_field(struct sk_csv *csv, const char *value)
 	if (csv->row_started)
 		put(csv, ",", 1);
 	csv->row_started = true;
-	char *end;
-	bool number = value[0] != '\0' && (strtod(value, &end), *end == '\0'); /* -8.5 is a number, not a formula */
+	bool number = plain_number(value); /* -8.5 is a number, not a formula */
 	bool formula = !number && (value[0] == '=' || value[0] == '+' || value[0] == '-' || value[0] == '@');
 	bool quote = formula || strpbrk(value, ",\"\r\n") != NULL;
 	if (!quote) {

@@ -14,3 +14,29 @@ const char *sk_filetype_sniff(const unsigned char *d, size_t len)
 		return "application/pdf";
 	return NULL;
 }
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+size_t sk_filename_base(const char *h, char *raw, size_t cap, size_t *len)
+{
+	size_t n = 0;
+	for (const char *p = h; *p && n < cap - 1; p++) {
+		if (p[0] == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+			raw[n++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+			p += 2;
+		} else {
+			raw[n++] = *p;
+		}
+	}
+	raw[n] = '\0';
+	*len = n;
+	/* Lengths, not strlen: a decoded NUL must reach the caller's check instead of ending the name. */
+	size_t base = 0;
+	for (size_t i = 0; i < n; i++)
+		if (raw[i] == '/' || raw[i] == '\\')
+			base = i + 1;
+	return base;
+}

@@ -11,4 +11,13 @@
  */
 const char *sk_filetype_sniff(const unsigned char *data, size_t len);
 
+/*
+ * The name an upload declares in its X-Filename header: percent-decoded into out (at most
+ * cap - 1 bytes, then NUL-terminated; cap >= 1), its decoded length in *len (a decoded %00 is
+ * kept as a byte, so the length, not strlen, says where it ends). Returns the offset in out of
+ * the base name, what follows the last '/' or '\\'; not yet cleaned (see sk_text_clean, which
+ * refuses the NUL).
+ */
+size_t sk_filename_base(const char *header, char *out, size_t cap, size_t *len);
+
 #endif

@@ -221,7 +221,7 @@ static enum sk_image_status webp(const unsigned char *in, size_t len, struct out
 		return SK_IMAGE_MALFORMED;
 	size_t lim = (size_t)riff + 8, i = 12, flags_at = 0;
 	put(w, in, 12);
-	int chunks = 0;
+	int chunks = 0, kept = 0;
 	while (i < lim) {
 		if (lim - i < 8)
 			return SK_IMAGE_MALFORMED;
@@ -234,12 +234,14 @@ static enum sk_image_status webp(const unsigned char *in, size_t len, struct out
 				return SK_IMAGE_MALFORMED;
 			flags_at = w->n + 8;
 		}
-		if (memcmp(cc, "EXIF", 4) != 0 && memcmp(cc, "XMP ", 4) != 0)
+		if (memcmp(cc, "EXIF", 4) != 0 && memcmp(cc, "XMP ", 4) != 0) {
 			put(w, cc, 8 + (size_t)padded);
+			kept++;
+		}
 		chunks++;
 		i += 8 + (size_t)padded;
 	}
-	if (chunks == 0)
+	if (chunks == 0 || kept == 0) /* nothing but metadata: no image, and an empty container once cleaned */
 		return SK_IMAGE_MALFORMED;
 	if (w->p != NULL) {
 		uint32_t size = (uint32_t)(w->n - 8);

@@ -20,7 +20,8 @@ enum sk_image_status {
  *  - image/png: tEXt, zTXt, iTXt, eXIf and tIME chunks are dropped, and anything after IEND;
  *    other chunks are copied whole (CRC included, not checked).
  *  - image/webp: EXIF and "XMP " chunks are dropped, the VP8X EXIF/XMP flags cleared, the RIFF
- *    size fixed, anything after the RIFF container dropped.
+ *    size fixed, anything after the RIFF container dropped. A WebP holding nothing but EXIF and
+ *    XMP chunks is malformed.
  *  - anything else (application/pdf): copied unchanged.
  * Cleaning a cleaned file changes nothing. Work is linear in len; nothing past in[len-1] is read.
  */

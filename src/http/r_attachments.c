@@ -12,11 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /*
  * The X-Filename header, percent-decoded, cleaned (no path, NFC), owned by req; "tep-dinh-kem" when
  * absent, empty or longer than 200 characters. NULL after replying 400 when it holds a control
@@ -29,21 +24,7 @@ static const char *filename_of(struct sk_request *req)
 	if (h == NULL || *h == '\0')
 		return "tep-dinh-kem";
 	char raw[1024];
-	size_t n = 0;
-	for (const char *p = h; *p && n < sizeof raw - 1; p++) {
-		if (p[0] == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-			raw[n++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
-			p += 2;
-		} else {
-			raw[n++] = *p;
-		}
-	}
-	raw[n] = '\0';
-	/* Lengths, not strlen: a decoded NUL must reach the check instead of ending the name. */
-	size_t base = 0;
-	for (size_t i = 0; i < n; i++)
-		if (raw[i] == '/' || raw[i] == '\\')
-			base = i + 1;
+	size_t n, base = sk_filename_base(h, raw, sizeof raw, &n);
 	char *clean;
 	enum sk_text_status st = sk_text_clean(raw + base, n - base, SK_TEXT_SINGLE_LINE, 1, 200, &clean);
 	if (st == SK_TEXT_CONTROL_CHAR || st == SK_TEXT_BIDI_CONTROL || st == SK_TEXT_INVALID_UTF8) {

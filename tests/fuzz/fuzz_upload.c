@@ -1,0 +1,111 @@
+/*
+ * Fuzz target: what reads an upload (POST /api/v1/proposals/{id}/attachments,
+ * src/http/r_attachments.c) up to the database: the X-Filename header through
+ * sk_filename_base and sk_text_clean as filename_of does, the type by magic bytes
+ * (sk_filetype_sniff) against the declared Content-Type, and the metadata strip of the sniffed
+ * type. The input is "Content-Type\nX-Filename\nbody". Invariants:
+ *  - the stored name is 1..200 code points of NFC-cleaned UTF-8 with no '/', '\' nor control
+ *    character, or the fallback "tep-dinh-kem";
+ *  - a file is accepted only with a known type whose magic bytes it starts with and that the
+ *    Content-Type names; the strip of an accepted file either refuses it as malformed or gives
+ *    a file of the same type, no larger than the upload plus the 36-byte Orientation segment.
+ */
+#include "domain/filetype.h"
+#include "domain/image_meta.h"
+#include "domain/text.h"
+#include "fuzz.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* Splits off the text up to the next '\n' (or the end) as a NUL-terminated copy. */
+static char *take_line(const uint8_t **p, size_t *left)
+{
+	const uint8_t *nl = memchr(*p, '\n', *left);
+	size_t n = nl ? (size_t)(nl - *p) : *left;
+	char *s = malloc(n + 1);
+	if (s == NULL)
+		return NULL;
+	memcpy(s, *p, n);
+	s[n] = '\0';
+	*p += nl ? n + 1 : n;
+	*left -= nl ? n + 1 : n;
+	return s;
+}
+
+/* The handler's filename_of without the request: the stored name (malloc'd). */
+static char *stored_name(const char *header)
+{
+	if (*header == '\0')
+		return strdup("tep-dinh-kem");
+	char raw[1024];
+	size_t n, off = sk_filename_base(header, raw, sizeof raw, &n);
+	FUZZ_CHECK(off <= n && n < sizeof raw, "base name outside the buffer");
+	const char *base = raw + off;
+	FUZZ_CHECK(memchr(base, '/', n - off) == NULL && memchr(base, '\\', n - off) == NULL,
+		   "base name \"%s\" holds a path", base);
+	char *clean;
+	if (sk_text_clean(base, n - off, SK_TEXT_SINGLE_LINE, 1, 200, &clean) != SK_TEXT_OK)
+		return strdup("tep-dinh-kem");
+	return clean;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *p = data;
+	size_t left = size;
+	char *declared = take_line(&p, &left);
+	char *header = take_line(&p, &left);
+	/* The body, in a buffer of its exact size. */
+	unsigned char *body = malloc(left ? left : 1);
+	if (declared == NULL || header == NULL || body == NULL)
+		goto out;
+	memcpy(body, p, left);
+
+	char *name = stored_name(header);
+	FUZZ_CHECK(name != NULL, "out of memory");
+	size_t name_len = strlen(name);
+	FUZZ_CHECK(sk_text_valid_utf8(name, name_len), "stored name is not UTF-8");
+	size_t points = sk_text_codepoints(name);
+	FUZZ_CHECK(points >= 1 && points <= 200, "stored name of %zu code points", points);
+	FUZZ_CHECK(strchr(name, '/') == NULL && strchr(name, '\\') == NULL, "stored name \"%s\" holds a path", name);
+	for (size_t i = 0; i < name_len; i++)
+		FUZZ_CHECK((unsigned char)name[i] >= 0x20 && name[i] != 0x7F, "control character in the stored name");
+	free(name);
+
+	const char *sniffed = sk_filetype_sniff(body, left);
+	if (sniffed == NULL || strncasecmp(declared, sniffed, strlen(sniffed)) != 0)
+		goto out; /* 415 */
+	static const struct {
+		const char *mime;
+		const char *magic;
+		size_t magic_len, min_len;
+	} known[] = {
+		{ "image/jpeg", "\xFF\xD8\xFF", 3, 4 },
+		{ "image/png", "\x89PNG\r\n\x1a\n", 8, 8 },
+		{ "image/webp", "RIFF", 4, 12 },
+		{ "application/pdf", "%PDF-", 5, 5 },
+	};
+	size_t k = 0;
+	while (k < sizeof known / sizeof *known && strcmp(known[k].mime, sniffed) != 0)
+		k++;
+	FUZZ_CHECK(k < sizeof known / sizeof *known, "unknown type %s accepted", sniffed);
+	FUZZ_CHECK(left >= known[k].min_len && memcmp(body, known[k].magic, known[k].magic_len) == 0,
+		   "%s accepted without its magic bytes", sniffed);
+
+	unsigned char *clean;
+	size_t clean_len;
+	enum sk_image_status st = sk_image_strip(sniffed, body, left, &clean, &clean_len);
+	FUZZ_CHECK(st == SK_IMAGE_OK || st == SK_IMAGE_MALFORMED, "strip status %d", (int)st);
+	if (st == SK_IMAGE_OK) {
+		FUZZ_CHECK(clean_len <= left + 36, "%zu bytes uploaded, %zu stored", left, clean_len);
+		FUZZ_CHECK(sk_filetype_sniff(clean, clean_len) != NULL && strcmp(sk_filetype_sniff(clean, clean_len), sniffed) == 0,
+			   "the stored file is no longer a %s", sniffed);
+		free(clean);
+	}
+out:
+	free(declared);
+	free(header);
+	free(body);
+	return 0;
+}
