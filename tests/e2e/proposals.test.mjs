@@ -1,8 +1,8 @@
 // A resident on a 360 x 740 phone: finds the open call, sends a proposal with
 // a photo through the 8-step form, gets a tracking code, sees it under "My
 // proposals" and on the public tracking page; an unsent draft survives a
-// dropped connection and a reload; edits and withdraws until the deadline
-// (the server's test clock moves past it), and nothing after; downloads and
+// dropped connection and a reload and is deleted with "Xoá bản nháp"; edits
+// until the deadline (the server's test clock moves past it), and nothing after; downloads and
 // deletes their data (in English).
 //
 // Run: node --test tests/e2e/   (see tests/e2e/lib/server.mjs for the environment)
