@@ -34,14 +34,17 @@ export function showMessage(el, msg, vars) {
     setKey(el, msg, vars);
     return;
   }
-  setKey(el, msg.key, vars, msg.literal || '');
-  if (!msg.login) return;
+  if (!msg.login) {
+    setKey(el, msg.key, vars, msg.literal || '');
+    return;
+  }
+  // The key goes on a span, not on el, so that a language switch keeps the link.
   const text = document.createElement('span');
   setKey(text, msg.key, vars, msg.literal || '');
   const link = document.createElement('a');
   link.href = loginHref();
   setKey(link, 'errors.loginAgain');
-  setKey(el, null); // the key moves to the span, so a language switch keeps the link
+  setKey(el, null);
   el.append(text, ' ', link);
 }
 

@@ -88,8 +88,10 @@ document.addEventListener('sk:signedout', () => {
   if (document.documentElement.classList.contains('nav-ready')) applyNav(null);
 });
 
-/** This page as a ?next= value ("propose.html?campaign=3"). */
+/** This page as a ?next= value ("propose.html?campaign=3"; /results/7 as "results.html?id=7"). */
 function herePage() {
+  const results = /^\/results\/(\d+)$/.exec(window.location.pathname);
+  if (results) return `results.html?id=${results[1]}`;
   const here = window.location.pathname.replace(/^.*\//, '') + window.location.search;
   return here || 'index.html';
 }
