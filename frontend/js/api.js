@@ -5,6 +5,8 @@
 // X-CSRF-Token with the token of the last /me or login reply. Failures throw
 // an ApiError with the stable error code, the field (if any), the server's
 // message and the HTTP status ("network" when the server could not be reached).
+// A 401 "unauthenticated" (the session ended) also sends the "sk:signedout"
+// event on document, so the navigation stops looking signed in (session.js).
 
 const BASE = '/api/v1';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -72,6 +74,10 @@ export async function request(method, path, body, opts = {}) {
   if (!res.ok) {
     const err = data && typeof data.error === 'object' && data.error ? data.error : {};
     const retry = Number.parseInt(res.headers.get('Retry-After') || '', 10);
+    if (res.status === 401 && err.code === 'unauthenticated') {
+      csrfToken = null;
+      document.dispatchEvent(new CustomEvent('sk:signedout'));
+    }
     throw new ApiError(
       res.status,
       typeof err.code === 'string' && err.code ? err.code : 'unknown',

@@ -4,10 +4,16 @@
 // No user-visible text here: everything is a dictionary key.
 
 import { has, setKey } from './i18n.js';
+import { loginHref } from './session.js';
 
-/** Dictionary key (or literal fallback) for an ApiError: errors.<code>, else the server's message. */
+/**
+ * Dictionary key (or literal fallback) for an ApiError: errors.<code>, else
+ * the server's message. For "unauthenticated" (not signed in, or the session
+ * ended) the message also carries login: true, a link to log in and come back.
+ */
 export function errorMessage(err) {
   const code = err && typeof err.code === 'string' ? err.code : 'unknown';
+  if (code === 'unauthenticated') return { key: 'errors.unauthenticated', login: true };
   if (has(`errors.${code}`)) return { key: `errors.${code}` };
   if (err && err.message) return { key: null, literal: err.message };
   return { key: 'errors.unknown' };
@@ -19,10 +25,30 @@ export function fieldMessage(err) {
   return errorMessage(err);
 }
 
-function show(el, msg, vars) {
-  if (typeof msg === 'string') setKey(el, msg, vars);
-  else setKey(el, msg.key, vars, msg.literal || '');
+/**
+ * Puts msg (a key, or {key, literal, login}) in el. With login, the text is
+ * followed by a link to the login page that comes back to this page.
+ */
+export function showMessage(el, msg, vars) {
+  if (typeof msg === 'string') {
+    setKey(el, msg, vars);
+    return;
+  }
+  if (!msg.login) {
+    setKey(el, msg.key, vars, msg.literal || '');
+    return;
+  }
+  // The key goes on a span, not on el, so that a language switch keeps the link.
+  const text = document.createElement('span');
+  setKey(text, msg.key, vars, msg.literal || '');
+  const link = document.createElement('a');
+  link.href = loginHref();
+  setKey(link, 'errors.loginAgain');
+  setKey(el, null);
+  el.append(text, ' ', link);
 }
+
+const show = showMessage;
 
 /**
  * Error display for one form. Each input #X may have a hint #X-hint and an

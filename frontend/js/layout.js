@@ -9,7 +9,7 @@
 // /results/{id}. On a phone the list is folded behind "Menu" (aria-expanded);
 // from 40em up it is shown inline and the button is hidden (css/app.css).
 
-import { initI18n } from './i18n.js';
+import { initI18n, setKey } from './i18n.js';
 
 /**
  * The main menu, in order. key: its label in i18n (nav.*); page: the file it
@@ -112,8 +112,45 @@ export function drawLayout() {
   wide.addEventListener('change', () => setOpen(header, menuButton, false));
 }
 
+const FLASH_KEY = 'sangkien.flash';
+
+/**
+ * Leaves a message (a dictionary key) for the next page this tab opens, e.g.
+ * "your account is ready" after registering; that page shows it once.
+ */
+export function setFlash(key) {
+  try {
+    window.sessionStorage.setItem(FLASH_KEY, key);
+  } catch {
+    // storage disabled: no message, the page itself still opens
+  }
+}
+
+function takeFlash() {
+  try {
+    const key = window.sessionStorage.getItem(FLASH_KEY);
+    window.sessionStorage.removeItem(FLASH_KEY);
+    return key && /^[a-z]\w*\.\w+$/i.test(key) ? key : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Shows a message left by setFlash under the page's heading (a status region, filled a moment later so it is read). */
+function showFlash() {
+  const key = takeFlash();
+  const main = document.getElementById('main');
+  if (!key || !main) return;
+  const flash = make('p', { class: 'flash', role: 'status' });
+  const heading = main.querySelector('h1');
+  if (heading) heading.after(flash);
+  else main.prepend(flash);
+  setTimeout(() => setKey(flash, key), 50);
+}
+
 /** Draws the layout, then translates the page; resolves once the page is translated. */
 export async function initLayout() {
   drawLayout();
   await initI18n();
+  showFlash();
 }

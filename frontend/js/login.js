@@ -2,7 +2,7 @@
 // ?next=, a page of this site, e.g. the proposal form that sent the person here).
 import { initLayout } from './layout.js';
 import { api } from './api.js';
-import { initNav } from './session.js';
+import { initNav, nextParam } from './session.js';
 import {
   FormErrors, checkLogin, errorMessage, normalizeLogin, setBusy, setupLoginKind, setupShowPassword,
 } from './form.js';
@@ -14,6 +14,9 @@ function main() {
   const loginInput = document.getElementById('login-login');
   const passwordInput = document.getElementById('login-password');
   const errors = new FormErrors(form, alertEl);
+  // Registering instead keeps where the person was going.
+  const next = nextParam();
+  if (next) document.getElementById('login-register-link').href = `register.html?next=${encodeURIComponent(next)}`;
 
   setupLoginKind(form, loginInput, document.getElementById('login-login-label'),
     document.getElementById('login-login-hint'));
@@ -51,8 +54,7 @@ function main() {
 
 /** Where to go after logging in: ?next= when it is a page of this site, else the account page. */
 function nextPage() {
-  const next = new URLSearchParams(window.location.search).get('next') || '';
-  return /^[a-z][\w-]*\.html(?:\?[\w=&%.-]*)?$/i.test(next) ? next : 'account.html';
+  return nextParam() || 'account.html';
 }
 
 // Translate first, so that nothing shows an untranslated key.

@@ -1,5 +1,6 @@
 // "My proposals": GET /api/v1/me/proposals, each with its status and tracking
-// code; edit while its call accepts; withdraw after a confirmation; once the
+// code; edit while its call accepts; withdraw (or, for an unsent draft, delete:
+// "Xoá bản nháp", and it leaves the list) after a confirmation; once the
 // call's results are published, a link to the proposal's result.
 import { onLangChange, setKey } from './i18n.js';
 import { api } from './api.js';
@@ -16,10 +17,17 @@ let proposals = [];
 const accepting = new Map();
 const published = new Set(); // calls whose results are out
 
+/** A draft never sent that its author deleted (withdrawn before any submission): not listed. */
+function deletedDraft(p) {
+  return p.status === 'withdrawn' && !p.submitted_at;
+}
+
+/** Withdraws a sent proposal, or deletes an unsent draft (the same API call, different words). */
 async function withdraw(p, button) {
-  const yes = await confirmDialog({
-    title: 'my.withdrawTitle', body: 'my.withdrawBody', confirm: 'my.withdrawConfirm', vars: { title: p.title }, danger: true,
-  });
+  const draft = p.status === 'draft';
+  const yes = await confirmDialog(draft
+    ? { title: 'my.discardTitle', body: 'my.discardBody', confirm: 'my.discardConfirm', vars: { title: p.title }, danger: true }
+    : { title: 'my.withdrawTitle', body: 'my.withdrawBody', confirm: 'my.withdrawConfirm', vars: { title: p.title }, danger: true });
   if (!yes) return;
   clearAlert(alertEl);
   button.disabled = true;
@@ -32,14 +40,16 @@ async function withdraw(p, button) {
     return;
   }
   render();
-  setKey(statusEl, 'my.withdrawn', { title: p.title });
+  setKey(statusEl, draft ? 'my.discarded' : 'my.withdrawn', { title: p.title });
   const card = $(`proposal-${p.id}`);
   if (card) card.querySelector('a').focus();
+  else $('main').focus();
 }
 
 function render() {
   clear(list);
-  for (const p of proposals) {
+  const shown = proposals.filter((p) => !deletedDraft(p));
+  for (const p of shown) {
     const open = accepting.get(p.campaign_id) === true;
     const actions = [];
     const extra = [];
@@ -47,7 +57,8 @@ function render() {
     if (p.status !== 'withdrawn' && open) {
       actions.push(el('a', { class: 'button button--secondary', href: `propose.html?id=${p.id}` },
         named(p.status === 'draft' ? 'my.continue' : 'my.edit', p.title)));
-      const b = el('button', { type: 'button', class: 'button button--secondary' }, named('my.withdraw', p.title));
+      const b = el('button', { type: 'button', class: 'button button--secondary' },
+        named(p.status === 'draft' ? 'my.discard' : 'my.withdraw', p.title));
       b.addEventListener('click', () => withdraw(p, b));
       actions.push(b);
     } else if (p.status === 'submitted' && published.has(p.campaign_id)) {
@@ -58,7 +69,7 @@ function render() {
     }
     list.append(proposalCard(p, { actions, extra }));
   }
-  $('my-empty').hidden = proposals.length > 0;
+  $('my-empty').hidden = shown.length > 0;
 }
 
 async function main() {

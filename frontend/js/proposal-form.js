@@ -384,8 +384,17 @@ export function createProposalForm(root, opts) {
     storeLocal();
   }
 
-  /** Shows an API failure: on its field (and step) when it names one, and in the alert. */
+  /**
+   * Shows an API failure: on its field (and step) when it names one, and in the
+   * alert. A session that ended says that the text is kept here (localStorage)
+   * and links to the login page, which comes back to this form.
+   */
   function showApiError(err) {
+    if (err && err.code === 'unauthenticated') {
+      storeLocal();
+      errors.alert({ key: 'propose.sessionExpired', login: true });
+      return;
+    }
     const field = err && err.field;
     if (field && FIELD_STEP[field] && inputs[field]) {
       if (FIELD_STEP[field] !== step) show(FIELD_STEP[field], false);

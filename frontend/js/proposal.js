@@ -80,15 +80,18 @@ function render() {
     })));
     // Also for the volunteer who helped: the resident may have no password to do it themselves.
     actions.append(el('li', {}, el('button', {
-      type: 'button', class: 'button button--secondary', i18n: 'my.withdraw', on: { click: (ev) => withdraw(ev.currentTarget) },
+      type: 'button', class: 'button button--secondary', i18n: p.status === 'draft' ? 'my.discard' : 'my.withdraw',
+      on: { click: (ev) => withdraw(ev.currentTarget) },
     })));
   }
 }
 
+/** Withdraws a sent proposal, or deletes an unsent draft (the same API call, different words). */
 async function withdraw(button) {
-  const yes = await confirmDialog({
-    title: 'my.withdrawTitle', body: 'my.withdrawBody', confirm: 'my.withdrawConfirm', vars: { title: p.title }, danger: true,
-  });
+  const draft = p.status === 'draft';
+  const yes = await confirmDialog(draft
+    ? { title: 'my.discardTitle', body: 'my.discardBody', confirm: 'my.discardConfirm', vars: { title: p.title }, danger: true }
+    : { title: 'my.withdrawTitle', body: 'my.withdrawBody', confirm: 'my.withdrawConfirm', vars: { title: p.title }, danger: true });
   if (!yes) return;
   const alertEl = $('proposal-alert');
   clearAlert(alertEl);
@@ -102,7 +105,7 @@ async function withdraw(button) {
     return;
   }
   render();
-  setKey($('proposal-status'), 'my.withdrawn', { title: p.title });
+  setKey($('proposal-status'), draft ? 'my.discarded' : 'my.withdrawn', { title: p.title });
   $('proposal-heading').focus();
 }
 

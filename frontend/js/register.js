@@ -1,9 +1,12 @@
 // Registration: fills the ward and residential-group choices from
 // GET /api/v1/wards, creates the account (POST /api/v1/accounts), logs in
-// (POST /api/v1/sessions) and goes to the account page.
+// (POST /api/v1/sessions) and goes back where the person was going (?next=, a
+// page of this site, e.g. a call's proposal form) with a success message, or
+// else to the account page.
 import { initLayout } from './layout.js';
 import { api } from './api.js';
-import { initNav } from './session.js';
+import { initNav, nextParam } from './session.js';
+import { setFlash } from './layout.js';
 import {
   FormErrors, checkLogin, checkNewPassword, errorMessage, fieldMessage, normalizeLogin,
   setBusy, setupLoginKind, setupShowPassword,
@@ -21,6 +24,8 @@ function main() {
   const groupField = document.getElementById('reg-group-field');
   const groupSelect = document.getElementById('reg-group');
   const errors = new FormErrors(form, alertEl);
+  const next = nextParam();
+  if (next) document.getElementById('register-login-link').href = `login.html?next=${encodeURIComponent(next)}`;
 
   setupLoginKind(form, loginInput, document.getElementById('reg-login-label'),
     document.getElementById('reg-login-hint'));
@@ -116,10 +121,15 @@ function main() {
       await api.post('/sessions', { login, password });
     } catch {
       // The account exists; let the person log in by hand.
-      window.location.assign('login.html');
+      window.location.assign(next ? `login.html?next=${encodeURIComponent(next)}` : 'login.html');
       return;
     }
-    window.location.assign('account.html');
+    if (next) {
+      setFlash('register.welcome');
+      window.location.assign(next);
+    } else {
+      window.location.assign('account.html');
+    }
   });
 
   return loadWards();

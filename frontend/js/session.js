@@ -10,7 +10,9 @@
 //   data-show="admin"       accounts with the admin role (a ward's or the installation's)
 // Elements for signed-in people start hidden in the HTML, so a page without
 // JavaScript, or before /me answers, shows the guest's choices.
-// Once decided, <html> gets the class "nav-ready".
+// Once decided, <html> gets the class "nav-ready". When a later request finds
+// the session gone (api.js sends "sk:signedout"), the navigation turns to a
+// guest's and loadMe() answers null.
 
 import { api } from './api.js';
 
@@ -81,8 +83,35 @@ export async function initNav() {
   return account;
 }
 
+document.addEventListener('sk:signedout', () => {
+  mePromise = Promise.resolve(null);
+  if (document.documentElement.classList.contains('nav-ready')) applyNav(null);
+});
+
+/** This page as a ?next= value ("propose.html?campaign=3"; /results/7 as "results.html?id=7"). */
+function herePage() {
+  const results = /^\/results\/(\d+)$/.exec(window.location.pathname);
+  if (results) return `results.html?id=${results[1]}`;
+  const here = window.location.pathname.replace(/^.*\//, '') + window.location.search;
+  return here || 'index.html';
+}
+
+/** The login page's address, coming back to this page afterwards. */
+export function loginHref() {
+  return `/login.html?next=${encodeURIComponent(herePage())}`;
+}
+
 /** Sends the browser to the login page, coming back to this page afterwards. */
 export function goToLogin() {
-  const here = window.location.pathname.replace(/^.*\//, '') + window.location.search;
-  window.location.replace(`login.html?next=${encodeURIComponent(here || 'index.html')}`);
+  window.location.replace(loginHref());
+}
+
+/**
+ * The page named by this page's ?next= when it is a page of this site
+ * ("propose.html?campaign=3"), else null. Nothing else is followed, so a link
+ * cannot send a person elsewhere after logging in or registering.
+ */
+export function nextParam() {
+  const next = new URLSearchParams(window.location.search).get('next') || '';
+  return /^[a-z][\w-]*\.html(?:\?[\w=&%.-]*)?$/i.test(next) ? next : null;
 }

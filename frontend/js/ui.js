@@ -4,7 +4,7 @@ import { setKey } from './i18n.js';
 import { initLayout } from './layout.js';
 import { api, apiUrl } from './api.js';
 import { el } from './dom.js';
-import { errorMessage } from './form.js';
+import { errorMessage, showMessage } from './form.js';
 import { applyNav, initNav, loadMe } from './session.js';
 import { formatDateTime, formatSize } from './format.js';
 
@@ -31,10 +31,7 @@ export function statusBadge(status) {
 /** Shows an API error (translated by its code) in the page's alert element. */
 export function showAlert(alertEl, errOrKey, vars) {
   if (typeof errOrKey === 'string') setKey(alertEl, errOrKey, vars);
-  else {
-    const msg = errorMessage(errOrKey);
-    setKey(alertEl, msg.key, undefined, msg.literal || '');
-  }
+  else showMessage(alertEl, errorMessage(errOrKey));
   alertEl.classList.add('is-shown');
 }
 

@@ -2,6 +2,10 @@
 // "Menu" and opened and closed with the keyboard, shown inline on a wide
 // screen; no page scrolls sideways with the browser's text at 200 % in either
 // language (menu open and closed); one GET /me per signed-out page load.
+// Residents on the way: registering from a call's "Gửi đề xuất" comes back to
+// that call's form with a success message; a session that ends mid-form says
+// so with a link to log in, the menu turns to a guest's, and after logging in
+// the form has its text; a draft's button says "Xoá bản nháp".
 //
 // Run: node --test tests/e2e/layout.test.mjs   (see tests/e2e/lib/server.mjs)
 
@@ -9,8 +13,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { assertNoProblems, dicts, launchBrowser, phonePage } from './lib/browser.mjs';
-import { makeAccount, openCall } from './lib/seed.mjs';
-import { assertAccessibleWithCSP, loginUI, openReady, text } from './lib/flows.mjs';
+import { PASSWORD, makeAccount, openCall } from './lib/seed.mjs';
+import {
+  alertText, assertAccessibleWithCSP, assertFitsPhone, loginUI, menu, nextStep, openReady, text, waitForStepVisible,
+} from './lib/flows.mjs';
 
 const { vi, en } = dicts;
 // Role grants go through psql, which a server given by SANGKIEN_E2E_BASE_URL does not offer.
@@ -189,6 +195,104 @@ test('a signed-out page load asks GET /me once', TIMEOUT, async () => {
       assert.ok(loads >= 1, url);
       assert.equal(me, loads, `${url}: ${me} GET /me for ${loads} page load(s)`);
     }
+  } finally {
+    await context.close();
+  }
+});
+
+test('registering from a call\'s "Gửi đề xuất" comes back to that call\'s form with a success message', TIMEOUT, async () => {
+  const { context, page } = await phonePage(browser, srv.baseURL);
+  try {
+    await openReady(page, `/call.html?id=${call.id}`);
+    await page.getByRole('link', { name: vi.call.propose, exact: true }).click();
+    await page.waitForURL(/\/login\.html\?next=/);
+    await openReady(page, page.url().replace(/^https?:\/\/[^/]+/, ''));
+    await page.getByRole('link', { name: vi.login.registerLink, exact: true }).click();
+    await page.waitForURL(/\/register\.html\?next=/);
+    await page.waitForSelector('html.i18n-ready', { state: 'attached' });
+    await page.getByLabel(vi.register.nameLabel, { exact: true }).fill('Đào Thị Mới');
+    await page.getByLabel(vi.common.phoneLabel, { exact: true }).fill('0912000555');
+    await page.getByLabel(vi.common.passwordLabel, { exact: true }).fill(PASSWORD);
+    await page.getByLabel(vi.register.wardLabel, { exact: true }).selectOption({ label: srv.ward.name });
+    await page.getByLabel(vi.register.groupLabel).selectOption({ label: srv.group.name });
+    await page.getByRole('button', { name: vi.register.submit, exact: true }).click();
+    await page.waitForURL(new RegExp(`/propose\\.html\\?campaign=${call.id}$`));
+    await page.waitForSelector('html.nav-ready', { state: 'attached' });
+    const flash = page.locator('main .flash');
+    await flash.waitFor({ state: 'visible' });
+    assert.equal(await text(flash), vi.register.welcome);
+    await waitForStepVisible(page, vi, 1);
+    assert.equal(await page.locator('#account-delete').count(), 0, 'not the account page');
+    await assertFitsPhone(page, 'propose after registering');
+    await assertAccessibleWithCSP(page, 'propose after registering');
+    // Once only: a reload shows no message.
+    await openReady(page, `/propose.html?campaign=${call.id}`);
+    await waitForStepVisible(page, vi, 1);
+    assert.equal(await page.locator('main .flash').count(), 0);
+    // A next= that is not a page of this site is ignored.
+    await page.context().clearCookies();
+    await openReady(page, '/register.html?next=https%3A%2F%2Fevil.example%2F');
+    await page.getByLabel(vi.register.nameLabel, { exact: true }).fill('Đào Văn Khác');
+    await page.getByLabel(vi.common.phoneLabel, { exact: true }).fill('0912000556');
+    await page.getByLabel(vi.common.passwordLabel, { exact: true }).fill(PASSWORD);
+    await page.getByLabel(vi.register.wardLabel, { exact: true }).selectOption({ label: srv.ward.name });
+    await page.getByRole('button', { name: vi.register.submit, exact: true }).click();
+    await page.waitForURL(/\/account\.html$/);
+    assertNoProblems(page, 'register from a call');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a session that ends mid-form: a login link, a guest\'s menu, and the text kept after logging in; "Xoá bản nháp"', TIMEOUT, async () => {
+  const resident = await makeAccount(srv, { name: 'Phan Văn Hết Giờ', phone: '0912000777' });
+  const { context, page } = await phonePage(browser, srv.baseURL);
+  try {
+    await loginUI(page, vi, resident.phone, { next: `propose.html?campaign=${call.id}` });
+    await waitForStepVisible(page, vi, 1);
+    await page.getByLabel(vi.propose.titleLabel, { exact: true }).fill('Wifi miễn phí ở nhà văn hoá');
+    await page.getByLabel(vi.propose.summaryLabel, { exact: true }).fill('Lắp wifi để bà con làm thủ tục trực tuyến.');
+    await nextStep(page, vi, 2); // the draft is on the server now
+    await page.getByLabel(vi.propose.problemLabel, { exact: true }).fill('Nhiều cụ không có mạng ở nhà.');
+    // The session ends (as after 30 idle minutes).
+    await srv.psql(`DELETE FROM sessions WHERE account_id = ${resident.id}`);
+    await page.getByRole('button', { name: vi.propose.next, exact: true }).click();
+    assert.equal(await alertText(page, '#pf-alert.is-shown'), `${vi.propose.sessionExpired} ${vi.errors.loginAgain}`);
+    // The menu no longer looks signed in.
+    await page.waitForFunction(() => !document.querySelector('nav [data-show="guest"]').hidden);
+    const nav = await menu(page);
+    assert.equal(await nav.getByRole('link', { name: vi.nav.login, exact: true }).isVisible(), true);
+    assert.equal(await nav.getByRole('link', { name: vi.nav.my, exact: true }).isVisible(), false);
+    await page.locator('header .menu-button').click(); // fold it again
+    await page.locator('#pf-alert').getByRole('link', { name: vi.errors.loginAgain, exact: true }).click();
+    await page.waitForURL(/\/login\.html\?next=propose\.html/);
+    await page.waitForSelector('html.i18n-ready', { state: 'attached' });
+    await page.getByLabel(vi.common.phoneLabel, { exact: true }).fill(resident.phone);
+    await page.getByLabel(vi.common.passwordLabel, { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: vi.login.submit, exact: true }).click();
+    await page.waitForURL(new RegExp(`/propose\\.html\\?campaign=${call.id}$`));
+    await page.waitForSelector('html.nav-ready', { state: 'attached' });
+    await waitForStepVisible(page, vi, 2);
+    assert.equal(await page.getByLabel(vi.propose.problemLabel, { exact: true }).inputValue(), 'Nhiều cụ không có mạng ở nhà.');
+    await page.getByRole('button', { name: vi.propose.back, exact: true }).click();
+    await waitForStepVisible(page, vi, 1);
+    assert.equal(await page.getByLabel(vi.propose.titleLabel, { exact: true }).inputValue(), 'Wifi miễn phí ở nhà văn hoá');
+    await nextStep(page, vi, 2);
+    await nextStep(page, vi, 3);
+
+    // My proposals: the unsent draft's button deletes the draft, and says so.
+    await openReady(page, '/my.html');
+    const card = page.locator('#my-list li.card').filter({ hasText: 'Wifi miễn phí ở nhà văn hoá' });
+    await card.waitFor();
+    assert.equal(await card.getByRole('button', { name: new RegExp(vi.my.withdraw) }).count(), 0);
+    await card.getByRole('button', { name: new RegExp(`^${vi.my.discard}`) }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    assert.match(await text(dialog), new RegExp(vi.my.discardBody.replace(/[.?()]/g, '\\$&')));
+    await dialog.getByRole('button', { name: vi.my.discardConfirm, exact: true }).click();
+    await page.locator('#my-status').filter({ hasText: vi.my.discarded.replace('{title}', 'Wifi miễn phí ở nhà văn hoá') }).waitFor();
+    assert.equal(await card.count(), 0, 'a deleted draft leaves the list');
+    assertNoProblems(page, 'session ends mid-form');
   } finally {
     await context.close();
   }

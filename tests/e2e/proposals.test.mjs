@@ -1,8 +1,8 @@
 // A resident on a 360 x 740 phone: finds the open call, sends a proposal with
 // a photo through the 8-step form, gets a tracking code, sees it under "My
 // proposals" and on the public tracking page; an unsent draft survives a
-// dropped connection and a reload; edits and withdraws until the deadline
-// (the server's test clock moves past it), and nothing after; downloads and
+// dropped connection and a reload and is deleted with "Xoá bản nháp"; edits
+// until the deadline (the server's test clock moves past it), and nothing after; downloads and
 // deletes their data (in English).
 //
 // Run: node --test tests/e2e/   (see tests/e2e/lib/server.mjs for the environment)
@@ -251,25 +251,28 @@ test('an unsent draft survives a dropped connection and a reload; edit and withd
     assert.equal(drafts.length, 1);
     assert.equal(drafts[0].problem, 'Nhà văn hoá không có mạng.');
 
-    // My proposals: the draft can be continued or withdrawn; withdraw it (with a confirmation).
+    // My proposals: the draft can be continued or deleted ("Xoá bản nháp", not "Rút đề
+    // xuất"); delete it (with a confirmation) and it leaves the list.
     await openReady(page, '/my.html');
     const draftCard = page.locator(`#proposal-${drafts[0].id}`);
     await draftCard.waitFor();
     assert.equal(await text(draftCard.locator('.badge')), vi.status.draft);
-    await draftCard.getByRole('button', { name: `${vi.my.withdraw} (Wifi miễn phí ở nhà văn hoá)` }).click();
+    assert.equal(await draftCard.getByRole('button', { name: `${vi.my.withdraw} (Wifi miễn phí ở nhà văn hoá)` }).count(), 0);
+    await draftCard.getByRole('button', { name: `${vi.my.discard} (Wifi miễn phí ở nhà văn hoá)` }).click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
-    assert.equal(await text(dialog.getByRole('heading')), fill(vi.my.withdrawTitle, { title: 'Wifi miễn phí ở nhà văn hoá' }));
-    await assertFitsPhone(page, 'withdraw dialog');
+    assert.equal(await text(dialog.getByRole('heading')), fill(vi.my.discardTitle, { title: 'Wifi miễn phí ở nhà văn hoá' }));
+    await assertFitsPhone(page, 'delete-draft dialog');
     // "Cancel" first: nothing happens.
     await dialog.getByRole('button', { name: vi.common.cancel, exact: true }).click();
     await dialog.waitFor({ state: 'detached' });
     assert.equal(await text(draftCard.locator('.badge')), vi.status.draft);
-    await draftCard.getByRole('button', { name: `${vi.my.withdraw} (Wifi miễn phí ở nhà văn hoá)` }).click();
-    await page.getByRole('dialog').getByRole('button', { name: vi.my.withdrawConfirm, exact: true }).click();
+    await draftCard.getByRole('button', { name: `${vi.my.discard} (Wifi miễn phí ở nhà văn hoá)` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: vi.my.discardConfirm, exact: true }).click();
     await page.waitForFunction((t) => document.querySelector('#my-status').textContent === t,
-      fill(vi.my.withdrawn, { title: 'Wifi miễn phí ở nhà văn hoá' }));
-    assert.equal(await text(page.locator(`#proposal-${drafts[0].id} .badge`)), vi.status.withdrawn);
+      fill(vi.my.discarded, { title: 'Wifi miễn phí ở nhà văn hoá' }));
+    assert.equal(await draftCard.count(), 0);
+    assert.equal((await resident.api.get(`/proposals/${drafts[0].id}`)).proposal.status, 'withdrawn');
 
     // Edit the submitted proposal: one revision, same tracking code.
     await page.locator(`#proposal-${proposalId}`).getByRole('link', { name: `${vi.my.edit} (${sampleProposal.title})` }).click();
