@@ -92,7 +92,8 @@ enum sk_db_status sk_db_campaign_get(struct sk_dbconn *c, int64_t id, int64_t no
 	return sk_db_exec(c, "campaign_get",
 			  "SELECT c.ward_id, c.state, extract(epoch FROM c.opens_at)::bigint AS opens_at,"
 			  " extract(epoch FROM c.closes_at)::bigint AS closes_at,"
-			  " (campaign_json(c, to_timestamp($2)) || campaign_history_json(c.id))::text AS json"
+			  " (campaign_json(c, to_timestamp($2)) || campaign_history_json(c.id)"
+			  " || jsonb_build_object('deadline_passed', to_timestamp($2) >= c.closes_at))::text AS json"
 			  " FROM campaigns c WHERE c.id = $1",
 			  2, p, res);
 }
@@ -103,7 +104,9 @@ enum sk_db_status sk_db_campaign_list(struct sk_dbconn *c, int64_t ward, const c
 	char w[24], n[24];
 	const char *p[] = { ward ? sk_db_i64str(w, ward) : NULL, state, leader_wards, sk_db_i64str(n, now) };
 	return sk_db_exec(c, "campaign_list",
-			  "SELECT campaign_json(c, to_timestamp($4))::text AS json FROM campaigns c"
+			  "SELECT (campaign_json(c, to_timestamp($4))"
+			  " || jsonb_build_object('deadline_passed', to_timestamp($4) >= c.closes_at))::text AS json"
+			  " FROM campaigns c"
 			  " WHERE ($1::bigint IS NULL OR c.ward_id = $1) AND ($2::text IS NULL OR c.state = $2)"
 			  " AND (c.state <> 'draft' OR c.ward_id = ANY ($3::bigint[]))"
 			  " ORDER BY c.opens_at DESC, c.id DESC LIMIT 500",

@@ -376,6 +376,18 @@ Test(lifecycle, the_leader_extends_the_deadline_and_a_resident_submits_before_th
 	r = get(&anon.c, id);
 	cr_assert(json_is_true(jget(jget(r->json, "campaign"), "accepting")), "%s", r->body);
 	resp_free(r);
+	anon.c.now = old_deadline + 300;
+	r = get(&anon.c, id);
+	cr_assert(json_is_true(jget(jget(r->json, "campaign"), "accepting")), "%s", r->body);
+	cr_assert(json_is_false(jget(jget(r->json, "campaign"), "deadline_passed")), "%s", r->body);
+	resp_free(r);
+	r = http(&anon.c, "GET", fmt_path("/api/v1/campaigns?ward_id=%lld", (long long)ward), NULL, NULL);
+	cr_assert(json_is_false(jget(json_array_get(jget(r->json, "campaigns"), 0), "deadline_passed")), "%s", r->body);
+	resp_free(r);
+	anon.c.now = new_deadline;
+	r = http(&anon.c, "GET", fmt_path("/api/v1/campaigns?ward_id=%lld", (long long)ward), NULL, NULL);
+	cr_assert(json_is_true(jget(json_array_get(jget(r->json, "campaigns"), 0), "deadline_passed")), "%s", r->body);
+	resp_free(r);
 	EXPECT(transition(&L.c, id, "closed"), 409, "deadline_not_reached");
 
 	/* A second extension chains from the first; the original deadline stays the sealed one. */
