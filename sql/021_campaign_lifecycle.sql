@@ -11,7 +11,8 @@
 -- when the matching extension row was written first in the same transaction.
 --
 -- NOTE for merges: this migration replaces campaign_config_frozen() and campaign_config_text()
--- from sql/002; another migration that replaces them too must carry both changes.
+-- as sql/020 left them (blind_shows_group kept); a later migration that replaces them again must
+-- carry both changes.
 
 CREATE TABLE campaign_revisions (
 	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -59,9 +60,9 @@ GRANT SELECT, INSERT ON campaign_revisions, campaign_extensions TO sangkien_app;
 CREATE OR REPLACE FUNCTION campaign_config_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF OLD.state <> 'draft' AND (NEW.ranking_method, NEW.blind_review, NEW.reviews_required,
-		NEW.opens_at, NEW.config_digest, NEW.ward_id)
+		NEW.opens_at, NEW.config_digest, NEW.ward_id, NEW.blind_shows_group)
 		IS DISTINCT FROM (OLD.ranking_method, OLD.blind_review, OLD.reviews_required,
-		OLD.opens_at, OLD.config_digest, OLD.ward_id) THEN
+		OLD.opens_at, OLD.config_digest, OLD.ward_id, OLD.blind_shows_group) THEN
 		RAISE EXCEPTION 'the configuration of an opened campaign is frozen' USING ERRCODE = 'check_violation';
 	END IF;
 	IF OLD.state <> 'draft' AND NEW.closes_at IS DISTINCT FROM OLD.closes_at AND NOT (
@@ -89,9 +90,10 @@ CREATE OR REPLACE FUNCTION campaign_config_text(cid bigint) RETURNS text LANGUAG
 		|| coalesce((SELECT string_agg('criterion=' || k.position || '|' || k.weight::text || '|'
 			|| k.max_score || '|' || k.name, E'\n' ORDER BY k.position)
 			FROM criteria k WHERE k.campaign_id = c.id), '') || E'\n'
+		|| CASE WHEN c.blind_shows_group THEN 'blind_shows_group=true' || E'\n' ELSE '' END
 	FROM campaigns c JOIN wards w ON w.id = c.ward_id WHERE c.id = cid
 $$;
-COMMENT ON FUNCTION campaign_config_text(bigint) IS 'Canonical configuration text of a campaign as it opened, hashed with SHA-256 into config_digest. closes_at is the deadline at opening (before any extension, see campaign_extensions). Anyone can recompute it from the published configuration.';
+COMMENT ON FUNCTION campaign_config_text(bigint) IS 'Canonical configuration text of a campaign as it opened, hashed with SHA-256 into config_digest. closes_at is the deadline at opening (before any extension, see campaign_extensions). The line blind_shows_group=true is there only when that setting is on (sql/020), so calls sealed before it keep their digest. Anyone can recompute it from the published configuration.';
 
 CREATE FUNCTION campaign_history_json(cid bigint) RETURNS jsonb LANGUAGE sql STABLE AS $$
 	SELECT jsonb_build_object(

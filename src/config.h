@@ -19,6 +19,8 @@ struct sk_config {
 	long max_connections;
 	long max_per_ip;
 	long idle_timeout;   /* seconds */
+	long header_timeout; /* seconds to receive a request's headers (the watchdog) */
+	long body_timeout;   /* seconds from the headers until the reply is sent (the watchdog) */
 	long session_idle;   /* seconds */
 	long session_absolute;
 	bool secure_cookies;

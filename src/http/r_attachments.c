@@ -17,7 +17,12 @@ static int hexval(char c)
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* The X-Filename header, percent-decoded, cleaned (no path, NFC), owned by req; "tep-dinh-kem" when absent. */
+/*
+ * The X-Filename header, percent-decoded, cleaned (no path, NFC), owned by req; "tep-dinh-kem" when
+ * absent, empty or longer than 200 characters. NULL after replying 400 when it holds a control
+ * character (a decoded %00 included: it would have cut the name short), a bidirectional formatting
+ * character (U+202E would show "txt.exe" as "exe.txt") or bytes that are not UTF-8.
+ */
 static const char *filename_of(struct sk_request *req)
 {
 	const char *h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Filename");
@@ -34,12 +39,18 @@ static const char *filename_of(struct sk_request *req)
 		}
 	}
 	raw[n] = '\0';
-	const char *base = raw;
-	for (const char *p = raw; *p; p++)
-		if (*p == '/' || *p == '\\')
-			base = p + 1;
+	/* Lengths, not strlen: a decoded NUL must reach the check instead of ending the name. */
+	size_t base = 0;
+	for (size_t i = 0; i < n; i++)
+		if (raw[i] == '/' || raw[i] == '\\')
+			base = i + 1;
 	char *clean;
-	if (sk_text_clean(base, strlen(base), SK_TEXT_SINGLE_LINE, 1, 200, &clean) != SK_TEXT_OK)
+	enum sk_text_status st = sk_text_clean(raw + base, n - base, SK_TEXT_SINGLE_LINE, 1, 200, &clean);
+	if (st == SK_TEXT_CONTROL_CHAR || st == SK_TEXT_BIDI_CONTROL || st == SK_TEXT_INVALID_UTF8) {
+		sk_reply_error(req, 400, "invalid_field", "X-Filename", "The file name %s.", sk_text_status_str(st));
+		return NULL;
+	}
+	if (st != SK_TEXT_OK)
 		return "tep-dinh-kem";
 	return sk_req_own(req, clean);
 }
@@ -56,6 +67,9 @@ void attachments_create(struct sk_request *req)
 	}
 	/* Photos lose their EXIF/XMP/IPTC/text metadata (GPS position, camera owner, serial) before
 	 * anything is hashed or stored: the stored size and SHA-256 are those of the cleaned bytes. */
+	const char *filename = filename_of(req);
+	if (filename == NULL)
+		return;
 	unsigned char *clean;
 	size_t clean_len;
 	enum sk_image_status is = sk_image_strip(sniffed, (const unsigned char *)req->body, req->body_len, &clean, &clean_len);
@@ -73,7 +87,7 @@ void attachments_create(struct sk_request *req)
 	crypto_hash_sha256(hash, clean, clean_len);
 	sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
 	char *json;
-	enum sk_db_status st = sk_db_attachment_add(req->db, pid, req->session.account_id, req->now, filename_of(req), sniffed,
+	enum sk_db_status st = sk_db_attachment_add(req->db, pid, req->session.account_id, req->now, filename, sniffed,
 						    (const char *)clean, clean_len, hex, req->ip, &json);
 	free(clean);
 	if (st == SK_DB_RULE) {

@@ -512,3 +512,37 @@ Test(lifecycle, refusals_change_nothing)
 	bye(&Lrev);
 	bye(&anon);
 }
+
+Test(lifecycle, the_seal_of_a_call_showing_groups_still_recomputes_after_an_extension)
+{
+	int64_t group, ward = seed_ward(PG, &group);
+	struct who L;
+	person(&L, ward, group, "leader");
+	char o[40], c[40];
+	iso(T - 3600, o);
+	iso(T + 600, c);
+	struct resp *r = http_json(&L.c, "POST", fmt_path("/api/v1/wards/%lld/campaigns", (long long)ward),
+				   json_pack("{s:s,s:s,s:s,s:b}", "title", "Đợt thấy tổ", "opens_at", o, "closes_at", c,
+					     "blind_shows_group", 1));
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	int64_t id = json_integer_value(jget(jget(r->json, "campaign"), "id"));
+	resp_free(r);
+	EXPECT(transition(&L.c, id, "open"), 200, NULL);
+	const char *pid[] = { S64(id) };
+	char *digest = db_text(PG, "SELECT config_digest FROM campaigns WHERE id = $1", 1, pid);
+	EXPECT(extend(&L.c, id, T + 7200, "Thêm thời gian"), 200, NULL);
+	char *text = db_text(PG, "SELECT campaign_config_text($1)", 1, pid);
+	cr_assert(strstr(text, "blind_shows_group=true\n") != NULL, "%s", text);
+	char want[64];
+	iso(T + 600, want);
+	char line[80];
+	snprintf(line, sizeof line, "closes_at=%s\n", want);
+	cr_assert(strstr(text, line) != NULL, "the sealed text keeps the original deadline: %s", text);
+	free(text);
+	char *recomputed = recomputed_digest(id);
+	cr_assert_str_eq(recomputed, digest);
+	free(recomputed);
+	free(digest);
+	cr_assert(sql_refused("UPDATE campaigns SET blind_shows_group = false WHERE id = $1", id));
+	bye(&L);
+}
