@@ -27,6 +27,8 @@ struct sk_config {
 	long login_max_per_account;
 	long login_max_per_ip;
 	long login_window;   /* seconds */
+	long login_delay_max; /* seconds: cap of the per-login progressive delay across addresses */
+	long device_ttl;      /* seconds a known-device cookie is honoured (0: none set) */
 	long setup_code_ttl; /* seconds a password set-up code is valid */
 	long json_max_depth;
 	bool test_clock;
