@@ -68,7 +68,7 @@ test('a leader creates, opens and (after the deadline) closes a call, then searc
     assert.equal(await text(page.locator('#cf-title-error')), vi.validation.callTitleRequired);
     assert.equal(await text(page.locator('#cf-opens-error')), vi.validation.dateRequired);
 
-    await page.getByLabel(vi.leader.titleLabel, { exact: true }).fill('Chuyển đổi số ở tổ dân phố');
+    await page.locator('#leader-form').getByLabel(vi.leader.titleLabel, { exact: true }).fill('Chuyển đổi số ở tổ dân phố');
     await page.getByRole('textbox', { name: vi.leader.descriptionLabel }).fill('Phường mời bà con góp ý tưởng.');
     await page.getByRole('textbox', { name: vi.leader.rulesLabel }).fill('Mỗi hộ gửi tối đa hai đề xuất.');
     await page.getByLabel(vi.leader.opensLabel, { exact: true }).fill(localVN(opensMs));
@@ -111,7 +111,7 @@ test('a leader creates, opens and (after the deadline) closes a call, then searc
     await card.getByRole('button', { name: `${vi.leader.edit} (Chuyển đổi số ở tổ dân phố)` }).click();
     assert.equal(await text(page.locator('#leader-form-title')), vi.leader.editHeading);
     assert.equal(await page.getByLabel(vi.leader.opensLabel, { exact: true }).inputValue(), localVN(opensMs));
-    await page.getByLabel(vi.leader.titleLabel, { exact: true }).fill('Chuyển đổi số ở tổ dân phố 2026');
+    await page.locator('#leader-form').getByLabel(vi.leader.titleLabel, { exact: true }).fill('Chuyển đổi số ở tổ dân phố 2026');
     await page.getByRole('button', { name: fill(vi.leader.removeCriterion, { n: 2 }) }).click();
     await page.getByRole('button', { name: vi.leader.saveSubmit, exact: true }).click();
     await page.waitForFunction((t) => document.querySelector('#leader-done').textContent === t,
