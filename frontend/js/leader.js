@@ -330,7 +330,7 @@ function renderFrozen() {
   if (!c) return;
   const frozen = clear($('leader-texts-frozen'));
   frozen.append(
-    el('li', { i18n: 'leader.frozenDates', vars: { opens: formatDateTime(c.opens_at), closes: formatDateTime(c.closes_at) } }),
+    el('li', { i18n: c.state === 'open' ? 'leader.frozenDates' : 'leader.frozenDatesClosed', vars: { opens: formatDateTime(c.opens_at), closes: formatDateTime(c.closes_at) } }),
     el('li', { i18n: 'leader.frozenCriteria', vars: { n: (c.criteria || []).length } }),
     el('li', { i18n: c.ranking_method === 'raw' ? 'leader.frozenRankingRaw' : 'leader.frozenRankingNormalised' }),
     el('li', { i18n: c.blind_review ? 'leader.frozenBlind' : 'leader.frozenNotBlind' }),

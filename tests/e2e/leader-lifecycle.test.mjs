@@ -197,6 +197,17 @@ for (const [lang, width] of [['vi', 360], ['vi', 1280], ['en', 360], ['en', 1280
       await page.getByRole('dialog').getByRole('button', { name: d.leader.close, exact: true }).click();
       await page.waitForFunction((t) => document.querySelector('#leader-done').textContent === t, fill(d.leader.closedDone, { title }));
       assert.equal((await leader.api.get(`/campaigns/${campaign.id}`)).campaign.state, 'closed');
+
+      // A closed call's texts can still be corrected (no "Extend" any more).
+      assert.equal(await card.getByRole('button', { name: `${d.leader.extend} (${title})` }).count(), 0);
+      await card.getByRole('button', { name: `${d.leader.editTexts} (${title})` }).click();
+      await texts.waitFor();
+      assert.match(await text(page.locator('#leader-texts-frozen li').first()), new RegExp(`${fill(d.leader.frozenDatesClosed, { opens: '.*', closes: '.*' }).replace(/[()]/g, '\\$&')}$`));
+      await texts.getByRole('textbox', { name: d.leader.rulesLabel }).fill('Thể lệ bổ sung sau khi đóng.');
+      await check(page, width, `texts form of a closed call ${lang} ${width}`);
+      await page.getByRole('button', { name: d.leader.textsSubmit, exact: true }).click();
+      await page.waitForFunction((t) => document.querySelector('#leader-done').textContent === t, fill(d.leader.textsSaved, { title }));
+      assert.deepEqual((await leader.api.get(`/campaigns/${campaign.id}`)).campaign.revisions.map((r) => r.fields), [['description'], ['rules']]);
       assertNoProblems(page, `leader ${lang} ${width}`);
     } finally {
       await context.close();
