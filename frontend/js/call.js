@@ -1,7 +1,8 @@
 // One call (campaign): its texts, dates, criteria with weights, the
 // configuration seal once it has opened, and what the person can do now
-// (send a proposal while it accepts; help a resident; see what came in).
-import { onLangChange, setKey } from './i18n.js';
+// (send a proposal while it accepts; help a resident; see what came in). Once it
+// opened: its deadline extensions with their reasons and the dates of text revisions.
+import { onLangChange, setKey, t } from './i18n.js';
 import { api } from './api.js';
 import { el, clear, idParam } from './dom.js';
 import { formatDateTime, formatNumber } from './format.js';
@@ -11,6 +12,34 @@ import { acceptingBadge, runPage, showAlert, startPage, stateBadge } from './ui.
 const $ = (id) => document.getElementById(id);
 let call = null;
 let account = null;
+
+/** "Gia hạn đến … (lý do: …)" for each extension and "Đã sửa ngày …" for each text revision, newest first. */
+function renderHistory(c) {
+  const extensions = Array.isArray(c.extensions) ? c.extensions : [];
+  const revisions = Array.isArray(c.revisions) ? c.revisions : [];
+  const original = $('call-closes-original');
+  if (extensions.length > 0 && c.original_closes_at) {
+    setKey(original, 'call.originalDeadline', { date: formatDateTime(c.original_closes_at) });
+    original.hidden = false;
+  } else {
+    setKey(original, null);
+    original.hidden = true;
+  }
+  const ext = clear($('call-extensions'));
+  for (const e of [...extensions].reverse()) {
+    ext.append(el('li', { class: 'history__item history__item--extension' },
+      el('span', { i18n: 'call.extendedTo', vars: { date: formatDateTime(e.new_closes_at), reason: e.reason } }),
+      el('span', { class: 'history__when', i18n: 'call.extendedOn', vars: { date: formatDateTime(e.extended_at) } })));
+  }
+  const rev = clear($('call-revisions'));
+  for (const r of [...revisions].reverse()) {
+    const fields = (r.fields || []).map((f) => t(`call.revisedField.${f}`)).join(', ');
+    rev.append(el('li', { class: 'history__item history__item--revision', i18n: 'call.revisedOn', vars: { date: formatDateTime(r.revised_at), fields } }));
+  }
+  ext.hidden = extensions.length === 0;
+  rev.hidden = revisions.length === 0;
+  $('call-history').hidden = extensions.length === 0 && revisions.length === 0;
+}
 
 function render() {
   if (!call) return;
@@ -24,6 +53,7 @@ function render() {
   clear($('call-state')).append(stateBadge(c.state));
   $('call-opens').textContent = formatDateTime(c.opens_at);
   $('call-closes').textContent = formatDateTime(c.closes_at);
+  renderHistory(c);
 
   const note = $('call-note');
   const notYet = c.state === 'open' && !c.accepting && new Date(c.opens_at).getTime() > Date.now();

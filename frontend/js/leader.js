@@ -1,7 +1,9 @@
 // The ward leader's calls: the list (drafts too) from
 // GET /api/v1/campaigns?ward_id=, a form to create a call or edit a draft
 // (times typed in Viet Nam time, sent with +07:00), a criteria editor, and the
-// next step of a call (open, close) after a confirmation.
+// next step of a call (open, close) after a confirmation. Once a call has opened: its
+// texts can be corrected (each change a public revision) and, while open, its deadline
+// extended with a reason; the close button explains itself until the deadline passed.
 import { onLangChange, setKey } from './i18n.js';
 import { api } from './api.js';
 import { clear, el } from './dom.js';
@@ -46,7 +48,11 @@ function renderList() {
       actions.push(el('button', { type: 'button', class: 'button button--secondary', on: { click: () => showForm(c) } }, named('leader.edit', c.title)));
       actions.push(el('button', { type: 'button', class: 'button', on: { click: () => transition(c, 'open') } }, named('leader.open', c.title)));
     } else if (c.state === 'open') {
-      actions.push(el('button', { type: 'button', class: 'button', on: { click: () => transition(c, 'closed') } }, named('leader.close', c.title)));
+      actions.push(el('button', { type: 'button', class: 'button button--secondary', on: { click: () => showTexts(c) } }, named('leader.editTexts', c.title)));
+      actions.push(el('button', { type: 'button', class: 'button button--secondary', on: { click: () => showExtend(c) } }, named('leader.extend', c.title)));
+      actions.push(closeAction(c));
+    } else if (['closed', 'appraisal'].includes(c.state)) {
+      actions.push(el('button', { type: 'button', class: 'button button--secondary', on: { click: () => showTexts(c) } }, named('leader.editTexts', c.title)));
     }
     if (c.state !== 'draft') {
       actions.push(el('a', { class: 'button button--secondary', href: `submissions.html?campaign=${c.id}`, i18n: 'leader.submissions', vars: { n: c.proposal_count ?? 0 } }));
@@ -65,6 +71,28 @@ function renderList() {
       el('ul', { class: 'card__actions' }, actions.map((a) => el('li', {}, a)))));
   }
   $('leader-empty').hidden = calls.length > 0;
+}
+
+/** "07/12/2026 17:00" in Viet Nam time, whatever the language: the sentence under the close button. */
+function shortDateTime(iso) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Asia/Ho_Chi_Minh', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`;
+}
+
+/**
+ * The close button of an open call: before the deadline (server clock, deadline_passed) it is
+ * disabled and the sentence under it says from when it can be used, before any dialog.
+ */
+function closeAction(c) {
+  if (c.deadline_passed) {
+    return el('button', { type: 'button', class: 'button', on: { click: () => transition(c, 'closed') } }, named('leader.close', c.title));
+  }
+  const noteId = `call-${c.id}-close-note`;
+  return el('span', { class: 'close-later' },
+    el('button', { type: 'button', class: 'button', disabled: true, 'aria-describedby': noteId }, named('leader.close', c.title)),
+    el('span', { id: noteId, class: 'close-later__note', i18n: 'leader.closeAfter', vars: { date: shortDateTime(c.closes_at) } }));
 }
 
 async function loadCalls() {
@@ -155,6 +183,7 @@ $('cf-add').addEventListener('click', () => {
 // ----- the form -----
 
 function showForm(c = null) {
+  hideSide();
   editing = c;
   errors.clear();
   form.reset();
@@ -271,6 +300,172 @@ form.addEventListener('submit', async (ev) => {
   if (card) card.querySelector('a').focus();
 });
 
+// ----- texts of an opened call, and the deadline extension -----
+
+const textsSection = $('leader-texts-section');
+const textsForm = $('leader-texts-form');
+const textsErrors = new FormErrors(textsForm, $('leader-texts-alert'));
+const textInputs = { title: $('ct-title'), description: $('ct-description'), rules: $('ct-rules') };
+const extendSection = $('leader-extend-section');
+const extendForm = $('leader-extend-form');
+const extendErrors = new FormErrors(extendForm, $('leader-extend-alert'));
+let textsCall = null;
+let extendCall = null;
+
+function hideSide() {
+  textsSection.hidden = true;
+  extendSection.hidden = true;
+  textsCall = null;
+  extendCall = null;
+}
+
+function focusHeading(id) {
+  const heading = $(id);
+  heading.scrollIntoView({ block: 'start' });
+  heading.focus({ preventScroll: true });
+}
+
+function renderFrozen() {
+  const c = textsCall;
+  if (!c) return;
+  const frozen = clear($('leader-texts-frozen'));
+  frozen.append(
+    el('li', { i18n: c.state === 'open' ? 'leader.frozenDates' : 'leader.frozenDatesClosed', vars: { opens: formatDateTime(c.opens_at), closes: formatDateTime(c.closes_at) } }),
+    el('li', { i18n: 'leader.frozenCriteria', vars: { n: (c.criteria || []).length } }),
+    el('li', { i18n: c.ranking_method === 'raw' ? 'leader.frozenRankingRaw' : 'leader.frozenRankingNormalised' }),
+    el('li', { i18n: c.blind_review ? 'leader.frozenBlind' : 'leader.frozenNotBlind' }),
+    el('li', { i18n: 'leader.frozenReviews', vars: { n: c.reviews_required } }));
+  setKey($('leader-texts-call'), null, undefined, c.title);
+}
+
+function showTexts(c) {
+  hideForm();
+  hideSide();
+  textsCall = c;
+  textsErrors.clear();
+  textInputs.title.value = c.title;
+  textInputs.description.value = c.description || '';
+  textInputs.rules.value = c.rules || '';
+  renderFrozen();
+  textsSection.hidden = false;
+  focusHeading('leader-texts-title');
+}
+
+$('ct-cancel').addEventListener('click', () => {
+  const id = textsCall && textsCall.id;
+  hideSide();
+  const card = id && $(`call-${id}`);
+  if (card) card.querySelector('a').focus();
+});
+
+textsForm.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  textsErrors.clear();
+  const c = textsCall;
+  const body = {};
+  for (const [name, input] of Object.entries(textInputs)) {
+    const v = input.value.trim();
+    if (v !== (c[name] || '')) body[name] = v;
+  }
+  if (textInputs.title.value.trim() === '') textsErrors.field(textInputs.title, 'validation.callTitleRequired');
+  if (textsErrors.count > 0) {
+    textsErrors.alert('validation.summary');
+    textsErrors.focusFirst();
+    return;
+  }
+  if (Object.keys(body).length === 0) {
+    textsErrors.alert('leader.textsUnchanged');
+    return;
+  }
+  const status = $('leader-texts-status');
+  setBusy(textsForm, status, true);
+  let saved;
+  try {
+    saved = (await api.patch(`/campaigns/${c.id}`, body)).campaign;
+  } catch (err) {
+    setBusy(textsForm, status, false);
+    const input = textInputs[err.field];
+    if (input) {
+      textsErrors.field(input, fieldMessage(err));
+      textsErrors.focusFirst();
+    }
+    textsErrors.alert(errorMessage(err));
+    return;
+  }
+  setBusy(textsForm, status, false);
+  hideSide();
+  await loadCalls().catch((err) => showAlert(alertEl, err));
+  setKey(doneEl, 'leader.textsSaved', { title: saved.title });
+  const card = $(`call-${saved.id}`);
+  if (card) card.querySelector('a').focus();
+});
+
+function renderExtendCurrent() {
+  const c = extendCall;
+  if (!c) return;
+  setKey($('leader-extend-call'), null, undefined, c.title);
+  setKey($('leader-extend-current'), 'leader.extendCurrent', { date: formatDateTime(c.closes_at) });
+}
+
+function showExtend(c) {
+  hideForm();
+  hideSide();
+  extendCall = c;
+  extendErrors.clear();
+  extendForm.reset();
+  renderExtendCurrent();
+  extendSection.hidden = false;
+  focusHeading('leader-extend-title');
+}
+
+$('ce-cancel').addEventListener('click', () => {
+  const id = extendCall && extendCall.id;
+  hideSide();
+  const card = id && $(`call-${id}`);
+  if (card) card.querySelector('a').focus();
+});
+
+extendForm.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  extendErrors.clear();
+  const c = extendCall;
+  const closesInput = $('ce-closes');
+  const reasonInput = $('ce-reason');
+  const closes = localInputToIso(closesInput.value);
+  const reason = reasonInput.value.trim();
+  if (!closes) extendErrors.field(closesInput, 'validation.dateRequired');
+  else if (localInputToMs(closesInput.value) <= new Date(c.closes_at).getTime()) {
+    extendErrors.field(closesInput, 'errors.deadline_not_later');
+  }
+  if (reason === '') extendErrors.field(reasonInput, 'validation.extendReasonRequired');
+  if (extendErrors.count > 0) {
+    extendErrors.alert('validation.summary');
+    extendErrors.focusFirst();
+    return;
+  }
+  const status = $('leader-extend-status');
+  setBusy(extendForm, status, true);
+  let saved;
+  try {
+    saved = (await api.post(`/campaigns/${c.id}/deadline`, { closes_at: closes, reason })).campaign;
+  } catch (err) {
+    setBusy(extendForm, status, false);
+    const input = err.field === 'closes_at' ? closesInput : err.field === 'reason' ? reasonInput : null;
+    if (input) {
+      extendErrors.field(input, errorMessage(err));
+      extendErrors.focusFirst();
+    }
+    extendErrors.alert(errorMessage(err));
+    return;
+  }
+  setBusy(extendForm, status, false);
+  hideSide();
+  await loadCalls().catch((err) => showAlert(alertEl, err));
+  setKey(doneEl, 'leader.extended', { title: saved.title, date: formatDateTime(saved.closes_at) });
+  const card = $(`call-${saved.id}`);
+  if (card) card.querySelector('a').focus();
+});
+
 // ----- start -----
 
 function wardName(id) {
@@ -300,6 +495,7 @@ async function main() {
       ward = wards.find((w) => String(w.id) === select.value);
       $('leader-ward-name').textContent = ward.name;
       hideForm();
+      hideSide();
       await loadCalls().catch((err) => showAlert(alertEl, err));
     });
   }
@@ -316,6 +512,8 @@ async function main() {
   onLangChange(() => {
     renderList();
     renumber();
+    renderFrozen();
+    renderExtendCurrent();
   });
 }
 

@@ -92,7 +92,9 @@ enum sk_db_status sk_db_campaign_get(struct sk_dbconn *c, int64_t id, int64_t no
 	return sk_db_exec(c, "campaign_get",
 			  "SELECT c.ward_id, c.state, extract(epoch FROM c.opens_at)::bigint AS opens_at,"
 			  " extract(epoch FROM c.closes_at)::bigint AS closes_at,"
-			  " campaign_json(c, to_timestamp($2))::text AS json FROM campaigns c WHERE c.id = $1",
+			  " (campaign_json(c, to_timestamp($2)) || campaign_history_json(c.id)"
+			  " || jsonb_build_object('deadline_passed', to_timestamp($2) >= c.closes_at))::text AS json"
+			  " FROM campaigns c WHERE c.id = $1",
 			  2, p, res);
 }
 
@@ -102,7 +104,9 @@ enum sk_db_status sk_db_campaign_list(struct sk_dbconn *c, int64_t ward, const c
 	char w[24], n[24];
 	const char *p[] = { ward ? sk_db_i64str(w, ward) : NULL, state, leader_wards, sk_db_i64str(n, now) };
 	return sk_db_exec(c, "campaign_list",
-			  "SELECT campaign_json(c, to_timestamp($4))::text AS json FROM campaigns c"
+			  "SELECT (campaign_json(c, to_timestamp($4))"
+			  " || jsonb_build_object('deadline_passed', to_timestamp($4) >= c.closes_at))::text AS json"
+			  " FROM campaigns c"
 			  " WHERE ($1::bigint IS NULL OR c.ward_id = $1) AND ($2::text IS NULL OR c.state = $2)"
 			  " AND (c.state <> 'draft' OR c.ward_id = ANY ($3::bigint[]))"
 			  " ORDER BY c.opens_at DESC, c.id DESC LIMIT 500",
@@ -147,6 +151,49 @@ static enum sk_db_status refuse(struct sk_dbconn *c, const char *rule)
 	return sk_db_simple(c, sql);
 }
 
+/*
+ * Keeps the texts of in that differ from the locked campaign's as one campaign_revisions row (none
+ * when nothing differs). detail gets the audit detail {"revision":id,"fields":[…]} or stays "".
+ */
+static enum sk_db_status record_revision(struct sk_dbconn *c, const struct update_ctx *ctx, char *detail,
+					 size_t detailsz)
+{
+	const struct sk_campaign_in *in = ctx->in;
+	char i[24], a[24], n[24];
+	const char *p[] = { sk_db_i64str(i, ctx->id), in->title, in->description, in->rules,
+			    sk_db_i64str(a, ctx->actor), sk_db_i64str(n, ctx->now) };
+	PGresult *r;
+	enum sk_db_status st = sk_db_exec(
+		c, "campaign_revision_insert",
+		"INSERT INTO campaign_revisions (ward_id, campaign_id, fields, old_text, new_text, edited_by, edited_at)"
+		" SELECT c.ward_id, c.id, f.fields,"
+		" jsonb_strip_nulls(jsonb_build_object('title', CASE WHEN 'title' = ANY (f.fields) THEN c.title END,"
+		"  'description', CASE WHEN 'description' = ANY (f.fields) THEN c.description END,"
+		"  'rules', CASE WHEN 'rules' = ANY (f.fields) THEN c.rules END)),"
+		" jsonb_strip_nulls(jsonb_build_object('title', CASE WHEN 'title' = ANY (f.fields) THEN $2::text END,"
+		"  'description', CASE WHEN 'description' = ANY (f.fields) THEN $3::text END,"
+		"  'rules', CASE WHEN 'rules' = ANY (f.fields) THEN $4::text END)),"
+		" $5, to_timestamp($6)"
+		" FROM campaigns c, LATERAL (SELECT array_remove(ARRAY["
+		"  CASE WHEN $2::text IS DISTINCT FROM c.title AND $2::text IS NOT NULL THEN 'title' END,"
+		"  CASE WHEN $3::text IS DISTINCT FROM c.description AND $3::text IS NOT NULL THEN 'description' END,"
+		"  CASE WHEN $4::text IS DISTINCT FROM c.rules AND $4::text IS NOT NULL THEN 'rules' END], NULL)"
+		"  AS fields) f"
+		" WHERE c.id = $1 AND cardinality(f.fields) > 0"
+		" RETURNING id, array_to_json(fields)::text AS fields",
+		6, p, &r);
+	if (st == SK_DB_NOROWS) {
+		PQclear(r);
+		return SK_DB_OK;
+	}
+	if (st != SK_DB_OK)
+		return st;
+	snprintf(detail, detailsz, "{\"revision\":%lld,\"fields\":%s}", (long long)sk_db_i64(r, 0, "id"),
+		 sk_db_str(r, 0, "fields"));
+	PQclear(r);
+	return SK_DB_OK;
+}
+
 static enum sk_db_status update_tx(struct sk_dbconn *c, void *vctx)
 {
 	struct update_ctx *ctx = vctx;
@@ -165,6 +212,9 @@ static enum sk_db_status update_tx(struct sk_dbconn *c, void *vctx)
 	int64_t new_opens = in->opens_at ? in->opens_at : opens, new_closes = in->closes_at ? in->closes_at : closes;
 	if (new_closes <= new_opens)
 		return refuse(c, "invalid_dates");
+	char detail[160] = "";
+	if (text && sk_campaign_text_revised(state) && (st = record_revision(c, ctx, detail, sizeof detail)) != SK_DB_OK)
+		return st;
 	char i[24], o[24], cl[24], rr[24];
 	const char *p[] = { sk_db_i64str(i, ctx->id), in->title, in->description, in->rules,
 			    in->opens_at ? sk_db_i64str(o, in->opens_at) : NULL,
@@ -186,7 +236,7 @@ static enum sk_db_status update_tx(struct sk_dbconn *c, void *vctx)
 		return st;
 	char subject[48];
 	snprintf(subject, sizeof subject, "campaign:%lld", (long long)ctx->id);
-	return sk_db_audit(c, ctx->actor, ward, "campaign_edited", subject, ctx->ip, NULL);
+	return sk_db_audit(c, ctx->actor, ward, "campaign_edited", subject, ctx->ip, detail[0] ? detail : NULL);
 }
 
 enum sk_db_status sk_db_campaign_update(struct sk_dbconn *c, int64_t id, int64_t actor, const struct sk_campaign_in *in,
@@ -239,6 +289,70 @@ enum sk_db_status sk_db_campaign_transition(struct sk_dbconn *c, int64_t id, int
 	struct update_ctx ctx = { .id = id, .actor = actor, .now = now, .to = to, .ip = ip };
 	*json = NULL;
 	enum sk_db_status st = sk_db_tx(c, "READ COMMITTED", transition_tx, &ctx);
+	if (st != SK_DB_OK)
+		return st;
+	return view(c, id, now, json);
+}
+
+struct extend_ctx {
+	int64_t id, actor, now, closes_at;
+	const char *reason, *ip;
+};
+
+static enum sk_db_status extend_tx(struct sk_dbconn *c, void *vctx)
+{
+	struct extend_ctx *ctx = vctx;
+	enum sk_campaign_state state;
+	int64_t ward, opens, closes;
+	enum sk_db_status st = lock_campaign(c, ctx->id, &state, &ward, &opens, &closes);
+	if (st != SK_DB_OK)
+		return st;
+	switch (sk_campaign_extension(state, ctx->now, closes, ctx->closes_at)) {
+	case SK_EXTENSION_NOT_OPEN:
+		return refuse(c, "campaign_not_open");
+	case SK_EXTENSION_NOT_LATER:
+		return refuse(c, "deadline_not_later");
+	case SK_EXTENSION_PAST:
+		return refuse(c, "deadline_in_past");
+	case SK_EXTENSION_TOO_FAR:
+		return refuse(c, "deadline_too_far");
+	case SK_EXTENSION_OK:
+		break;
+	}
+	char i[24], o[24], nc[24], a[24], n[24];
+	const char *p[] = { sk_db_i64str(i, ctx->id), sk_db_i64str(o, closes), sk_db_i64str(nc, ctx->closes_at),
+			    ctx->reason, sk_db_i64str(a, ctx->actor), sk_db_i64str(n, ctx->now) };
+	PGresult *r;
+	st = sk_db_exec(c, "campaign_extension_insert",
+			"INSERT INTO campaign_extensions (ward_id, campaign_id, old_closes_at, new_closes_at,"
+			" reason, extended_by, extended_at)"
+			" SELECT ward_id, id, to_timestamp($2), to_timestamp($3), $4, $5, to_timestamp($6)"
+			" FROM campaigns WHERE id = $1 RETURNING id",
+			6, p, &r);
+	if (st != SK_DB_OK) {
+		PQclear(r);
+		return st == SK_DB_NOROWS ? SK_DB_ERROR : st;
+	}
+	int64_t extension = sk_db_i64(r, 0, "id");
+	PQclear(r);
+	const char *q[] = { i, nc };
+	st = sk_db_exec(c, "campaign_deadline_set", "UPDATE campaigns SET closes_at = to_timestamp($2) WHERE id = $1",
+			2, q, NULL);
+	if (st != SK_DB_OK)
+		return st;
+	char subject[48], detail[160];
+	snprintf(subject, sizeof subject, "campaign:%lld", (long long)ctx->id);
+	snprintf(detail, sizeof detail, "{\"extension\":%lld,\"old_closes_at\":%lld,\"new_closes_at\":%lld}",
+		 (long long)extension, (long long)closes, (long long)ctx->closes_at);
+	return sk_db_audit(c, ctx->actor, ward, "campaign_deadline_extended", subject, ctx->ip, detail);
+}
+
+enum sk_db_status sk_db_campaign_extend(struct sk_dbconn *c, int64_t id, int64_t actor, int64_t closes_at,
+					const char *reason, int64_t now, const char *ip, char **json)
+{
+	struct extend_ctx ctx = { .id = id, .actor = actor, .now = now, .closes_at = closes_at, .reason = reason, .ip = ip };
+	*json = NULL;
+	enum sk_db_status st = sk_db_tx(c, "READ COMMITTED", extend_tx, &ctx);
 	if (st != SK_DB_OK)
 		return st;
 	return view(c, id, now, json);

@@ -28,7 +28,7 @@ struct sk_campaign_in {
 enum sk_db_status sk_db_campaign_create(struct sk_dbconn *c, int64_t actor, int64_t ward, const struct sk_campaign_in *in,
 					int64_t now, const char *ip, char **json);
 
-/* ward_id, state, opens/closes (Unix seconds) and the JSON view ("json") of campaign id at now. */
+/* ward_id, state, opens/closes (Unix seconds) and the JSON view ("json", with its public history) of campaign id at now. */
 enum sk_db_status sk_db_campaign_get(struct sk_dbconn *c, int64_t id, int64_t now, PGresult **res);
 
 /*
@@ -40,6 +40,7 @@ enum sk_db_status sk_db_campaign_list(struct sk_dbconn *c, int64_t ward, const c
 
 /*
  * Applies the set fields of in to campaign id, checking what its state still allows (domain rules).
+ * Texts that change after the call opened are also kept as a campaign_revisions row.
  * SK_DB_RULE with sk_db_rule(): "campaign_frozen" or "invalid_dates". *json is the new view.
  */
 enum sk_db_status sk_db_campaign_update(struct sk_dbconn *c, int64_t id, int64_t actor, const struct sk_campaign_in *in,
@@ -51,5 +52,14 @@ enum sk_db_status sk_db_campaign_update(struct sk_dbconn *c, int64_t id, int64_t
  */
 enum sk_db_status sk_db_campaign_transition(struct sk_dbconn *c, int64_t id, int64_t actor, const char *to, int64_t now,
 					    const char *ip, char **json);
+
+/*
+ * Extends the deadline of open campaign id to closes_at (domain rule sk_campaign_extension), keeping
+ * the old and new deadline and the reason as a campaign_extensions row and an audit event.
+ * SK_DB_RULE: "campaign_not_open", "deadline_not_later", "deadline_in_past" or "deadline_too_far".
+ * *json is the new view, with its history (caller frees).
+ */
+enum sk_db_status sk_db_campaign_extend(struct sk_dbconn *c, int64_t id, int64_t actor, int64_t closes_at,
+					const char *reason, int64_t now, const char *ip, char **json);
 
 #endif

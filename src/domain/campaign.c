@@ -49,5 +49,24 @@ bool sk_campaign_config_editable(enum sk_campaign_state s)
 
 bool sk_campaign_text_editable(enum sk_campaign_state s)
 {
-	return s == SK_CAMPAIGN_DRAFT || s == SK_CAMPAIGN_OPEN;
+	return s >= SK_CAMPAIGN_DRAFT && s <= SK_CAMPAIGN_APPRAISAL;
+}
+
+bool sk_campaign_text_revised(enum sk_campaign_state s)
+{
+	return s != SK_CAMPAIGN_DRAFT && sk_campaign_text_editable(s);
+}
+
+enum sk_extension_verdict sk_campaign_extension(enum sk_campaign_state s, int64_t now, int64_t closes_at,
+						int64_t new_closes_at)
+{
+	if (s != SK_CAMPAIGN_OPEN)
+		return SK_EXTENSION_NOT_OPEN;
+	if (new_closes_at <= closes_at)
+		return SK_EXTENSION_NOT_LATER;
+	if (new_closes_at <= now)
+		return SK_EXTENSION_PAST;
+	if (new_closes_at > now + SK_EXTENSION_MAX_AHEAD)
+		return SK_EXTENSION_TOO_FAR;
+	return SK_EXTENSION_OK;
 }

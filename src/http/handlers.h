@@ -47,6 +47,8 @@ void campaigns_get(struct sk_request *req);
 void campaigns_create(struct sk_request *req);
 void campaigns_update(struct sk_request *req);
 void campaigns_transition(struct sk_request *req);
+/* The leader's call after it opened (issue 9): deadline extension. */
+void campaigns_extend(struct sk_request *req);
 /* "{1,4}": the wards where the caller holds the leader role (a PostgreSQL array). */
 void leader_wards(const struct sk_request *req, char *out, size_t outsz);
 

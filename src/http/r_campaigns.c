@@ -52,7 +52,7 @@ static void reply_rule(struct sk_request *req, enum sk_db_status st)
 	if (!strcmp(rule, "campaign_frozen"))
 		sk_reply_error(req, 409, "campaign_frozen", NULL,
 			       "This can no longer change: criteria, weights, method and dates are fixed when the call "
-			       "opens, and its texts when it closes.");
+			       "opens (the deadline moves only by POST /deadline), and its texts once it is decided.");
 	else if (!strcmp(rule, "invalid_dates"))
 		sk_reply_error(req, 400, "invalid_field", "closes_at", "The closing time must be after the opening time.");
 	else if (!strcmp(rule, "illegal_transition"))
@@ -288,6 +288,47 @@ void campaigns_transition(struct sk_request *req)
 		return;
 	}
 	reply_view(req, 200, json);
+}
+
+/* POST /campaigns/{id}/deadline {closes_at, reason}: the ward's leader extends an open call's deadline. */
+void campaigns_extend(struct sk_request *req)
+{
+	int64_t id = sk_param_id(req, 0), ward;
+	if (!load_visible(req, id, &ward, NULL, true))
+		return;
+	const char *closes, *reason;
+	struct sk_field fields[] = {
+		SK_STRING("closes_at", &closes, 1, 64),
+		SK_TEXT("reason", &reason, 1, 500),
+		SK_END,
+	};
+	if (!sk_json_parse(req, fields))
+		return;
+	int64_t closes_at;
+	if (!parse_time(req, "closes_at", closes, &closes_at))
+		return;
+	char *json;
+	enum sk_db_status st =
+		sk_db_campaign_extend(req->db, id, req->session.account_id, closes_at, reason, req->now, req->ip, &json);
+	if (st == SK_DB_OK) {
+		reply_view(req, 200, json);
+		return;
+	}
+	const char *rule = st == SK_DB_RULE ? sk_db_rule(req->db) : "";
+	if (!strcmp(rule, "campaign_not_open"))
+		sk_reply_error(req, 409, "campaign_not_open", NULL,
+			       "Only an open call's deadline can be extended: a draft's dates are edited, and a closed "
+			       "call does not reopen.");
+	else if (!strcmp(rule, "deadline_not_later"))
+		sk_reply_error(req, 400, "deadline_not_later", "closes_at",
+			       "An extension moves the deadline later than the current one, never earlier.");
+	else if (!strcmp(rule, "deadline_in_past"))
+		sk_reply_error(req, 400, "deadline_in_past", "closes_at", "The new deadline must be in the future.");
+	else if (!strcmp(rule, "deadline_too_far"))
+		sk_reply_error(req, 400, "deadline_too_far", "closes_at",
+			       "The new deadline can be at most 366 days from now.");
+	else
+		reply_rule(req, st);
 }
 
 /* "{1,4}": the wards where the caller is a leader. */

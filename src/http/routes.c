@@ -28,6 +28,8 @@ const struct sk_route sk_routes[] = {
 	{ "POST", "/api/v1/wards/{ward_id}/campaigns", SK_SIGNED_IN, SK_BODY_JSON, campaigns_create },
 	{ "PATCH", "/api/v1/campaigns/{id}", SK_SIGNED_IN, SK_BODY_JSON, campaigns_update },
 	{ "POST", "/api/v1/campaigns/{id}/transitions", SK_SIGNED_IN, SK_BODY_JSON, campaigns_transition },
+	/* The leader's call after it opened (issue 9). */
+	{ "POST", "/api/v1/campaigns/{id}/deadline", SK_SIGNED_IN, SK_BODY_JSON, campaigns_extend },
 
 	{ "POST", "/api/v1/campaigns/{id}/proposals", SK_SIGNED_IN, SK_BODY_JSON, proposals_create },
 	{ "GET", "/api/v1/campaigns/{id}/proposals", SK_SIGNED_IN, SK_BODY_NONE, proposals_search },

@@ -401,7 +401,8 @@ struct cell {
  * k0..k2 (criteria of cid), g1, phone (a fresh number), wcode (a fresh ward code), opens and closes,
  * self (the caller's own login; anonymous: an outsider's), pw (the test password), cid4 (a call decided
  * and published), rid (A's proposal in it), rcid (C's in it, submitted by V on C's behalf), mid (its winning
- * model), adid and adver (an adoption of the model recorded by the leader, and its version now).
+ * model), adid and adver (an adoption of the model recorded by the leader, and its version now), later (a time
+ * after cid2's deadline).
  *
  * The order is the order of execution: within a row, cells that change state come after the cells
  * they would disturb.
@@ -438,6 +439,9 @@ static const struct cell CELLS[] = {
 	  { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/campaigns/${cid3}/transitions", "{\"to\":\"open\"}", 0,
 	  { 401, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404 } },
+	/* a deadline extension of the open call: the ward's leader only (issue 9) */
+	{ "POST", "/api/v1/campaigns/${cid2}/deadline", "{\"closes_at\":\"${later}\",\"reason\":\"Mưa bão\"}", 0,
+	  { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	{ "GET", "/api/v1/campaigns/${cid}/proposals", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	{ "GET", "/api/v1/campaigns/${cid}/proposals.csv", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/campaigns/${cid2}/proposals", "{\"title\":\"Ý tưởng mới\"}", 0,
@@ -589,6 +593,11 @@ static const char *value(struct fx *f, enum row row, const char *name)
 		char c[12];
 		rand_code(c);
 		return fmt_path("%s", c);
+	}
+	if (!strcmp(name, "later")) { /* after cid2's deadline (T0 + 30 days) */
+		char t[40];
+		iso(f->T0 + 86400 * 40, t);
+		return fmt_path("%s", t);
 	}
 	if (!strcmp(name, "opens") || !strcmp(name, "closes")) {
 		char t[40];

@@ -44,7 +44,32 @@ Test(campaign, config_is_frozen_after_draft)
 	cr_assert(sk_campaign_config_editable(SK_CAMPAIGN_DRAFT));
 	cr_assert(!sk_campaign_config_editable(SK_CAMPAIGN_OPEN));
 	cr_assert(sk_campaign_text_editable(SK_CAMPAIGN_OPEN));
-	cr_assert(!sk_campaign_text_editable(SK_CAMPAIGN_CLOSED));
+	cr_assert(sk_campaign_text_editable(SK_CAMPAIGN_CLOSED));
+	cr_assert(sk_campaign_text_editable(SK_CAMPAIGN_APPRAISAL));
+	cr_assert(!sk_campaign_text_editable(SK_CAMPAIGN_DECIDED));
+	cr_assert(!sk_campaign_text_editable(SK_CAMPAIGN_PUBLISHED));
+	cr_assert(!sk_campaign_text_revised(SK_CAMPAIGN_DRAFT));
+	cr_assert(sk_campaign_text_revised(SK_CAMPAIGN_OPEN));
+	cr_assert(sk_campaign_text_revised(SK_CAMPAIGN_APPRAISAL));
+	cr_assert(!sk_campaign_text_revised(SK_CAMPAIGN_PUBLISHED));
+}
+
+Test(campaign, a_deadline_is_extended_only_later_and_only_while_open)
+{
+	const int64_t now = 1000000, closes = now + 600;
+	cr_assert_eq(sk_campaign_extension(SK_CAMPAIGN_OPEN, now, closes, closes + 1), SK_EXTENSION_OK);
+	cr_assert_eq(sk_campaign_extension(SK_CAMPAIGN_OPEN, now, closes, closes), SK_EXTENSION_NOT_LATER);
+	cr_assert_eq(sk_campaign_extension(SK_CAMPAIGN_OPEN, now, closes, closes - 60), SK_EXTENSION_NOT_LATER);
+	/* Open but past its deadline (not closed yet): the new one must still be in the future. */
+	cr_assert_eq(sk_campaign_extension(SK_CAMPAIGN_OPEN, closes + 100, closes, closes + 50), SK_EXTENSION_PAST);
+	cr_assert_eq(sk_campaign_extension(SK_CAMPAIGN_OPEN, closes + 100, closes, closes + 101), SK_EXTENSION_OK);
+	cr_assert_eq(sk_campaign_extension(SK_CAMPAIGN_OPEN, now, closes, now + SK_EXTENSION_MAX_AHEAD), SK_EXTENSION_OK);
+	cr_assert_eq(sk_campaign_extension(SK_CAMPAIGN_OPEN, now, closes, now + SK_EXTENSION_MAX_AHEAD + 1),
+		     SK_EXTENSION_TOO_FAR);
+	for (int s = SK_CAMPAIGN_DRAFT; s <= SK_CAMPAIGN_PUBLISHED; s++)
+		if (s != SK_CAMPAIGN_OPEN)
+			cr_assert_eq(sk_campaign_extension((enum sk_campaign_state)s, now, closes, closes + 60),
+				     SK_EXTENSION_NOT_OPEN);
 }
 
 static void fold_is(const char *in, const char *expect)

@@ -19,6 +19,7 @@ const ERROR_CODES = [
   'not_found', 'method_not_allowed', 'payload_too_large', 'unsupported_media_type', 'too_many_requests',
   'internal', 'database_unavailable', 'invalid_json', 'invalid_field', 'unauthenticated', 'forbidden',
   'csrf_failed', 'conflict', 'login_taken', 'invalid_credentials', 'network', 'unknown',
+  'campaign_not_open', 'deadline_not_later', 'deadline_in_past', 'deadline_too_far',
 ];
 
 function flatten(obj, prefix = '', out = new Map()) {

@@ -68,7 +68,7 @@ test('a leader creates, opens and (after the deadline) closes a call, then searc
     assert.equal(await text(page.locator('#cf-title-error')), vi.validation.callTitleRequired);
     assert.equal(await text(page.locator('#cf-opens-error')), vi.validation.dateRequired);
 
-    await page.getByLabel(vi.leader.titleLabel, { exact: true }).fill('Chuyển đổi số ở tổ dân phố');
+    await page.locator('#leader-form').getByLabel(vi.leader.titleLabel, { exact: true }).fill('Chuyển đổi số ở tổ dân phố');
     await page.getByRole('textbox', { name: vi.leader.descriptionLabel }).fill('Phường mời bà con góp ý tưởng.');
     await page.getByRole('textbox', { name: vi.leader.rulesLabel }).fill('Mỗi hộ gửi tối đa hai đề xuất.');
     await page.getByLabel(vi.leader.opensLabel, { exact: true }).fill(localVN(opensMs));
@@ -111,7 +111,7 @@ test('a leader creates, opens and (after the deadline) closes a call, then searc
     await card.getByRole('button', { name: `${vi.leader.edit} (Chuyển đổi số ở tổ dân phố)` }).click();
     assert.equal(await text(page.locator('#leader-form-title')), vi.leader.editHeading);
     assert.equal(await page.getByLabel(vi.leader.opensLabel, { exact: true }).inputValue(), localVN(opensMs));
-    await page.getByLabel(vi.leader.titleLabel, { exact: true }).fill('Chuyển đổi số ở tổ dân phố 2026');
+    await page.locator('#leader-form').getByLabel(vi.leader.titleLabel, { exact: true }).fill('Chuyển đổi số ở tổ dân phố 2026');
     await page.getByRole('button', { name: fill(vi.leader.removeCriterion, { n: 2 }) }).click();
     await page.getByRole('button', { name: vi.leader.saveSubmit, exact: true }).click();
     await page.waitForFunction((t) => document.querySelector('#leader-done').textContent === t,
@@ -145,10 +145,14 @@ test('a leader creates, opens and (after the deadline) closes a call, then searc
       });
     }
 
-    // Closing before the deadline is refused, and the page says why.
-    await card.getByRole('button', { name: `${vi.leader.close} (${title})` }).click();
-    await page.getByRole('dialog').getByRole('button', { name: vi.leader.close, exact: true }).click();
-    assert.equal(await alertText(page, '#leader-alert.is-shown'), vi.errors.deadline_not_reached);
+    // Before the deadline the close button is disabled and says from when it can be used (issue 9),
+    // before any dialog.
+    const closeEarly = card.getByRole('button', { name: `${vi.leader.close} (${title})` });
+    assert.equal(await closeEarly.isDisabled(), true);
+    const vn = new Date(closesMs + 7 * 3600 * 1000).toISOString(); // "2026-12-07T17:05:00.000Z" read as Viet Nam time
+    const short = `${vn.slice(8, 10)}/${vn.slice(5, 7)}/${vn.slice(0, 4)} ${vn.slice(11, 16)}`;
+    assert.equal(await text(card.locator('.close-later__note')), fill(vi.leader.closeAfter, { date: short }));
+    assert.equal(await page.getByRole('dialog').count(), 0);
 
     // The server's clock moves past the deadline; now it closes.
     await page.setExtraHTTPHeaders({ 'X-Sangkien-Test-Now': String(Math.floor(closesMs / 1000) + 60) });
