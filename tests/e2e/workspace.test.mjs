@@ -211,11 +211,11 @@ test('the leader reads and moves assignments, sets the awards, corrects the resu
     assert.equal(await text(cp.locator('#ap-correction-reason-error')), vi.workspace.correctionReasonRequired);
     reasonText = 'Phát hiện đề xuất thứ ba trùng mô hình đã có.';
     await cp.getByLabel(vi.workspace.correctionReasonLabel, { exact: true }).fill(reasonText);
-    await cp.locator('#ap-correction-form').getByLabel(vi.common.passwordLabel, { exact: true }).fill('sai mật khẩu rồi');
+    await cp.getByLabel(vi.workspace.correctionPasswordLabel, { exact: true }).fill('sai mật khẩu rồi');
     await cp.getByRole('button', { name: vi.workspace.correct, exact: true }).click();
     await cp.getByRole('dialog').getByRole('button', { name: vi.workspace.correct, exact: true }).click();
     await cp.locator('#ap-correction-password-error').filter({ hasText: vi.appraisal.wrongPassword }).waitFor();
-    await cp.locator('#ap-correction-form').getByLabel(vi.common.passwordLabel, { exact: true }).fill(PASSWORD);
+    await cp.getByLabel(vi.workspace.correctionPasswordLabel, { exact: true }).fill(PASSWORD);
     await assertAccessible(cp, 'appraisal.html correction');
     await assertFitsPhone(cp, 'appraisal.html correction');
     await cp.getByRole('button', { name: vi.workspace.correct, exact: true }).click();
