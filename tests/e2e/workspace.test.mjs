@@ -18,7 +18,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
-import { assertNoProblems, dicts, launchBrowser, phonePage } from './lib/browser.mjs';
+import { assertNoProblems, dicts, launchBrowser, phonePage, waitForLang } from './lib/browser.mjs';
 import { PASSWORD, addGroup, makeAccount } from './lib/seed.mjs';
 import { PROPOSALS, seedAppraisal } from './lib/appraisal-seed.mjs';
 import { assertAccessibleWithCSP, assertFitsPhone, loginUI, openReady, text } from './lib/flows.mjs';
@@ -30,7 +30,7 @@ async function assertAccessible(page, label) {
   assert.deepEqual(all, [], `axe violations (any impact) on ${label}`);
 }
 
-const { vi } = dicts;
+const { vi, en } = dicts;
 const SKIP = process.env.SANGKIEN_E2E_BASE_URL ? 'needs database access (psql) for seeding roles' : false;
 const TIMEOUT = { timeout: 180000, skip: SKIP };
 const fill = (s, vars) => s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
@@ -174,6 +174,16 @@ test('the leader reads and moves assignments, sets the awards, corrects the resu
     const r0 = table.getByRole('row').filter({ has: wp.getByRole('rowheader').filter({ hasText: PROPOSALS[0] }) });
     assert.deepEqual(await reviewerStates(r0), [`${a.name}: ${st.draft}`, `${c.name}: ${st.not_started}`]);
     await assertAccessible(wp, 'appraisal.html assignments (1280)');
+    // In English, the same table and states, and the jump list.
+    await wp.getByRole('button', { name: vi.lang.switch, exact: true }).click();
+    await waitForLang(wp, 'en');
+    const tableEn = wp.getByRole('table', { name: en.workspace.assignmentsCaption });
+    const r0en = tableEn.getByRole('row').filter({ has: wp.getByRole('rowheader').filter({ hasText: PROPOSALS[0] }) });
+    assert.deepEqual(await reviewerStates(r0en), [`${a.name}: ${en.workspace.reviewStates.draft}`, `${c.name}: ${en.workspace.reviewStates.not_started}`]);
+    await wp.getByRole('navigation', { name: en.workspace.jumpLabel }).getByRole('link', { name: en.workspace.jumpAwards, exact: true }).waitFor();
+    await assertAccessible(wp, 'appraisal.html assignments (1280, en)');
+    await wp.getByRole('button', { name: en.lang.switch, exact: true }).click();
+    await waitForLang(wp, 'vi');
     assertNoProblems(wp, 'appraisal.html (1280)');
   } finally {
     await wide.context.close();
