@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -122,4 +123,38 @@ void sk_log(const char *level, const char *fmt, ...)
 		async.len += n;
 	}
 	pthread_mutex_unlock(&async.lock);
+}
+
+static struct {
+	pthread_mutex_t lock;
+	atomic_long refused; /* requests refused with 503 since the outage started; 0: none under way */
+	struct timespec started;
+} outage = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+void sk_log_db_refused(const char *request_id)
+{
+	pthread_mutex_lock(&outage.lock);
+	if (atomic_fetch_add(&outage.refused, 1) == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &outage.started);
+		sk_error("database unavailable: refusing requests with 503 until it answers again (first: req=%s)",
+			 request_id);
+	}
+	pthread_mutex_unlock(&outage.lock);
+}
+
+void sk_log_db_answered(void)
+{
+	if (atomic_load_explicit(&outage.refused, memory_order_relaxed) == 0)
+		return;
+	pthread_mutex_lock(&outage.lock);
+	long refused = atomic_exchange(&outage.refused, 0);
+	if (refused > 0) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		double seconds = (double)(now.tv_sec - outage.started.tv_sec) +
+				 (double)(now.tv_nsec - outage.started.tv_nsec) / 1e9;
+		sk_log("info", "database available again after %.1f s: %ld request%s refused with 503 meanwhile", seconds,
+		       refused, refused == 1 ? " was" : "s were");
+	}
+	pthread_mutex_unlock(&outage.lock);
 }

@@ -54,14 +54,14 @@ static enum sk_db_status create_tx(struct sk_dbconn *c, void *vctx)
 	const char *p[] = { sk_db_i64str(w, ctx->ward), in->title, in->description, in->rules,
 			    sk_db_i64str(o, in->opens_at), sk_db_i64str(cl, in->closes_at),
 			    in->blind_review ? "true" : "false", sk_db_i64str(rr, in->reviews_required),
-			    in->ranking_method, sk_db_i64str(a, ctx->actor) };
+			    in->ranking_method, sk_db_i64str(a, ctx->actor), in->blind_shows_group > 0 ? "true" : "false" };
 	PGresult *r;
 	enum sk_db_status st = sk_db_exec(
 		c, "campaign_insert",
 		"INSERT INTO campaigns (ward_id, title, description, rules, opens_at, closes_at, blind_review,"
-		" reviews_required, ranking_method, created_by)"
-		" VALUES ($1, $2, $3, $4, to_timestamp($5), to_timestamp($6), $7, $8, $9, $10) RETURNING id",
-		10, p, &r);
+		" reviews_required, ranking_method, created_by, blind_shows_group)"
+		" VALUES ($1, $2, $3, $4, to_timestamp($5), to_timestamp($6), $7, $8, $9, $10, $11) RETURNING id",
+		11, p, &r);
 	if (st != SK_DB_OK)
 		return st;
 	ctx->id = sk_db_i64(r, 0, "id");
@@ -156,7 +156,8 @@ static enum sk_db_status update_tx(struct sk_dbconn *c, void *vctx)
 	enum sk_db_status st = lock_campaign(c, ctx->id, &state, &ward, &opens, &closes);
 	if (st != SK_DB_OK)
 		return st;
-	bool config = in->opens_at || in->closes_at || in->blind_review >= 0 || in->reviews_required ||
+	bool config = in->opens_at || in->closes_at || in->blind_review >= 0 || in->blind_shows_group >= 0 ||
+		      in->reviews_required ||
 		      in->ranking_method || in->ncriteria >= 0;
 	bool text = in->title || in->description || in->rules;
 	if ((config && !sk_campaign_config_editable(state)) || (text && !sk_campaign_text_editable(state)))
@@ -169,14 +170,16 @@ static enum sk_db_status update_tx(struct sk_dbconn *c, void *vctx)
 			    in->opens_at ? sk_db_i64str(o, in->opens_at) : NULL,
 			    in->closes_at ? sk_db_i64str(cl, in->closes_at) : NULL,
 			    in->blind_review < 0 ? NULL : in->blind_review ? "true" : "false",
-			    in->reviews_required ? sk_db_i64str(rr, in->reviews_required) : NULL, in->ranking_method };
+			    in->reviews_required ? sk_db_i64str(rr, in->reviews_required) : NULL, in->ranking_method,
+			    in->blind_shows_group < 0 ? NULL : in->blind_shows_group ? "true" : "false" };
 	st = sk_db_exec(c, "campaign_update",
 			"UPDATE campaigns SET title = coalesce($2, title), description = coalesce($3, description),"
 			" rules = coalesce($4, rules), opens_at = coalesce(to_timestamp($5), opens_at),"
 			" closes_at = coalesce(to_timestamp($6), closes_at), blind_review = coalesce($7, blind_review),"
 			" reviews_required = coalesce($8, reviews_required),"
-			" ranking_method = coalesce($9, ranking_method) WHERE id = $1",
-			9, p, NULL);
+			" ranking_method = coalesce($9, ranking_method),"
+			" blind_shows_group = coalesce($10::boolean, blind_shows_group) WHERE id = $1",
+			10, p, NULL);
 	if (st != SK_DB_OK)
 		return st;
 	if (in->ncriteria >= 0 && (st = replace_criteria(c, ctx->id, ward, in)) != SK_DB_OK)

@@ -17,6 +17,7 @@ struct sk_campaign_in {
 	const char *title, *description, *rules;
 	int64_t opens_at, closes_at; /* Unix seconds; 0: unchanged */
 	int blind_review;            /* -1: unchanged */
+	int blind_shows_group;       /* -1: unchanged; with blind_review, panelists see the residential group */
 	int64_t reviews_required;    /* 0: unchanged */
 	const char *ranking_method;
 	struct sk_criterion_in criteria[SK_MAX_CRITERIA];

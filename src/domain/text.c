@@ -16,6 +16,12 @@ size_t sk_text_codepoints(const char *s)
 	return u8_mbsnlen((const uint8_t *)s, strlen(s));
 }
 
+bool sk_text_is_bidi_control(uint32_t c)
+{
+	return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F ||
+	       c == 0x061C;
+}
+
 static bool is_space(ucs4_t c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x00A0 || c == 0x3000 ||
@@ -112,6 +118,11 @@ enum sk_text_status sk_text_clean(const char *s, size_t len, int flags, size_t m
 			free(res);
 			return SK_TEXT_CONTROL_CHAR;
 		}
+		if ((flags & SK_TEXT_KEEP_SPACE) == 0 && sk_text_is_bidi_control(c)) {
+			free(normalized);
+			free(res);
+			return SK_TEXT_BIDI_CONTROL;
+		}
 		if (!seen_content && is_space(c) && (flags & SK_TEXT_KEEP_SPACE) == 0)
 			continue;
 		seen_content = true;
@@ -148,6 +159,9 @@ const char *sk_text_status_str(enum sk_text_status st)
 	case SK_TEXT_OK: return "ok";
 	case SK_TEXT_INVALID_UTF8: return "is not valid UTF-8";
 	case SK_TEXT_CONTROL_CHAR: return "contains a control character";
+	case SK_TEXT_BIDI_CONTROL:
+		return "contains an invisible bidirectional formatting character (U+202A-U+202E, U+2066-U+2069, "
+		       "U+200E, U+200F or U+061C) that can disguise what it says";
 	case SK_TEXT_TOO_SHORT: return "is too short";
 	case SK_TEXT_TOO_LONG: return "is too long";
 	case SK_TEXT_NO_MEMORY: return "could not be processed";

@@ -120,4 +120,11 @@ void personal_delete(struct sk_request *req);
  * cannot be read. Never includes the password hash.
  */
 json_t *account_view(struct sk_dbconn *db, int64_t id, enum sk_db_status *st);
+
+/*
+ * What an administrator may see of an account view: everything for the installation administrator.
+ * An administrator of some wards only sees the roles held in those wards, and no account that holds
+ * none (false: answer as if it did not exist). Edits view in place.
+ */
+bool account_view_scope(const struct sk_request *req, json_t *view);
 #endif

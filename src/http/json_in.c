@@ -41,6 +41,12 @@ bool sk_json_body(struct sk_request *req)
 	}
 	json_error_t err;
 	json_t *v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
+	if (v == NULL && json_error_code(&err) == json_error_null_character) {
+		/* Refused as a whole, before any field is read: no text reaches a C string cut at the NUL. */
+		sk_reply_error(req, 400, "invalid_json", NULL,
+			       "Text in the body may not contain a NUL character (\\u0000, at character %d).", err.position);
+		return false;
+	}
 	if (v == NULL) {
 		sk_reply_error(req, 400, "invalid_json", NULL, "The body is not valid JSON: %s (at character %d).",
 			       err.text, err.position);

@@ -23,6 +23,19 @@ json_t *account_view(struct sk_dbconn *db, int64_t id, enum sk_db_status *st)
 	return v;
 }
 
+bool account_view_scope(const struct sk_request *req, json_t *view)
+{
+	if (sk_is_installation_admin(req))
+		return true;
+	json_t *roles = json_object_get(view, "roles");
+	for (size_t i = json_array_size(roles); i-- > 0;) {
+		json_t *ward = json_object_get(json_array_get(roles, i), "ward_id");
+		if (!json_is_integer(ward) || !sk_has_role(req, json_integer_value(ward), SK_ROLE_ADMIN))
+			json_array_remove(roles, i);
+	}
+	return json_array_size(roles) > 0;
+}
+
 void accounts_create(struct sk_request *req)
 {
 	const char *login_in, *password, *name;
@@ -146,6 +159,12 @@ void accounts_admin_lookup(struct sk_request *req)
 	json_t *view = account_view(req->db, id, &st);
 	if (view == NULL) {
 		sk_reply_db_error(req, st);
+		return;
+	}
+	/* A ward's administrator finds only the people of their wards, and only those roles. */
+	if (!account_view_scope(req, view)) {
+		json_decref(view);
+		sk_reply_error(req, 404, "not_found", "login", "No account has this login.");
 		return;
 	}
 	sk_reply_json(req, 200, json_pack("{s:o}", "account", view));

@@ -38,6 +38,25 @@ static void role_change(struct sk_request *req, bool grant)
 			       has_ward ? "in this ward" : "for the whole installation");
 		return;
 	}
+	/* A ward's administrator grants only to people who already hold a role in one of their wards:
+	 * any other account id answers as if it did not exist, so the reply (the account's login and
+	 * name) cannot be used to read the accounts of other wards one id after another. */
+	if (grant && !sk_is_installation_admin(req)) {
+		PGresult *r;
+		enum sk_db_status st = sk_db_account_by_id(req->db, account_id, &r);
+		PQclear(r);
+		json_t *target = st == SK_DB_OK ? account_view(req->db, account_id, &st) : NULL;
+		bool visible = target != NULL && account_view_scope(req, target);
+		json_decref(target);
+		if (!visible && st != SK_DB_OK && st != SK_DB_NOROWS) {
+			sk_reply_db_error(req, st);
+			return;
+		}
+		if (!visible) {
+			sk_reply_error(req, 404, "not_found", NULL, "There is no such account or ward.");
+			return;
+		}
+	}
 	if (!grant && !has_ward && account_id == req->session.account_id) {
 		sk_reply_error(req, 409, "last_admin", NULL, "You cannot remove your own installation admin role.");
 		return;
@@ -69,6 +88,7 @@ static void role_change(struct sk_request *req, bool grant)
 		sk_reply_db_error(req, st);
 		return;
 	}
+	account_view_scope(req, view); /* a ward's administrator sees the roles in their wards only */
 	sk_reply_json(req, 201, json_pack("{s:o}", "account", view));
 }
 

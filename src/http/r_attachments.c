@@ -17,7 +17,12 @@ static int hexval(char c)
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* The X-Filename header, percent-decoded, cleaned (no path, NFC), owned by req; "tep-dinh-kem" when absent. */
+/*
+ * The X-Filename header, percent-decoded, cleaned (no path, NFC), owned by req; "tep-dinh-kem" when
+ * absent, empty or longer than 200 characters. NULL after replying 400 when it holds a control
+ * character (a decoded %00 included: it would have cut the name short), a bidirectional formatting
+ * character (U+202E would show "txt.exe" as "exe.txt") or bytes that are not UTF-8.
+ */
 static const char *filename_of(struct sk_request *req)
 {
 	const char *h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Filename");
@@ -34,12 +39,18 @@ static const char *filename_of(struct sk_request *req)
 		}
 	}
 	raw[n] = '\0';
-	const char *base = raw;
-	for (const char *p = raw; *p; p++)
-		if (*p == '/' || *p == '\\')
-			base = p + 1;
+	/* Lengths, not strlen: a decoded NUL must reach the check instead of ending the name. */
+	size_t base = 0;
+	for (size_t i = 0; i < n; i++)
+		if (raw[i] == '/' || raw[i] == '\\')
+			base = i + 1;
 	char *clean;
-	if (sk_text_clean(base, strlen(base), SK_TEXT_SINGLE_LINE, 1, 200, &clean) != SK_TEXT_OK)
+	enum sk_text_status st = sk_text_clean(raw + base, n - base, SK_TEXT_SINGLE_LINE, 1, 200, &clean);
+	if (st == SK_TEXT_CONTROL_CHAR || st == SK_TEXT_BIDI_CONTROL || st == SK_TEXT_INVALID_UTF8) {
+		sk_reply_error(req, 400, "invalid_field", "X-Filename", "The file name %s.", sk_text_status_str(st));
+		return NULL;
+	}
+	if (st != SK_TEXT_OK)
 		return "tep-dinh-kem";
 	return sk_req_own(req, clean);
 }
@@ -56,6 +67,9 @@ void attachments_create(struct sk_request *req)
 	}
 	/* Photos lose their EXIF/XMP/IPTC/text metadata (GPS position, camera owner, serial) before
 	 * anything is hashed or stored: the stored size and SHA-256 are those of the cleaned bytes. */
+	const char *filename = filename_of(req);
+	if (filename == NULL)
+		return;
 	unsigned char *clean;
 	size_t clean_len;
 	enum sk_image_status is = sk_image_strip(sniffed, (const unsigned char *)req->body, req->body_len, &clean, &clean_len);
@@ -73,7 +87,7 @@ void attachments_create(struct sk_request *req)
 	crypto_hash_sha256(hash, clean, clean_len);
 	sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
 	char *json;
-	enum sk_db_status st = sk_db_attachment_add(req->db, pid, req->session.account_id, req->now, filename_of(req), sniffed,
+	enum sk_db_status st = sk_db_attachment_add(req->db, pid, req->session.account_id, req->now, filename, sniffed,
 						    (const char *)clean, clean_len, hex, req->ip, &json);
 	free(clean);
 	if (st == SK_DB_RULE) {
@@ -114,7 +128,8 @@ static bool panelist_may_see(struct sk_request *req, int64_t pid, int64_t aid, c
 		"   WHEN 'image/png' THEN '.png' WHEN 'image/webp' THEN '.webp' ELSE '.pdf' END AS name, id"
 		"   FROM attachments WHERE proposal_id = q.id) f"
 		" WHERE q.id = $1 AND f.id = $3 AND q.status = 'submitted' AND k.state IN ('appraisal', 'decided', 'published')"
-		" AND NOT EXISTS (SELECT 1 FROM panel_conflicts y WHERE y.proposal_id = q.id AND y.panelist_id = $2)",
+		" AND NOT EXISTS (SELECT 1 FROM panel_conflicts y WHERE y.proposal_id = q.id AND y.panelist_id = $2)"
+		" AND EXISTS (SELECT 1 FROM role_grants g WHERE g.account_id = $2 AND g.ward_id = k.ward_id AND g.role = 'panelist')",
 		3, p, &r);
 	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
 		sk_reply_db_error(req, st);
@@ -149,9 +164,10 @@ void attachments_get(struct sk_request *req)
 	st = sk_db_proposal_get(req->db, pid, &p);
 	bool allowed = false;
 	if (st == SK_DB_OK) {
-		int64_t me = req->session.account_id;
-		allowed = sk_db_i64(p, 0, "author_id") == me || sk_db_i64(p, 0, "helped_by") == me ||
-			  (sk_has_role(req, sk_db_i64(p, 0, "ward_id"), SK_ROLE_LEADER) &&
+		int64_t me = req->session.account_id, ward = sk_db_i64(p, 0, "ward_id");
+		allowed = sk_db_i64(p, 0, "author_id") == me ||
+			  (sk_db_i64(p, 0, "helped_by") == me && sk_has_role(req, ward, SK_ROLE_VOLUNTEER)) ||
+			  (sk_has_role(req, ward, SK_ROLE_LEADER) &&
 			   strcmp(sk_db_str(p, 0, "status"), "draft") != 0);
 	}
 	PQclear(p);

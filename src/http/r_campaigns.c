@@ -77,7 +77,7 @@ static bool parse_time(struct sk_request *req, const char *name, const char *tex
 static bool campaign_input(struct sk_request *req, bool create, struct sk_campaign_in *in)
 {
 	const char *opens = NULL, *closes = NULL;
-	bool blind = true, has_blind, has_title, has_desc, has_rules, has_opens, has_closes, has_reviews, has_method,
+	bool blind = true, has_blind, shows_group = false, has_shows_group, has_title, has_desc, has_rules, has_opens, has_closes, has_reviews, has_method,
 	     has_criteria;
 	int64_t reviews = 3;
 	json_t *criteria = NULL;
@@ -89,6 +89,7 @@ static bool campaign_input(struct sk_request *req, bool create, struct sk_campai
 		{ "opens_at", SK_FIELD_STRING, !create, &opens, 1, 64, SK_TEXT_SINGLE_LINE, &has_opens },
 		{ "closes_at", SK_FIELD_STRING, !create, &closes, 1, 64, SK_TEXT_SINGLE_LINE, &has_closes },
 		SK_BOOL_OPT("blind_review", &blind, &has_blind),
+		SK_BOOL_OPT("blind_shows_group", &shows_group, &has_shows_group),
 		SK_INT_OPT("reviews_required", &reviews, 1, 50, &has_reviews),
 		SK_STRING_OPT("ranking_method", &in->ranking_method, 1, 20, &has_method),
 		SK_ARRAY_OPT("criteria", &criteria, &has_criteria),
@@ -116,6 +117,7 @@ static bool campaign_input(struct sk_request *req, bool create, struct sk_campai
 		in->ranking_method = NULL;
 	}
 	in->blind_review = has_blind || create ? blind : -1;
+	in->blind_shows_group = has_shows_group || create ? shows_group : -1;
 	in->reviews_required = has_reviews || create ? reviews : 0;
 	in->ncriteria = -1;
 	if (!has_criteria) {

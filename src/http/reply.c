@@ -48,6 +48,8 @@ void sk_reply_queue(struct sk_request *req, unsigned status, struct MHD_Response
 	}
 	req->replied = true;
 	req->status = status;
+	if (status != 503 && req->db != NULL)
+		sk_log_db_answered(); /* served with the database: ends an outage the 503s logged */
 }
 
 void sk_reply_json(struct sk_request *req, unsigned status, json_t *body)
@@ -132,6 +134,7 @@ void sk_reply_empty(struct sk_request *req, unsigned status)
 void sk_reply_db_error(struct sk_request *req, enum sk_db_status st)
 {
 	if (st == SK_DB_UNAVAILABLE) {
+		sk_log_db_refused(req->id); /* one line per outage, not per request */
 		sk_reply_header(req, "Retry-After", "5");
 		sk_reply_error(req, 503, "database_unavailable", NULL,
 			       "The database is not answering. Please try again in a moment.");

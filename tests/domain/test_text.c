@@ -46,6 +46,57 @@ Test(text, control_characters_are_refused_except_newlines_in_multi_line)
 	free(out);
 }
 
+Test(text, bidirectional_controls_are_refused_in_every_shown_text)
+{
+	/* "Đơn xin" then U+202E RIGHT-TO-LEFT OVERRIDE then "fdp.exe": shows as "exe.pdf". */
+	static const char *const spoofs[] = {
+		"h\xe1\xbb\x93 s\xc6\xa1\xe2\x80\xae" "fdp.exe", /* U+202E */
+		"a\xe2\x80\xaa" "b", /* U+202A LRE */
+		"a\xe2\x80\xab" "b", /* U+202B RLE */
+		"a\xe2\x80\xac" "b", /* U+202C PDF */
+		"a\xe2\x80\xad" "b", /* U+202D LRO */
+		"a\xe2\x81\xa6" "b", /* U+2066 LRI */
+		"a\xe2\x81\xa7" "b", /* U+2067 RLI */
+		"a\xe2\x81\xa8" "b", /* U+2068 FSI */
+		"a\xe2\x81\xa9" "b", /* U+2069 PDI */
+		"a\xe2\x80\x8e" "b", /* U+200E LRM */
+		"a\xe2\x80\x8f" "b", /* U+200F RLM */
+		"a\xd8\x9c" "b",      /* U+061C ALM */
+		"\xe2\x80\xae",      /* alone: not trimmed away as if it were a space */
+	};
+	for (size_t i = 0; i < sizeof spoofs / sizeof spoofs[0]; i++) {
+		cr_assert_null(clean(spoofs[i], SK_TEXT_SINGLE_LINE, 1, 100, SK_TEXT_BIDI_CONTROL));
+		cr_assert_null(clean(spoofs[i], SK_TEXT_MULTI_LINE, 0, 100, SK_TEXT_BIDI_CONTROL));
+	}
+	/* The neighbours stay allowed: U+2029 is a control (refused as such), U+2065 unassigned,
+	 * U+206A deprecated but not a bidi control, U+200D ZERO WIDTH JOINER (emoji sequences). */
+	cr_assert_null(clean("a\xe2\x80\xa9" "b", 0, 1, 10, SK_TEXT_CONTROL_CHAR));
+	char *out = clean("a\xe2\x80\x8d" "b", 0, 1, 10, SK_TEXT_OK);
+	free(out);
+	for (uint32_t c = 0; c < 0x110000; c++)
+		cr_assert_eq(sk_text_is_bidi_control(c),
+			     (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F ||
+				     c == 0x061C,
+			     "U+%04X", c);
+	/* A password is never shown: it may hold one (refusing it would lock such a password out). */
+	out = clean("m\xe1\xba\xadt\xe2\x80\xae kh\xe1\xba\xa9u", SK_TEXT_KEEP_SPACE, 1, 20, SK_TEXT_OK);
+	free(out);
+	cr_assert_str_eq(sk_text_status_str(SK_TEXT_BIDI_CONTROL),
+			 "contains an invisible bidirectional formatting character (U+202A-U+202E, U+2066-U+2069, "
+			 "U+200E, U+200F or U+061C) that can disguise what it says");
+}
+
+Test(text, a_nul_inside_the_text_is_refused_not_cut_at)
+{
+	/* "de-an.pdf" NUL ".exe": counted by length, never by strlen, so it cannot become "de-an.pdf". */
+	static const char name[] = "de-an.pdf\0.exe";
+	char *out = (char *)1;
+	cr_assert_eq(sk_text_clean(name, sizeof name - 1, SK_TEXT_SINGLE_LINE, 1, 200, &out), SK_TEXT_CONTROL_CHAR);
+	cr_assert_null(out);
+	cr_assert_eq(sk_text_clean(name, sizeof name - 1, SK_TEXT_MULTI_LINE, 1, 200, &out), SK_TEXT_CONTROL_CHAR);
+	cr_assert_eq(sk_text_clean("\0", 1, SK_TEXT_SINGLE_LINE, 0, 200, &out), SK_TEXT_CONTROL_CHAR);
+}
+
 Test(text, invalid_utf8_is_refused)
 {
 	cr_assert_null(clean("a\xff", 0, 1, 10, SK_TEXT_INVALID_UTF8));
