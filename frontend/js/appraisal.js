@@ -414,6 +414,7 @@ function awardLabel(r, i) {
 }
 
 function moveAward(i, step) {
+  awardsError(null, null); // its row number may no longer be right
   const rows = awardRowsNow();
   const j = i + step;
   if (j < 0 || j >= rows.length) return;
@@ -423,6 +424,7 @@ function moveAward(i, step) {
 }
 
 function removeAward(i) {
+  awardsError(null, null);
   const rows = awardRowsNow();
   if (rows.length < 2) return;
   const [gone] = rows.splice(i, 1);
@@ -432,6 +434,7 @@ function removeAward(i) {
 }
 
 $('ap-award-add').addEventListener('click', () => {
+  awardsError(null, null);
   const rows = awardRowsNow();
   const r = { key: ++awardSeq, name: '', count: '1' };
   rows.push(r);

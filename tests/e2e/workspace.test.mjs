@@ -11,12 +11,14 @@
 // its reason, the public reason and the password again) that the public results
 // show, and checks the score record in plain words. A leader updates an
 // adoption's stage and households on the model page; a visitor is offered no
-// update. axe-core with the CSP on at both widths.
+// update. axe-core with the CSP on at both widths. Screenshots
+// /tmp/sangkien-workspace-360.png and /tmp/sangkien-workspace-1280.png.
 //
 // Run: node --test tests/e2e/workspace.test.mjs   (see tests/e2e/README.md)
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { startServer } from './lib/server.mjs';
 import { assertNoProblems, dicts, launchBrowser, phonePage, waitForLang } from './lib/browser.mjs';
 import { PASSWORD, addGroup, makeAccount } from './lib/seed.mjs';
@@ -31,6 +33,7 @@ async function assertAccessible(page, label) {
 }
 
 const { vi, en } = dicts;
+const SHOTS = process.env.SANGKIEN_E2E_SCREENSHOTS || '/tmp';
 const SKIP = process.env.SANGKIEN_E2E_BASE_URL ? 'needs database access (psql) for seeding roles' : false;
 const TIMEOUT = { timeout: 180000, skip: SKIP };
 const fill = (s, vars) => s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
@@ -140,6 +143,7 @@ test('the leader reads and moves assignments, sets the awards, corrects the resu
     assert.equal(await text(lp.locator('#ap-awards-error')), fill(vi.workspace.awardNameRequired, { n: 3 }));
     assert.equal(await row(3).getByLabel(vi.workspace.awardName).getAttribute('aria-invalid'), 'true');
     await lp.getByRole('button', { name: `${vi.workspace.awardRemove}${fill(vi.workspace.awardRowOf, { n: 3 })}`, exact: true }).click();
+    assert.equal(await lp.locator('#ap-awards-error').isVisible(), false, 'the error left with its row');
     const up2 = lp.getByRole('button', { name: `${vi.workspace.awardUp}${fill(vi.workspace.awardRowOf, { n: 2 })}`, exact: true });
     await up2.focus();
     await lp.keyboard.press('Enter');
@@ -148,6 +152,7 @@ test('the leader reads and moves assignments, sets the awards, corrects the resu
     assert.ok(await row(1).getByLabel(vi.workspace.awardName).evaluate((e) => e === document.activeElement),
       'focus stays on the moved award');
     await assertAccessible(lp, 'appraisal.html awards form');
+    await lp.screenshot({ path: path.join(SHOTS, 'sangkien-workspace-360.png'), fullPage: true });
     await assertFitsPhone(lp, 'appraisal.html awards form');
     await lp.getByRole('button', { name: vi.appraisal.awardsSave, exact: true }).click();
     await lp.locator('#ap-done').filter({ hasText: vi.appraisal.awardsSaved }).waitFor();
@@ -174,6 +179,7 @@ test('the leader reads and moves assignments, sets the awards, corrects the resu
     const r0 = table.getByRole('row').filter({ has: wp.getByRole('rowheader').filter({ hasText: PROPOSALS[0] }) });
     assert.deepEqual(await reviewerStates(r0), [`${a.name}: ${st.draft}`, `${c.name}: ${st.not_started}`]);
     await assertAccessible(wp, 'appraisal.html assignments (1280)');
+    await wp.screenshot({ path: path.join(SHOTS, 'sangkien-workspace-1280.png'), fullPage: true });
     // In English, the same table and states, and the jump list.
     await wp.getByRole('button', { name: vi.lang.switch, exact: true }).click();
     await waitForLang(wp, 'en');
