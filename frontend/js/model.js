@@ -157,7 +157,7 @@ async function setupForm() {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(started.value)) errors.field(started, 'validation.dayRequired');
     const hh = $('ad-households').value.trim();
     const households = hh === '' ? null : parseInteger(hh);
-    if (hh !== '' && !(households >= 0 && households < 1e7)) errors.field($('ad-households'), 'model.householdsInvalid');
+    if (hh !== '' && !(households !== null && households >= 0 && households < 1e7)) errors.field($('ad-households'), 'model.householdsInvalid');
     if (errors.count > 0) {
       errors.alert('validation.summary');
       errors.focusFirst();

@@ -273,6 +273,21 @@ test('a leader updates an adoption on the model page; a visitor cannot', TIMEOUT
   const place = `${adoption.group.name}, ${adoption.ward.name}`;
   const editName = `${vi.workspace.adoptionEdit}${fill(vi.workspace.adoptionEditWhat, { place })}`;
 
+  // The form that records an adoption refuses a number of households without digits too.
+  const rec = await phonePage(browser, srv.baseURL);
+  try {
+    await loginUI(rec.page, vi, leader.phone, { next: `model.html?id=${model.id}` });
+    await rec.page.locator('#model-adopt-section').waitFor();
+    const adopt = rec.page.locator('#model-form');
+    await adopt.getByLabel(vi.model.startedLabel, { exact: true }).fill('2027-04-01');
+    await adopt.getByLabel(vi.proposal.households).fill('nhiều');
+    await adopt.getByRole('button', { name: vi.model.adoptSubmit, exact: true }).click();
+    await rec.page.locator('#ad-households-error').filter({ hasText: vi.model.householdsInvalid }).waitFor();
+    assert.equal((await leader.api.get(`/models/${model.id}`)).adoptions.length, 1, 'nothing recorded');
+  } finally {
+    await rec.context.close();
+  }
+
   const visitor = await phonePage(browser, srv.baseURL);
   try {
     await openReady(visitor.page, `/model.html?id=${model.id}`);
