@@ -1,6 +1,8 @@
 // One model of the catalogue (GET /api/v1/models/{id}) with every adoption and
 // its history; a leader or volunteer records an adoption by a residential
-// group of their ward (POST /api/v1/models/{id}/adoptions).
+// group of their ward (POST /api/v1/models/{id}/adoptions), and updates the
+// stage and outcome of one of their ward (PATCH /api/v1/adoptions/{id}, with the
+// version read).
 import { onLangChange, setKey, t } from './i18n.js';
 import { api } from './api.js';
 import { clear, el, idParam } from './dom.js';
@@ -15,6 +17,83 @@ const form = $('model-form');
 const errors = new FormErrors(form, $('model-form-alert'));
 let data = null;
 let account = null;
+/** The adoption whose update form is open, by id, or null. */
+let editing = null;
+
+function mayUpdate(a) {
+  if (!account || !a.ward) return false;
+  return wardsWithRole(account, 'leader').includes(a.ward.id) || wardsWithRole(account, 'volunteer').includes(a.ward.id);
+}
+
+function placeOf(a) {
+  return `${a.group ? a.group.name : ''}, ${a.ward ? a.ward.name : ''}`;
+}
+
+/** The inline form that updates adoption a's stage, households and notes. */
+function updateForm(a) {
+  const f = el('form', { id: `ad-edit-${a.id}`, class: 'form adoption-edit', action: 'model.html', method: 'post', novalidate: true,
+    'aria-labelledby': `ad-edit-title-${a.id}` });
+  const alertBox = el('div', { id: `ad-edit-alert-${a.id}`, class: 'alert', role: 'alert' });
+  const stage = el('select', { id: `ad-edit-stage-${a.id}`, name: 'stage' },
+    ['planned', 'piloting', 'in_use', 'stopped'].map((v) => el('option', { value: v, i18n: `stages.${v}` })));
+  stage.value = a.stage;
+  const hh = el('input', { id: `ad-edit-households-${a.id}`, name: 'households', type: 'text', inputmode: 'numeric', class: 'input--short', autocomplete: 'off' });
+  hh.value = a.households === null || a.households === undefined ? '' : String(a.households);
+  const notes = el('textarea', { id: `ad-edit-notes-${a.id}`, name: 'notes', rows: 3, maxlength: 2000 });
+  notes.value = a.notes || '';
+  const errs = new FormErrors(f, alertBox);
+  f.append(
+    el('h3', { id: `ad-edit-title-${a.id}`, i18n: 'workspace.adoptionEditHeading', vars: { place: placeOf(a) } }),
+    alertBox,
+    el('div', { class: 'field' }, el('label', { for: stage.id, i18n: 'catalogue.stageLabel' }), stage),
+    el('div', { class: 'field' },
+      el('label', { for: hh.id }, el('span', { i18n: 'proposal.households' }), ' ', el('span', { class: 'optional', i18n: 'common.optional' })),
+      el('p', { id: `${hh.id}-error`, class: 'field-error', hidden: true }), hh),
+    el('div', { class: 'field' },
+      el('label', { for: notes.id }, el('span', { i18n: 'model.notesLabel' }), ' ', el('span', { class: 'optional', i18n: 'common.optional' })), notes),
+    el('p', {}, el('button', { type: 'submit', class: 'button', i18n: 'workspace.adoptionSave' }), ' ',
+      el('button', { type: 'button', class: 'button button--secondary', i18n: 'common.cancel', on: { click: () => {
+        editing = null;
+        render();
+        const b = document.querySelector(`button[data-adoption="${a.id}"]`);
+        if (b) b.focus();
+      } } })));
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    errs.clear();
+    const text = hh.value.trim();
+    const households = text === '' ? null : parseInteger(text);
+    if (text !== '' && !(households !== null && households >= 0 && households < 1e7)) errs.field(hh, 'model.householdsInvalid');
+    if (errs.count > 0) {
+      errs.alert('validation.summary');
+      errs.focusFirst();
+      return;
+    }
+    const body = { version: a.version, stage: stage.value, notes: notes.value.trim() };
+    if (households !== null) body.households = households;
+    setBusy(f, null, true);
+    try {
+      await api.patch(`/adoptions/${a.id}`, body);
+    } catch (err) {
+      setBusy(f, null, false);
+      if (err.code === 'version_conflict') {
+        data = await api.get(`/models/${id}`);
+        render();
+        const again = document.getElementById(`ad-edit-alert-${a.id}`);
+        if (again) showAlert(again, 'workspace.adoptionChanged');
+        return;
+      }
+      errs.alert(errorMessage(err));
+      return;
+    }
+    editing = null;
+    data = await api.get(`/models/${id}`);
+    render();
+    setKey($('model-done'), 'workspace.adoptionUpdated', { place: placeOf(a) });
+    $('model-done').focus();
+  });
+  return f;
+}
 
 function row(key, value) {
   return el('div', { class: 'details__row' }, el('dt', { i18n: key }), el('dd', {}, value));
@@ -36,7 +115,7 @@ function render() {
   const list = data.adoptions || [];
   $('model-adoptions-empty').hidden = list.length > 0;
   clear($('model-adoptions')).append(...list.map((a) => el('li', { class: 'card' },
-    el('h3', { class: 'card__title', text: `${a.group ? a.group.name : ''}, ${a.ward ? a.ward.name : ''}` }),
+    el('h3', { class: 'card__title', text: placeOf(a) }),
     el('p', { class: 'badges' }, el('span', { class: 'badge badge--status-submitted', i18n: `stages.${a.stage}` })),
     el('p', { class: 'card__meta', i18n: 'model.startedOn', vars: { date: formatDate(`${a.started_on}T00:00:00+07:00`) } }),
     a.households ? el('p', { class: 'card__meta', i18n: 'model.householdsN', vars: { n: formatInt(a.households) } }) : null,
@@ -46,7 +125,15 @@ function render() {
         t('model.historyItem', { date: formatDateTime(h.recorded_at), stage: t(`stages.${h.stage}`) }),
         h.households ? ` · ${t('model.householdsN', { n: formatInt(h.households) })}` : '',
         h.cost_vnd ? ` · ${formatVnd(h.cost_vnd)}` : '',
-        h.notes ? ` · ${h.notes}` : '')))))));
+        h.notes ? ` · ${h.notes}` : '')))),
+    mayUpdate(a) && editing !== a.id
+      ? el('p', {}, el('button', { type: 'button', class: 'button button--secondary', 'data-adoption': a.id, on: { click: () => {
+        editing = a.id;
+        render();
+        document.getElementById(`ad-edit-stage-${a.id}`).focus();
+      } } }, el('span', { i18n: 'workspace.adoptionEdit' }), el('span', { class: 'visually-hidden', i18n: 'workspace.adoptionEditWhat', vars: { place: placeOf(a) } })))
+      : null,
+    mayUpdate(a) && editing === a.id ? updateForm(a) : null)));
 }
 
 async function setupForm() {
@@ -70,7 +157,7 @@ async function setupForm() {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(started.value)) errors.field(started, 'validation.dayRequired');
     const hh = $('ad-households').value.trim();
     const households = hh === '' ? null : parseInteger(hh);
-    if (hh !== '' && !(households >= 0 && households < 1e7)) errors.field($('ad-households'), 'model.householdsInvalid');
+    if (hh !== '' && !(households !== null && households >= 0 && households < 1e7)) errors.field($('ad-households'), 'model.householdsInvalid');
     if (errors.count > 0) {
       errors.alert('validation.summary');
       errors.focusFirst();

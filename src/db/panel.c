@@ -300,3 +300,36 @@ enum sk_db_status sk_db_score_record_verify(struct sk_dbconn *db, int64_t cid, s
 	enum sk_db_status end = sk_db_simple(db, st == SK_DB_OK ? "COMMIT" : "ROLLBACK");
 	return st == SK_DB_OK ? end : st;
 }
+
+enum sk_db_status sk_db_assignments_view(struct sk_dbconn *c, int64_t cid, PGresult **res)
+{
+	char a[24];
+	const char *p[] = { sk_db_i64str(a, cid) };
+	/* One pass over the call's assignments and one over its conflicts, grouped by proposal. */
+	return sk_db_exec(
+		c, "assignments_view",
+		"WITH revised AS (SELECT DISTINCT review_id FROM score_events WHERE campaign_id = $1 AND kind = 'revise'),"
+		" rv AS (SELECT x.proposal_id, jsonb_agg(jsonb_build_object('panelist_id', x.panelist_id,"
+		"   'display_name', a.display_name, 'state', CASE WHEN r.id IS NULL THEN 'not_started'"
+		"    WHEN r.status = 'draft' THEN 'draft' WHEN v.review_id IS NOT NULL THEN 'revised' ELSE 'submitted' END)"
+		"   ORDER BY a.display_name, x.panelist_id) AS reviewers"
+		"  FROM assignments x JOIN accounts a ON a.id = x.panelist_id"
+		"  LEFT JOIN reviews r ON r.proposal_id = x.proposal_id AND r.panelist_id = x.panelist_id"
+		"  LEFT JOIN revised v ON v.review_id = r.id"
+		"  WHERE x.campaign_id = $1 GROUP BY x.proposal_id),"
+		" cf AS (SELECT k.proposal_id, jsonb_agg(jsonb_build_object('panelist_id', k.panelist_id,"
+		"   'display_name', a.display_name, 'kind', k.kind) ORDER BY a.display_name, k.panelist_id, k.kind) AS conflicts"
+		"  FROM panel_conflicts k JOIN accounts a ON a.id = k.panelist_id"
+		"  WHERE k.campaign_id = $1 GROUP BY k.proposal_id)"
+		" SELECT jsonb_build_object("
+		"  'panelists', coalesce((SELECT jsonb_agg(jsonb_build_object('account_id', pn.account_id,"
+		"    'display_name', a.display_name) ORDER BY a.display_name, pn.account_id)"
+		"   FROM panelists pn JOIN accounts a ON a.id = pn.account_id WHERE pn.campaign_id = $1), '[]'),"
+		"  'proposals', coalesce((SELECT jsonb_agg(jsonb_build_object('proposal_id', p.id,"
+		"    'tracking_code', p.tracking_code, 'title', p.title, 'reviewers', coalesce(rv.reviewers, '[]'),"
+		"    'conflicts', coalesce(cf.conflicts, '[]')) ORDER BY p.id)"
+		"   FROM proposals p LEFT JOIN rv ON rv.proposal_id = p.id LEFT JOIN cf ON cf.proposal_id = p.id"
+		"   WHERE p.campaign_id = $1 AND p.status = 'submitted'), '[]')"
+		" )::text AS json",
+		1, p, res);
+}

@@ -53,6 +53,13 @@ enum sk_db_status sk_db_review_save(struct sk_dbconn *c, int64_t pid, int64_t pa
 				    const char *scores_json, const char *comment, bool submit, const char *reason,
 				    const char *ip, char **json);
 
+/*
+ * Who reviews what in cid, for its leader, as JSON text (column "json"): panelists (account_id,
+ * display_name), and per submitted proposal its reviewers with their review's state (not_started,
+ * draft, submitted, revised) and its conflicts. Never a score or a comment.
+ */
+enum sk_db_status sk_db_assignments_view(struct sk_dbconn *c, int64_t cid, PGresult **res);
+
 /* Progress of cid as JSON text (column "json"): per panelist and per proposal. */
 enum sk_db_status sk_db_progress(struct sk_dbconn *c, int64_t cid, PGresult **res);
 

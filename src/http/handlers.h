@@ -84,6 +84,7 @@ void worklist_get(struct sk_request *req);
 void appraisal_get(struct sk_request *req);
 void review_put(struct sk_request *req);
 void conflict_post(struct sk_request *req);
+void assignments_get(struct sk_request *req);
 
 /* r_results.c */
 void ranking_get(struct sk_request *req);

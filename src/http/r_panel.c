@@ -524,3 +524,25 @@ void conflict_post(struct sk_request *req)
 	}
 	sk_reply_empty(req, 204);
 }
+
+/* GET /campaigns/{id}/assignments: who reviews what, and how far each review is (no scores). */
+void assignments_get(struct sk_request *req)
+{
+	int64_t cid = led_campaign(req);
+	if (cid == 0)
+		return;
+	PGresult *r;
+	enum sk_db_status st = sk_db_assignments_view(req->db, cid, &r);
+	if (st != SK_DB_OK) {
+		PQclear(r);
+		sk_reply_db_error(req, st);
+		return;
+	}
+	json_t *v = json_loads(sk_db_str(r, 0, "json"), 0, NULL);
+	PQclear(r);
+	if (v == NULL) {
+		sk_reply_db_error(req, SK_DB_ERROR);
+		return;
+	}
+	sk_reply_json(req, 200, v);
+}

@@ -51,6 +51,7 @@ const struct sk_route sk_routes[] = {
 	{ "PUT", "/api/v1/campaigns/{id}/panel", SK_SIGNED_IN, SK_BODY_JSON, panel_put },
 	{ "POST", "/api/v1/campaigns/{id}/assignments", SK_SIGNED_IN, SK_BODY_JSON, assignments_create },
 	{ "POST", "/api/v1/campaigns/{id}/assignments/move", SK_SIGNED_IN, SK_BODY_JSON, assignments_move },
+	{ "GET", "/api/v1/campaigns/{id}/assignments", SK_SIGNED_IN, SK_BODY_NONE, assignments_get },
 	{ "GET", "/api/v1/campaigns/{id}/progress", SK_SIGNED_IN, SK_BODY_NONE, panel_progress },
 	{ "POST", "/api/v1/campaigns/{id}/panel/lock", SK_SIGNED_IN, SK_BODY_JSON, panel_lock },
 	{ "GET", "/api/v1/campaigns/{id}/score-record", SK_SIGNED_IN, SK_BODY_NONE, score_record_get },

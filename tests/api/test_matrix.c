@@ -493,6 +493,8 @@ static const struct cell CELLS[] = {
 	{ "POST", "/api/v1/campaigns/${cid}/assignments", "{\"mode\":\"all\"}", 0,
 	  { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	{ "GET", "/api/v1/campaigns/${cid}/progress", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
+	/* who reviews what and how far (no scores): the ward's leader only */
+	{ "GET", "/api/v1/campaigns/${cid}/assignments", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	{ "GET", "/api/v1/campaigns/${cid}/awards", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "PUT", "/api/v1/campaigns/${cid}/awards",
 	  "{\"awards\":[{\"name\":\"Giải Nhất\",\"count\":1},{\"name\":\"Giải Nhì\",\"count\":1}]}", 0,
@@ -900,7 +902,7 @@ static int panelist_sweep(struct fx *f, struct scan *s)
 					    "/api/v1/wards", "/api/v1/campaigns", NULL };
 	for (int i = 0; gets[i]; i++)
 		fetch_free(s, c, "GET", gets[i], NULL);
-	const char *cgets[] = { "", "/worklist", "/proposals", "/proposals.csv", "/panel", "/progress", "/score-record", NULL };
+	const char *cgets[] = { "", "/worklist", "/proposals", "/proposals.csv", "/panel", "/progress", "/assignments", "/score-record", NULL };
 	for (int i = 0; cgets[i]; i++)
 		fetch_free(s, c, "GET", fmt_path("/api/v1/campaigns/%lld%s", (long long)f->k1, cgets[i]), NULL);
 	fetch_free(s, c, "GET", fmt_path("/api/v1/campaigns?ward_id=%lld", (long long)f->ward), NULL);

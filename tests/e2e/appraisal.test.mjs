@@ -144,7 +144,9 @@ test('a panelist scores and declares a conflict; the leader locks, decides and p
     await assertAccessibleWithCSP(lp, 'appraisal.html');
     await assertFitsPhone(lp, 'appraisal.html');
 
-    await lp.getByLabel(vi.appraisal.awardsLabel, { exact: true }).fill('Giải Nhất = 1');
+    // The awards form: one row (name, count) to start with.
+    await lp.getByLabel(vi.workspace.awardName, { exact: true }).fill('Giải Nhất');
+    await lp.getByLabel(vi.workspace.awardCount, { exact: true }).fill('1');
     await lp.getByRole('button', { name: vi.appraisal.awardsSave, exact: true }).click();
     await lp.locator('#ap-done').filter({ hasText: vi.appraisal.awardsSaved }).waitFor();
 
