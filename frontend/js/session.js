@@ -7,6 +7,7 @@
 //   data-show="volunteer"   accounts with the volunteer role (any ward)
 //   data-show="leader"      accounts with the leader role (any ward)
 //   data-show="panelist"    accounts with the panelist role (any ward)
+//   data-show="admin"       accounts with the admin role (a ward's, or the installation's)
 // Elements for signed-in people start hidden in the HTML, so a page without
 // JavaScript, or before /me answers, shows the guest's choices.
 // Once decided, <html> gets the class "nav-ready".
@@ -55,6 +56,7 @@ function shows(what, account) {
     case 'volunteer': return hasRole(account, 'volunteer');
     case 'leader': return hasRole(account, 'leader');
     case 'panelist': return hasRole(account, 'panelist');
+    case 'admin': return !!account && Array.isArray(account.roles) && account.roles.some((r) => r.role === 'admin');
     default: return true;
   }
 }
