@@ -19,12 +19,16 @@ struct sk_config {
 	long max_connections;
 	long max_per_ip;
 	long idle_timeout;   /* seconds */
+	long header_timeout; /* seconds to receive a request's headers (the watchdog) */
+	long body_timeout;   /* seconds from the headers until the reply is sent (the watchdog) */
 	long session_idle;   /* seconds */
 	long session_absolute;
 	bool secure_cookies;
 	long login_max_per_account;
 	long login_max_per_ip;
 	long login_window;   /* seconds */
+	long login_delay_max; /* seconds: cap of the per-login progressive delay across addresses */
+	long device_ttl;      /* seconds a known-device cookie is honoured (0: none set) */
 	long setup_code_ttl; /* seconds a password set-up code is valid */
 	long json_max_depth;
 	bool test_clock;

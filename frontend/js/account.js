@@ -3,7 +3,8 @@
 // "My data": download everything held about me (GET /api/v1/me/export), and
 // delete my account (DELETE /api/v1/me with the password, after a warning
 // and a confirmation).
-import { initI18n, onLangChange, getLang, setKey } from './i18n.js';
+import { onLangChange, getLang, setKey } from './i18n.js';
+import { initLayout } from './layout.js';
 import { api } from './api.js';
 import { FormErrors, errorMessage, setBusy } from './form.js';
 import { confirmDialog } from './dialog.js';
@@ -148,4 +149,4 @@ logoutButton.addEventListener('click', async () => {
 
 onLangChange(render);
 
-initI18n().then(load);
+initLayout().then(load);

@@ -1,6 +1,6 @@
 // Login: POST /api/v1/sessions, then the account page (or the page named by
 // ?next=, a page of this site, e.g. the proposal form that sent the person here).
-import { initI18n } from './i18n.js';
+import { initLayout } from './layout.js';
 import { api } from './api.js';
 import { initNav } from './session.js';
 import {
@@ -56,7 +56,7 @@ function nextPage() {
 }
 
 // Translate first, so that nothing shows an untranslated key.
-initI18n().then(() => {
+initLayout().then(() => {
   main();
   initNav();
 });

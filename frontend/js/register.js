@@ -1,7 +1,7 @@
 // Registration: fills the ward and residential-group choices from
 // GET /api/v1/wards, creates the account (POST /api/v1/accounts), logs in
 // (POST /api/v1/sessions) and goes to the account page.
-import { initI18n } from './i18n.js';
+import { initLayout } from './layout.js';
 import { api } from './api.js';
 import { initNav } from './session.js';
 import {
@@ -126,7 +126,7 @@ function main() {
 }
 
 // Translate first, so that nothing shows an untranslated key.
-initI18n().then(() => {
+initLayout().then(() => {
   initNav();
   return main();
 });

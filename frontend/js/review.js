@@ -35,7 +35,9 @@ function renderProposal() {
   dl.append(row('proposal.summary', p.summary || ''), row('proposal.problem', p.problem || ''),
     row('proposal.model', p.model || ''), row('proposal.beneficiaries', p.beneficiaries || ''),
     row('proposal.households', formatInt(p.households)), row('proposal.resources', p.resources || ''),
-    row('proposal.cost', formatVnd(p.cost_vnd)), row('proposal.group', p.group_name || ''));
+    row('proposal.cost', formatVnd(p.cost_vnd)));
+  // In blind review the residential group is withheld unless the call shows it (blind_shows_group).
+  if (p.group_name) dl.append(row('proposal.group', p.group_name));
   // Photos and documents the resident attached (file names are neutral when the review is blind).
   const files = p.attachments || [];
   clear($('rv-files')).append(...files.map(attachmentItem));

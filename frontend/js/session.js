@@ -7,7 +7,7 @@
 //   data-show="volunteer"   accounts with the volunteer role (any ward)
 //   data-show="leader"      accounts with the leader role (any ward)
 //   data-show="panelist"    accounts with the panelist role (any ward)
-//   data-show="admin"       accounts with the admin role (a ward's, or the installation's)
+//   data-show="admin"       accounts with the admin role (a ward's or the installation's)
 // Elements for signed-in people start hidden in the HTML, so a page without
 // JavaScript, or before /me answers, shows the guest's choices.
 // Once decided, <html> gets the class "nav-ready".

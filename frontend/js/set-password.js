@@ -1,7 +1,7 @@
 // Set a password with a one-time code (POST /api/v1/accounts/password-setup): for an account a
 // volunteer created (no password yet) or a forgotten password. Then the person logs in on the
 // login page with the new password (the code does not log them in: every session ends).
-import { initI18n } from './i18n.js';
+import { initLayout } from './layout.js';
 import { api } from './api.js';
 import { initNav } from './session.js';
 import {
@@ -68,7 +68,7 @@ function main() {
   });
 }
 
-initI18n().then(() => {
+initLayout().then(() => {
   main();
   initNav();
 });

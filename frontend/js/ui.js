@@ -1,6 +1,7 @@
 // Small pieces shared by the pages: badges for a call's state and a
 // proposal's status, page messages, and the start of every page.
-import { initI18n, setKey } from './i18n.js';
+import { setKey } from './i18n.js';
+import { initLayout } from './layout.js';
 import { api, apiUrl } from './api.js';
 import { el } from './dom.js';
 import { errorMessage } from './form.js';
@@ -43,13 +44,13 @@ export function clearAlert(alertEl) {
 }
 
 /**
- * Translates the page, then asks who is signed in; resolves to the account or
+ * Draws the layout (layout.js) and translates the page, then asks who is signed in; resolves to the account or
  * null (signed out). When the server cannot say (no connection), public pages
  * ({ optional: true }) carry on as for a guest; the others reject with the
  * ApiError, which runPage shows.
  */
 export async function startPage({ optional = false } = {}) {
-  await initI18n();
+  await initLayout();
   if (optional) return initNav();
   let account;
   try {

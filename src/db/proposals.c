@@ -62,6 +62,8 @@ enum sk_db_status sk_db_proposals_of(struct sk_dbconn *c, int64_t account, bool 
 	if (helper)
 		return sk_db_exec(c, "proposals_helped",
 				  "SELECT proposal_json(p)::text AS json FROM proposals p WHERE helped_by = $1"
+				  " AND EXISTS (SELECT 1 FROM role_grants g WHERE g.account_id = $1"
+				  "   AND g.ward_id = p.ward_id AND g.role = 'volunteer')"
 				  " ORDER BY id DESC LIMIT 1000",
 				  1, p, res);
 	return sk_db_exec(c, "proposals_authored",

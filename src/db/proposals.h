@@ -33,7 +33,8 @@ enum sk_db_status sk_db_proposal_update(struct sk_dbconn *c, int64_t id, int64_t
 enum sk_db_status sk_db_proposal_set_status(struct sk_dbconn *c, int64_t id, int64_t actor, int64_t now,
 					    const char *target, const char *ip, char **json);
 
-/* "json" of each proposal by author (helper false) or helped by the account (helper true), newest first. */
+/* "json" of each proposal by author (helper false), or helped by the account in a ward where it holds the
+ * volunteer role now (helper true), newest first. */
 enum sk_db_status sk_db_proposals_of(struct sk_dbconn *c, int64_t account, bool helper, PGresult **res);
 
 struct sk_proposal_filter {

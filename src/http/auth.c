@@ -3,6 +3,7 @@
 #include "db/accounts.h"
 #include "db/audit.h"
 #include "db/sessions.h"
+#include "log.h"
 #include "passwords.h"
 #include "http/reply.h"
 
@@ -159,6 +160,45 @@ void sk_auth_set_cookie(struct sk_request *req, const char *token)
 	sk_reply_header(req, "Set-Cookie", cookie);
 }
 
+/* The SHA-256 of the request's known-device cookie into out; false when it sends none. */
+static bool device_cookie(const struct sk_request *req, unsigned char out[32])
+{
+	const char *token = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, SK_DEVICE_COOKIE);
+	if (token == NULL || strlen(token) != SK_TOKEN_CHARS)
+		return false;
+	sk_token_hash(token, out);
+	return true;
+}
+
+/* Replies 429 with Retry-After retry (clamped to 1..window) and "Too many <what>. Please wait …". */
+static void reply_too_many(struct sk_request *req, long retry, const char *what)
+{
+	long window = req->srv->cfg->login_window;
+	if (retry > window)
+		retry = window;
+	if (retry < 1)
+		retry = 1;
+	char secs[24];
+	snprintf(secs, sizeof secs, "%ld", retry);
+	sk_reply_header(req, "Retry-After", secs);
+	if (retry < 60)
+		sk_reply_error(req, 429, "too_many_requests", NULL, "Too many %s. Please wait %ld second%s and try again.",
+			       what, retry, retry == 1 ? "" : "s");
+	else
+		sk_reply_error(req, 429, "too_many_requests", NULL, "Too many %s. Please wait %ld minute%s and try again.",
+			       what, (retry + 59) / 60, (retry + 59) / 60 == 1 ? "" : "s");
+}
+
+/* The wait the login's failures from all addresses impose: none below limit, then 1 s doubling up to cap. */
+static long progressive_delay(long failures, long limit, long cap)
+{
+	if (failures < limit)
+		return 0;
+	long over = failures - limit;
+	long delay = over >= 30 ? cap : 1L << over;
+	return delay < cap ? delay : cap;
+}
+
 bool sk_auth_recheck_password(struct sk_request *req, const char *password)
 {
 	PGresult *r;
@@ -171,51 +211,134 @@ bool sk_auth_recheck_password(struct sk_request *req, const char *password)
 	char login[300];
 	snprintf(login, sizeof login, "%s", sk_db_str(r, 0, "login"));
 	const struct sk_config *cfg = req->srv->cfg;
-	long by_login, by_ip, retry_login, retry_ip;
-	st = sk_db_login_failures(req->db, login, req->ip, req->now, cfg->login_window, &by_login, &by_ip, &retry_login,
-				  &retry_ip);
-	if (st == SK_DB_OK && (by_login >= cfg->login_max_per_account || by_ip >= cfg->login_max_per_ip)) {
+	long failures;
+	int64_t oldest;
+	st = sk_db_recheck_failures(req->db, login, req->now, cfg->login_window, &failures, &oldest);
+	if (st != SK_DB_OK) {
 		PQclear(r);
-		char secs[24];
-		snprintf(secs, sizeof secs, "%ld", retry_login > 0 ? retry_login : 60);
-		sk_reply_header(req, "Retry-After", secs);
-		sk_reply_error(req, 429, "too_many_requests", NULL, "Too many wrong passwords. Please wait and try again.");
+		sk_reply_db_error(req, st);
+		return false;
+	}
+	if (failures >= cfg->login_max_per_account) {
+		PQclear(r);
+		reply_too_many(req, oldest + cfg->login_window - req->now, "wrong passwords");
 		return false;
 	}
 	bool ok = sk_password_verify(password, sk_db_str(r, 0, "password_hash"));
 	PQclear(r);
 	if (!ok) {
-		sk_db_audit(req->db, req->session.account_id, 0, "login_failed", login, req->ip, NULL);
+		st = sk_db_audit(req->db, req->session.account_id, 0, "login_failed", login, req->ip, "{\"via\":\"recheck\"}");
+		if (st == SK_DB_OK)
+			st = sk_db_auth_failure(req->db, "recheck", login, req->ip, NULL, req->now, cfg->login_window,
+						cfg->device_ttl);
+		if (st != SK_DB_OK) {
+			sk_reply_db_error(req, st);
+			return false;
+		}
 		sk_reply_error(req, 401, "invalid_credentials", "password", "The password is wrong.");
+		return false;
 	}
-	return ok;
+	if (failures > 0) {
+		st = sk_db_auth_success(req->db, "recheck", login, req->ip, NULL);
+		if (st != SK_DB_OK)
+			sk_warn("req=%s could not clear the password re-check failures: %s", req->id,
+				sk_db_last_error(req->db));
+	}
+	return true;
 }
 
 bool sk_auth_throttled(struct sk_request *req, struct sk_dbconn *db, const char *login, const char *detail,
 		       const char *what)
 {
 	const struct sk_config *cfg = req->srv->cfg;
-	long by_login, by_ip, retry_login, retry_ip;
-	enum sk_db_status st = sk_db_login_failures(db, login, req->ip, req->now, cfg->login_window, &by_login, &by_ip,
-						    &retry_login, &retry_ip);
+	unsigned char device[32];
+	bool has_device = device_cookie(req, device);
+	struct sk_db_throttle t;
+	enum sk_db_status st = sk_db_login_throttle(db, login, req->ip, has_device ? device : NULL, req->now,
+						    cfg->login_window, cfg->device_ttl, &t);
 	if (st != SK_DB_OK) {
 		sk_reply_db_error(req, st);
 		return true;
 	}
-	if (by_login < cfg->login_max_per_account && by_ip < cfg->login_max_per_ip)
+	long retry = 0;
+	const char *by = NULL;
+	if (t.known_device) {
+		/* The owner's device: only its own failures count. */
+		if (t.by_device >= cfg->login_max_per_account) {
+			retry = t.device_oldest + cfg->login_window - req->now;
+			by = "device";
+		}
+	} else {
+		if (t.by_ip >= cfg->login_max_per_ip) {
+			retry = t.ip_oldest + cfg->login_window - req->now;
+			by = "address";
+		}
+		if (t.by_pair >= cfg->login_max_per_account && t.pair_oldest + cfg->login_window - req->now > retry) {
+			retry = t.pair_oldest + cfg->login_window - req->now;
+			by = "login_and_address";
+		}
+		long delay = progressive_delay(t.by_login, cfg->login_max_per_account, cfg->login_delay_max);
+		if (by == NULL && delay > 0 && t.login_last + delay > req->now) {
+			retry = t.login_last + delay - req->now;
+			by = "login_delay";
+		}
+	}
+	if (by == NULL)
 		return false;
-	long retry = by_login >= cfg->login_max_per_account ? retry_login : 0;
-	if (by_ip >= cfg->login_max_per_ip && retry_ip > retry)
-		retry = retry_ip;
-	if (retry > cfg->login_window) /* rounding of the two clocks */
-		retry = cfg->login_window;
-	if (retry < 1)
-		retry = 1;
-	sk_db_audit(db, 0, 0, "login_throttled", login, req->ip, detail);
-	char secs[24];
-	snprintf(secs, sizeof secs, "%ld", retry);
-	sk_reply_header(req, "Retry-After", secs);
-	sk_reply_error(req, 429, "too_many_requests", NULL, "Too many %s. Please wait %ld minute%s and try again.", what,
-		       (retry + 59) / 60, (retry + 59) / 60 == 1 ? "" : "s");
+	char audit_detail[512];
+	if (detail != NULL && detail[0] == '{' && detail[1] != '}' && detail[1] != '\0')
+		snprintf(audit_detail, sizeof audit_detail, "{\"by\":\"%s\",%s", by, detail + 1);
+	else
+		snprintf(audit_detail, sizeof audit_detail, "{\"by\":\"%s\"}", by);
+	st = sk_db_audit(db, 0, 0, "login_throttled", login, req->ip, audit_detail);
+	if (st != SK_DB_OK) {
+		sk_reply_db_error(req, st);
+		return true;
+	}
+	reply_too_many(req, retry, what);
 	return true;
+}
+
+enum sk_db_status sk_auth_failed(struct sk_request *req, struct sk_dbconn *db, const char *login, const char *detail)
+{
+	const struct sk_config *cfg = req->srv->cfg;
+	enum sk_db_status st = sk_db_audit(db, 0, 0, "login_failed", login, req->ip, detail);
+	if (st != SK_DB_OK)
+		return st;
+	unsigned char device[32];
+	bool has_device = device_cookie(req, device);
+	return sk_db_auth_failure(db, "login", login, req->ip, has_device ? device : NULL, req->now, cfg->login_window,
+				  cfg->device_ttl);
+}
+
+void sk_auth_login_succeeded(struct sk_request *req, struct sk_dbconn *db, const char *login, int64_t account_id)
+{
+	const struct sk_config *cfg = req->srv->cfg;
+	unsigned char device[32];
+	bool has_device = device_cookie(req, device), created = false;
+	enum sk_db_status st = SK_DB_OK;
+	char token[SK_TOKEN_CHARS + 1];
+	if (cfg->device_ttl > 0) {
+		unsigned char fresh[32];
+		sk_token_new(token);
+		sk_token_hash(token, fresh);
+		st = sk_db_device_remember(db, account_id, has_device ? device : NULL, fresh, req->now, cfg->device_ttl,
+					   &created);
+		if (st != SK_DB_OK)
+			sk_warn("req=%s could not remember the device: %s", req->id, sk_db_last_error(db));
+	}
+	/* A known device forgets its own failures only: the address may be shared with a stranger. */
+	bool known = cfg->device_ttl > 0 && st == SK_DB_OK && !created && has_device;
+	st = sk_db_auth_success(db, "login", login, known ? NULL : req->ip, has_device ? device : NULL);
+	if (st != SK_DB_OK)
+		sk_warn("req=%s could not clear the failed logins: %s", req->id, sk_db_last_error(db));
+	if (created) {
+		char cookie[256];
+		snprintf(cookie, sizeof cookie,
+			 SK_DEVICE_COOKIE "=%s; Path=/api/v1/sessions; Max-Age=%ld; HttpOnly; SameSite=Strict%s", token,
+			 cfg->device_ttl, cfg->secure_cookies ? "; Secure" : "");
+		sk_reply_header(req, "Set-Cookie", cookie);
+	}
+	if (cfg->device_ttl > 0)
+		sodium_memzero(token, sizeof token);
 }

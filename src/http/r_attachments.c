@@ -128,7 +128,8 @@ static bool panelist_may_see(struct sk_request *req, int64_t pid, int64_t aid, c
 		"   WHEN 'image/png' THEN '.png' WHEN 'image/webp' THEN '.webp' ELSE '.pdf' END AS name, id"
 		"   FROM attachments WHERE proposal_id = q.id) f"
 		" WHERE q.id = $1 AND f.id = $3 AND q.status = 'submitted' AND k.state IN ('appraisal', 'decided', 'published')"
-		" AND NOT EXISTS (SELECT 1 FROM panel_conflicts y WHERE y.proposal_id = q.id AND y.panelist_id = $2)",
+		" AND NOT EXISTS (SELECT 1 FROM panel_conflicts y WHERE y.proposal_id = q.id AND y.panelist_id = $2)"
+		" AND EXISTS (SELECT 1 FROM role_grants g WHERE g.account_id = $2 AND g.ward_id = k.ward_id AND g.role = 'panelist')",
 		3, p, &r);
 	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
 		sk_reply_db_error(req, st);
@@ -163,9 +164,10 @@ void attachments_get(struct sk_request *req)
 	st = sk_db_proposal_get(req->db, pid, &p);
 	bool allowed = false;
 	if (st == SK_DB_OK) {
-		int64_t me = req->session.account_id;
-		allowed = sk_db_i64(p, 0, "author_id") == me || sk_db_i64(p, 0, "helped_by") == me ||
-			  (sk_has_role(req, sk_db_i64(p, 0, "ward_id"), SK_ROLE_LEADER) &&
+		int64_t me = req->session.account_id, ward = sk_db_i64(p, 0, "ward_id");
+		allowed = sk_db_i64(p, 0, "author_id") == me ||
+			  (sk_db_i64(p, 0, "helped_by") == me && sk_has_role(req, ward, SK_ROLE_VOLUNTEER)) ||
+			  (sk_has_role(req, ward, SK_ROLE_LEADER) &&
 			   strcmp(sk_db_str(p, 0, "status"), "draft") != 0);
 	}
 	PQclear(p);

@@ -362,6 +362,43 @@ void score_record_get(struct sk_request *req)
 					  "unsealed_events", (json_int_t)rep.unsealed, "head", rep.head, "first_broken", broken));
 }
 
+/*
+ * True when the caller holds the panelist role now (role grants are read on every request, so a
+ * revoked role stops here at once) in the ward of the path's call (of_proposal false) or of the
+ * path's proposal. Otherwise replies 403 when the caller holds it in no ward, 404 when the call or
+ * proposal does not exist or lies in a ward where the caller is no panelist, and returns false.
+ */
+static bool panelist_of_path(struct sk_request *req, bool of_proposal)
+{
+	if (!sk_require_role(req, 0, SK_ROLE_PANELIST))
+		return false;
+	int64_t id = sk_param_id(req, 0), ward = 0;
+	if (id != 0 && !of_proposal) {
+		ward = campaign_ward(req, id);
+		if (ward == 0)
+			return false;
+	} else if (id != 0) {
+		char i[24];
+		const char *p[] = { sk_db_i64str(i, id) };
+		PGresult *r;
+		enum sk_db_status st = sk_db_exec(req->db, "proposal_ward",
+						  "SELECT k.ward_id FROM proposals q JOIN campaigns k ON k.id = q.campaign_id"
+						  " WHERE q.id = $1",
+						  1, p, &r);
+		if (st != SK_DB_OK && st != SK_DB_NOROWS) {
+			sk_reply_db_error(req, st);
+			return false;
+		}
+		ward = st == SK_DB_OK ? sk_db_i64(r, 0, "ward_id") : 0;
+		PQclear(r);
+	}
+	if (ward != 0 && sk_has_role(req, ward, SK_ROLE_PANELIST))
+		return true;
+	sk_reply_error(req, 404, "not_found", NULL,
+		       of_proposal ? "There is no such proposal in your work list." : "You are not on this call's panel.");
+	return false;
+}
+
 /* True when the caller is on the panel of campaign cid; replies 404 otherwise. */
 static bool on_panel(struct sk_request *req, int64_t cid)
 {
@@ -383,7 +420,7 @@ static bool on_panel(struct sk_request *req, int64_t cid)
 void worklist_get(struct sk_request *req)
 {
 	int64_t cid = sk_param_id(req, 0);
-	if (!on_panel(req, cid))
+	if (!panelist_of_path(req, false) || !on_panel(req, cid))
 		return;
 	PGresult *r;
 	enum sk_db_status st = sk_db_worklist(req->db, cid, req->session.account_id, &r);
@@ -396,6 +433,8 @@ void worklist_get(struct sk_request *req)
 
 void appraisal_get(struct sk_request *req)
 {
+	if (!panelist_of_path(req, true))
+		return;
 	PGresult *r;
 	enum sk_db_status st = sk_db_appraisal(req->db, sk_param_id(req, 0), req->session.account_id, &r);
 	if (st == SK_DB_NOROWS) {
@@ -419,6 +458,8 @@ void appraisal_get(struct sk_request *req)
 
 void review_put(struct sk_request *req)
 {
+	if (!panelist_of_path(req, true))
+		return;
 	int64_t pid = sk_param_id(req, 0), version = 0;
 	json_t *scores = NULL;
 	const char *comment = "", *reason = NULL;
@@ -469,6 +510,8 @@ void review_put(struct sk_request *req)
 
 void conflict_post(struct sk_request *req)
 {
+	if (!panelist_of_path(req, true))
+		return;
 	const char *reason;
 	struct sk_field fields[] = { SK_TEXT("reason", &reason, 1, 1000), SK_END };
 	if (!sk_json_parse(req, fields))

@@ -242,10 +242,12 @@ static json_t *load(struct sk_request *req, int64_t id, enum access *access)
 	}
 	*access = NONE;
 	if (st == SK_DB_OK) {
-		int64_t me = req->session.account_id;
-		if (sk_db_i64(r, 0, "author_id") == me || sk_db_i64(r, 0, "helped_by") == me)
+		int64_t me = req->session.account_id, ward = sk_db_i64(r, 0, "ward_id");
+		/* The helping volunteer only while holding the role (as sql/024's proposal_actor_ok). */
+		if (sk_db_i64(r, 0, "author_id") == me ||
+		    (sk_db_i64(r, 0, "helped_by") == me && sk_has_role(req, ward, SK_ROLE_VOLUNTEER)))
 			*access = WRITE;
-		else if (sk_has_role(req, sk_db_i64(r, 0, "ward_id"), SK_ROLE_LEADER) &&
+		else if (sk_has_role(req, ward, SK_ROLE_LEADER) &&
 			 strcmp(sk_db_str(r, 0, "status"), "draft") != 0)
 			*access = READ;
 	}

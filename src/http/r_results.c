@@ -549,7 +549,7 @@ void proposal_result_get(struct sk_request *req)
 	/* The author (or helping volunteer) sees the published rank, award and the panel's overall comments. */
 	enum sk_db_status st = sk_db_exec(
 		req->db, "proposal_result",
-		"SELECT p.campaign_id, p.tracking_code,"
+		"SELECT p.campaign_id, p.tracking_code, p.ward_id, p.author_id,"
 		" (SELECT x::text FROM decisions d, jsonb_array_elements(d.snapshot -> 'ranking') x"
 		"  WHERE d.campaign_id = p.campaign_id AND d.published_at IS NOT NULL AND (x ->> 'proposal_id')::bigint = p.id"
 		"  ORDER BY d.version DESC LIMIT 1) AS entry,"
@@ -557,7 +557,10 @@ void proposal_result_get(struct sk_request *req)
 		"  WHERE r.proposal_id = p.id AND r.status = 'submitted'), '[]')::text AS comments"
 		" FROM proposals p WHERE p.id = $1 AND $2 IN (p.author_id, p.helped_by) AND p.status = 'submitted'",
 		2, p, &r);
-	if (st == SK_DB_NOROWS || (st == SK_DB_OK && sk_db_isnull(r, 0, "entry"))) {
+	/* A helping volunteer reads it while holding the volunteer role in the ward, not after a revocation. */
+	if (st == SK_DB_NOROWS || (st == SK_DB_OK && sk_db_isnull(r, 0, "entry")) ||
+	    (st == SK_DB_OK && sk_db_i64(r, 0, "author_id") != req->session.account_id &&
+	     !sk_has_role(req, sk_db_i64(r, 0, "ward_id"), SK_ROLE_VOLUNTEER))) {
 		PQclear(r);
 		sk_reply_error(req, 404, "not_found", NULL, "There is no published result for this proposal yet.");
 		return;

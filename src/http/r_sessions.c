@@ -1,4 +1,4 @@
-/* Sessions: log in (with throttling) and log out. */
+/* Sessions: log in (with the failed-login throttle and the known-device cookie) and log out. */
 #include "db/accounts.h"
 #include "db/audit.h"
 #include "db/sessions.h"
@@ -42,7 +42,7 @@ void sessions_create(struct sk_request *req)
 	int64_t account_id = st == SK_DB_OK ? sk_db_i64(r, 0, "id") : 0;
 	PQclear(r);
 	if (!ok) {
-		st = sk_db_audit(db, 0, 0, "login_failed", login, req->ip, NULL);
+		st = sk_auth_failed(req, db, login, NULL);
 		if (st != SK_DB_OK) {
 			sk_reply_db_error(req, st);
 			return;
@@ -68,6 +68,7 @@ void sessions_create(struct sk_request *req)
 	}
 	sk_auth_set_cookie(req, token);
 	sodium_memzero(token, sizeof token);
+	sk_auth_login_succeeded(req, db, login, account_id);
 	sk_reply_json(req, 201, json_pack("{s:o,s:s}", "account", view, "csrf_token", csrf));
 }
 

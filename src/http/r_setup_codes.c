@@ -165,7 +165,7 @@ void setup_codes_redeem(struct sk_request *req)
 			goto out;
 		}
 	}
-	st = sk_db_audit(db, 0, 0, "login_failed", login, req->ip, "{\"via\":\"setup_code\"}");
+	st = sk_auth_failed(req, db, login, "{\"via\":\"setup_code\"}");
 	if (st != SK_DB_OK) {
 		sk_reply_db_error(req, st);
 		goto out;

@@ -5,6 +5,7 @@
 #include "http/reply.h"
 #include "http/router.h"
 #include "http/static.h"
+#include "http/watchdog.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 static atomic_ullong request_counter;
@@ -163,9 +165,61 @@ static unsigned long long body_limit(const struct sk_request *req)
 	return (unsigned long long)cfg->max_body;
 }
 
-/* Decides, from the headers alone, an error to answer before reading any body. */
-static void check_early(struct sk_request *req)
+struct framing {
+	int content_length; /* Content-Length headers */
+	int transfer_encoding;
+	bool te_not_chunked;  /* a Transfer-Encoding other than exactly "chunked" */
+	bool spaced_name;     /* a header name with a blank in it ("Content-Length : 5") */
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
+	(void)kind;
+	struct framing *f = cls;
+	if (strpbrk(key, " \t") != NULL)
+		f->spaced_name = true;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		f->content_length++;
+	if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->transfer_encoding++;
+		if (value == NULL || strcasecmp(value, "chunked") != 0)
+			f->te_not_chunked = true;
+	}
+	return MHD_YES;
+}
+
+/*
+ * Why the request's body cannot be told apart from the next request without guessing (what
+ * request smuggling feeds on), or NULL when its framing is unambiguous. libmicrohttpd 0.9.75
+ * takes the first Content-Length, lets Transfer-Encoding win over Content-Length, and reads an
+ * unknown transfer coding ("xchunked") as a body that lasts until the connection closes; a proxy
+ * in front may choose otherwise. So any doubt is refused.
+ */
+static const char *framing_problem(struct MHD_Connection *conn, const char *version)
+{
+	struct framing f = { 0 };
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+	if (f.spaced_name)
+		return "A header name contains a blank.";
+	if (f.content_length > 1)
+		return "The request has more than one Content-Length header.";
+	if (f.transfer_encoding > 0 && f.content_length > 0)
+		return "The request has both Content-Length and Transfer-Encoding.";
+	if (f.transfer_encoding > 1 || f.te_not_chunked)
+		return "The only transfer coding accepted is Transfer-Encoding: chunked, once.";
+	if (f.transfer_encoding > 0 && strcmp(version, MHD_HTTP_VERSION_1_1) != 0)
+		return "Transfer-Encoding needs HTTP/1.1.";
+	return NULL;
+}
+
+/* Decides, from the headers alone, an error to answer before reading any body. */
+static void check_early(struct sk_request *req, const char *version)
+{
+	req->framing_error = framing_problem(req->conn, version);
+	if (req->framing_error != NULL) {
+		req->early_status = 400;
+		return;
+	}
 	char allow[64];
 	enum sk_match m = SK_MATCH_NONE;
 	if (is_api(req->url))
@@ -187,7 +241,11 @@ static void check_early(struct sk_request *req)
 
 static void reply_early(struct sk_request *req)
 {
-	if (req->early_status == 413)
+	if (req->early_status == 400) {
+		/* Where this request ends is unknown, so nothing after it on this connection can be read. */
+		sk_reply_header(req, MHD_HTTP_HEADER_CONNECTION, "close");
+		sk_reply_error(req, 400, "bad_framing", NULL, "%s", req->framing_error);
+	} else if (req->early_status == 413)
 		sk_reply_error(req, 413, "payload_too_large", NULL,
 			       "The request body is larger than the limit of %llu bytes.", body_limit(req));
 	else
@@ -258,10 +316,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
 {
-	(void)version;
 	struct sk_server *srv = cls;
 	struct sk_request *req = *con_cls;
 	if (req == NULL) {
+		sk_watchdog_headers_done(srv->watchdog, conn);
 		req = calloc(1, sizeof *req);
 		if (req == NULL)
 			return MHD_NO;
@@ -275,7 +333,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			 (unsigned long long)atomic_fetch_add(&request_counter, 1) & 0xffffffffULL);
 		client_ip(conn, req->ip, sizeof req->ip);
 		req->now = request_now(req);
-		check_early(req);
+		check_early(req, version);
 		/* An error known from the headers alone is answered now, before the body is read. */
 		if (req->early_status) {
 			reply_early(req);
@@ -283,6 +341,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		}
 		return MHD_YES;
 	}
+	if (*upload_data_size > 0)
+		sk_watchdog_body_progress(srv->watchdog, conn, *upload_data_size);
+	else
+		sk_watchdog_body_done(srv->watchdog, conn);
 	if (req->replied) { /* an early error: discard whatever body still arrives */
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -343,8 +405,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)conn;
 	struct sk_server *srv = cls;
+	sk_watchdog_request_done(srv->watchdog, conn);
 	struct sk_request *req = *con_cls;
 	if (req == NULL)
 		return;
@@ -435,6 +497,41 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 	sk_warn("http: %s", msg);
 }
 
+/* Files the process needs besides its connections: listening and epoll sockets, the threads'
+ * wake-up pipes, the database pool, the log, static files being sent. */
+#define SK_SPARE_FILES 64
+
+/*
+ * Raises the soft limit on open files to the hard one and checks that max_connections fit in it.
+ * Sets *max_fd to the limit. Returns false, with a message logged, when they do not fit.
+ */
+static bool raise_file_limit(const struct sk_config *cfg, size_t *max_fd)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		sk_error("cannot read the limit on open files: %s", strerror(errno));
+		return false;
+	}
+	if (rl.rlim_cur != rl.rlim_max) {
+		struct rlimit want = rl;
+		want.rlim_cur = rl.rlim_max == RLIM_INFINITY ? 1048576 : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			rl = want;
+		else
+			sk_warn("cannot raise the limit on open files from %llu to %llu: %s",
+				(unsigned long long)rl.rlim_cur, (unsigned long long)want.rlim_cur, strerror(errno));
+	}
+	rlim_t soft = rl.rlim_cur == RLIM_INFINITY ? 1048576 : rl.rlim_cur;
+	if ((rlim_t)cfg->max_connections + SK_SPARE_FILES > soft) {
+		sk_error("--max-connections %ld needs %ld open files, but the limit (RLIMIT_NOFILE) is %llu: raise "
+			 "the hard limit (LimitNOFILE= in the systemd unit, ulimit -Hn) or lower --max-connections",
+			 cfg->max_connections, cfg->max_connections + SK_SPARE_FILES, (unsigned long long)soft);
+		return false;
+	}
+	*max_fd = (size_t)soft;
+	return true;
+}
+
 struct sk_server *sk_server_start(const struct sk_config *cfg, struct sk_db *db)
 {
 	struct sk_server *srv = calloc(1, sizeof *srv);
@@ -454,6 +551,15 @@ struct sk_server *sk_server_start(const struct sk_config *cfg, struct sk_db *db)
 		free(srv);
 		return NULL;
 	}
+	struct sk_watchdog_limits limits = {
+		.header_timeout = (double)cfg->header_timeout,
+		.body_timeout = (double)cfg->body_timeout,
+		.max_connections = cfg->max_connections,
+	};
+	if (!raise_file_limit(cfg, &limits.max_fd) || (srv->watchdog = sk_watchdog_start(&limits)) == NULL) {
+		free(srv);
+		return NULL;
+	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -466,11 +572,13 @@ struct sk_server *sk_server_start(const struct sk_config *cfg, struct sk_db *db)
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_NOTIFY_CONNECTION, sk_watchdog_notify, srv->watchdog,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
 		MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		sk_error("cannot listen on %s (is the port in use?)", cfg->listen);
+		sk_watchdog_stop(srv->watchdog);
 		free(srv);
 		return NULL;
 	}
@@ -492,5 +600,6 @@ void sk_server_stop(struct sk_server *srv)
 	if (srv == NULL)
 		return;
 	MHD_stop_daemon(srv->daemon);
+	sk_watchdog_stop(srv->watchdog);
 	free(srv);
 }

@@ -25,6 +25,7 @@ struct sk_server {
 	const struct sk_config *cfg;
 	struct sk_db *db;
 	struct MHD_Daemon *daemon;
+	struct sk_watchdog *watchdog; /* the request deadlines (http/watchdog.h) */
 	char frontend_real[4096]; /* realpath of the frontend folder */
 	uint16_t port;
 };
@@ -59,6 +60,7 @@ struct sk_request {
 	char *body;
 	size_t body_len, body_cap;
 	unsigned early_status; /* an error decided before the body was read */
+	const char *framing_error; /* why the request's framing was refused (400 bad_framing), or NULL */
 	char id[17];
 	char ip[64];
 	struct timespec t0;

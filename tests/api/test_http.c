@@ -770,6 +770,44 @@ Test(http, every_reply_carries_the_security_headers)
 	client_cleanup(&c);
 }
 
+/* A registration that would succeed, framed in a way that leaves its end in doubt. */
+Test(http, ambiguous_framing_is_400_bad_framing_and_changes_nothing)
+{
+	int64_t ward = seed_ward(PG, NULL);
+	const char *framings[] = {
+		"Content-Length: %zu\r\nContent-Length: %zu\r\n\r\n%s",
+		"Content-Length: %zu\r\nTransfer-Encoding: chunked\r\n\r\n%zx\r\n%s\r\n0\r\n\r\n",
+		"Transfer-Encoding: xchunked\r\n\r\n%zx\r\n%s\r\n0\r\n\r\n",
+		"Transfer-Encoding: chunked, chunked\r\n\r\n%zx\r\n%s\r\n0\r\n\r\n",
+		"Content-Length : %zu\r\n\r\n%s",
+	};
+	for (size_t i = 0; i < sizeof framings / sizeof framings[0]; i++) {
+		char email[64], body[512], req[2048], head[1024];
+		rand_email(email);
+		snprintf(body, sizeof body,
+			 "{\"login\":\"%s\",\"password\":\"%s\",\"display_name\":\"Người thử\",\"ward_id\":%lld}", email,
+			 TEST_PASSWORD, (long long)ward);
+		size_t n = strlen(body);
+		snprintf(head, sizeof head, "POST /api/v1/accounts HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n%s",
+			 framings[i]);
+		if (i <= 1) /* a length, then a length or a chunk size */
+			snprintf(req, sizeof req, head, n, n, body);
+		else
+			snprintf(req, sizeof req, head, n, body);
+		char reply[16384];
+		int st = raw_status(&S, req, reply, sizeof reply);
+		cr_assert_eq(st, 400, "framing %zu answered %d: %s", i, st, reply);
+		json_t *j = reply_json(reply);
+		check_error_json(j, "bad_framing", NULL, reply);
+		json_decref(j);
+		check_security_headers_raw(reply, "bad_framing reply");
+		cr_assert_not_null(strcasestr(reply, "\r\nConnection: close\r\n"), "framing %zu: %s", i, reply);
+		const char *p[] = { email };
+		cr_assert_eq(db_int(PG, "SELECT count(*) FROM accounts WHERE login = $1", 1, p), 0,
+			     "framing %zu: the account was created", i);
+	}
+}
+
 Test(http, request_ids_differ_and_appear_in_the_log)
 {
 	struct client c;

@@ -10,7 +10,9 @@
  * The callers: anonymous; resident A (author of the proposal in the paths); resident B (author of
  * another); volunteer V (also a panelist; helped resident C, not A); panelist P2 (assigned A's
  * proposal); panelist P1, who lives in A's residential group and so has an automatic same_group
- * conflict with it; the ward's leader; the leader of another ward.
+ * conflict with it; the ward's leader; the leader of another ward. And three "revoked" rows (issue 8):
+ * P2, V and the leader, each after using its role once and losing it through DELETE /admin/roles, in
+ * the same session: every route of the lost role refuses (403).
  */
 #include "harness.h"
 
@@ -39,7 +41,7 @@ static void down(void)
 	PQfinish(PG);
 }
 
-TestSuite(matrix, .init = up, .fini = down, .timeout = 150);
+TestSuite(matrix, .init = up, .fini = down, .timeout = 240);
 TestSuite(blind, .init = up, .fini = down, .timeout = 90);
 
 #define S64(v) fmt_path("%lld", (long long)(v))
@@ -120,7 +122,7 @@ struct fx {
 	int64_t qA, dA;          /* A's submitted proposal and complete draft in k2, open */
 	int64_t attA, qAtt;      /* attachments of pA and qA */
 	char codeA[40];
-	int64_t k4, crit4[3], rA, rB; /* a call decided and published, with A's and B's proposals */
+	int64_t k4, crit4[3], rA, rB, rC; /* a call decided and published, with A's and B's proposals and C's (by V) */
 	int64_t model, adoption;        /* k4's winning model in the catalogue, and an adoption of it */
 };
 
@@ -315,6 +317,10 @@ static void fx_build(struct fx *f, const struct fx_opts *opt)
 	if (opt->published) {
 		f->rA = propose(&f->A, f->k4, proposal_body(f->g1, "Thanh toán không tiền mặt ở chợ", true));
 		f->rB = propose(&f->B, f->k4, proposal_body(f->g2, "Camera an ninh tổ 2", true));
+		json_t *bc = proposal_body(f->g2, "Đặt lịch khám bệnh qua điện thoại", true);
+		json_object_set_new(bc, "on_behalf_of", json_integer(f->C.id));
+		json_object_set_new(bc, "consent", json_pack("{s:s,s:b}", "text_version", "v1", "given", 1));
+		f->rC = propose(&f->V, f->k4, bc);
 	}
 
 	fx_now(f, f->T1);
@@ -346,6 +352,7 @@ static void fx_build(struct fx *f, const struct fx_opts *opt)
 		EXPECT(put_review(&f->P2, f->rA, f->crit4, 9, 9, 8), 200);
 		EXPECT(put_review(&f->P3, f->rA, f->crit4, 8, 9, 9), 200);
 		EXPECT(put_review(&f->P3, f->rB, f->crit4, 5, 6, 4), 200);
+		EXPECT(put_review(&f->P3, f->rC, f->crit4, 7, 5, 6), 200);
 		EXPECT(http_json(&f->L.c, "POST", fmt_path("/api/v1/campaigns/%s/panel/lock", k4), json_object()), 200);
 		EXPECT(http_json(&f->L.c, "PUT", fmt_path("/api/v1/campaigns/%s/awards", k4),
 				 json_pack("{s:[{s:s,s:i}]}", "awards", "name", "Giải Nhất", "count", 1)),
@@ -369,10 +376,11 @@ static void fx_build(struct fx *f, const struct fx_opts *opt)
 /* The matrix                                                                 */
 /* ------------------------------------------------------------------------- */
 
-enum row { R_ANON, R_A, R_B, R_V, R_P, R_PC, R_L, R_L2, NROWS };
+enum row { R_ANON, R_A, R_B, R_V, R_P, R_PC, R_L, R_L2, R_P_REVOKED, R_V_REVOKED, R_L_REVOKED, NROWS };
 
 static const char *const row_names[NROWS] = {
 	"anonymous", "resident A", "resident B", "volunteer V", "panelist P2", "conflicted P1", "leader", "other leader",
+	"P2 panelist revoked", "V volunteer revoked", "leader revoked",
 };
 
 enum { UPLOAD = 1, SELF_LOGIN = 2, RELOGIN = 4 };
@@ -380,7 +388,8 @@ enum { UPLOAD = 1, SELF_LOGIN = 2, RELOGIN = 4 };
 struct cell {
 	const char *method, *path, *body;
 	int flags;
-	short expect[NROWS]; /* anonymous, A, B, V, P2, P1, leader, other ward's leader */
+	short expect[NROWS]; /* anonymous, A, B, V, P2, P1, leader, other ward's leader, and the revoked rows:
+			      * P2 without panelist, V without volunteer, the leader without leader */
 };
 
 /*
@@ -391,134 +400,135 @@ struct cell {
  * outsider's login), P1..P4, V,
  * k0..k2 (criteria of cid), g1, phone (a fresh number), wcode (a fresh ward code), opens and closes,
  * self (the caller's own login; anonymous: an outsider's), pw (the test password), cid4 (a call decided
- * and published), rid (A's proposal in it), mid (its winning model), adid and adver (an adoption of the
- * model recorded by the leader, and its version now).
+ * and published), rid (A's proposal in it), rcid (C's in it, submitted by V on C's behalf), mid (its winning
+ * model), adid and adver (an adoption of the model recorded by the leader, and its version now).
  *
  * The order is the order of execution: within a row, cells that change state come after the cells
  * they would disturb.
  */
 static const struct cell CELLS[] = {
-	/* method, path, body, flags, { anon, A, B, V, P2, P1, leader, other leader } */
-	{ "GET", "/api/v1/health", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
-	{ "GET", "/api/v1/version", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
-	{ "GET", "/api/v1/wards", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
+	/* method, path, body, flags, { anon, A, B, V, P2, P1, leader, other leader, P2-P, V-V, L-L } */
+	{ "GET", "/api/v1/health", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/version", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/wards", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "POST", "/api/v1/accounts",
 	  "{\"login\":\"${phone}\",\"password\":\"${pw}\",\"display_name\":\"Người mới\",\"ward_id\":${ward},\"group_id\":${g1}}",
-	  0, { 201, 201, 201, 201, 201, 201, 201, 201 } },
-	{ "GET", "/api/v1/me", NULL, 0, { 401, 200, 200, 200, 200, 200, 200, 200 } },
-	{ "GET", "/api/v1/me/proposals", NULL, 0, { 401, 200, 200, 200, 200, 200, 200, 200 } },
-	{ "GET", "/api/v1/me/assisted", NULL, 0, { 401, 403, 403, 200, 403, 403, 403, 403 } },
-	{ "GET", "/api/v1/me/export", NULL, 0, { 401, 200, 200, 200, 200, 200, 200, 200 } },
+	  0, { 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201 } },
+	{ "GET", "/api/v1/me", NULL, 0, { 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/me/proposals", NULL, 0, { 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/me/assisted", NULL, 0, { 401, 403, 403, 200, 403, 403, 403, 403, 403, 403, 403 } },
+	{ "GET", "/api/v1/me/export", NULL, 0, { 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "POST", "/api/v1/admin/wards", "{\"code\":\"${wcode}\",\"name\":\"Phường mới\"}", 0,
-	  { 401, 403, 403, 403, 403, 403, 403, 403 } },
+	  { 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/admin/wards/${ward}/groups", "{\"name\":\"Tổ dân phố mới\"}", 0,
-	  { 401, 403, 403, 403, 403, 403, 403, 403 } },
+	  { 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/admin/roles", "{\"account_id\":${C},\"ward_id\":${ward},\"role\":\"volunteer\"}", 0,
-	  { 401, 403, 403, 403, 403, 403, 403, 403 } },
+	  { 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403 } },
 	{ "DELETE", "/api/v1/admin/roles", "{\"account_id\":${C},\"ward_id\":${ward},\"role\":\"resident\"}", 0,
-	  { 401, 403, 403, 403, 403, 403, 403, 403 } },
-	{ "GET", "/api/v1/admin/accounts?login=${Cphone}", NULL, 0, { 401, 403, 403, 403, 403, 403, 403, 403 } },
-	{ "GET", "/api/v1/admin/audit?ward_id=${ward}", NULL, 0, { 401, 403, 403, 403, 403, 403, 403, 403 } },
-	/* issue 9: administration pages (admins only) and the leader's find-a-resident */
-	{ "GET", "/api/v1/admin/wards", NULL, 0, { 401, 403, 403, 403, 403, 403, 403, 403 } },
-	{ "PATCH", "/api/v1/admin/wards/${ward}", "{\"name\":\"Phường đổi tên\"}", 0,
-	  { 401, 403, 403, 403, 403, 403, 403, 403 } },
-	{ "PATCH", "/api/v1/admin/groups/${g1}", "{\"retired\":true}", 0, { 401, 403, 403, 403, 403, 403, 403, 403 } },
+	  { 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403 } },
+	{ "GET", "/api/v1/admin/accounts?login=${Cphone}", NULL, 0, { 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403 } },
+	{ "GET", "/api/v1/admin/audit?ward_id=${ward}", NULL, 0, { 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403 } },
+	/* issue 9: administration pages (admins only) and the leader's find-a-resident (not once revoked) */
+	{ "GET", "/api/v1/admin/wards", NULL, 0, { 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403 } },
+	{ "PATCH", "/api/v1/admin/wards/${ward}", "{\"name\":\"Phường đổi tên\"}", 0, { 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403 } },
+	{ "PATCH", "/api/v1/admin/groups/${g1}", "{\"retired\":true}", 0, { 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/admin/accounts",
 	  "{\"login\":\"${phone}\",\"display_name\":\"Người mới\",\"roles\":[{\"role\":\"panelist\",\"ward_id\":${ward}}]}", 0,
-	  { 401, 403, 403, 403, 403, 403, 403, 403 } },
-	{ "GET", "/api/v1/admin/accounts/${C}", NULL, 0, { 401, 403, 403, 403, 403, 403, 403, 403 } },
-	{ "GET", "/api/v1/admin/audit.csv?ward_id=${ward}", NULL, 0, { 401, 403, 403, 403, 403, 403, 403, 403 } },
-	{ "GET", "/api/v1/wards/${ward}/residents?q=Ng", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
-	{ "GET", "/api/v1/wards/${ward}/residents/${C}", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
-	{ "GET", "/api/v1/campaigns", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
-	{ "GET", "/api/v1/campaigns/${cid}", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
-	{ "GET", "/api/v1/campaigns/${cid3}", NULL, 0, { 404, 404, 404, 404, 404, 404, 200, 404 } },
+	  { 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403 } },
+	{ "GET", "/api/v1/admin/accounts/${C}", NULL, 0, { 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403 } },
+	{ "GET", "/api/v1/admin/audit.csv?ward_id=${ward}", NULL, 0, { 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403 } },
+	{ "GET", "/api/v1/wards/${ward}/residents?q=Ng", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
+	{ "GET", "/api/v1/wards/${ward}/residents/${C}", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
+	{ "GET", "/api/v1/campaigns", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/campaigns/${cid}", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/campaigns/${cid3}", NULL, 0, { 404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404 } },
 	{ "POST", "/api/v1/wards/${ward}/campaigns",
 	  "{\"title\":\"Đợt hai\",\"opens_at\":\"${opens}\",\"closes_at\":\"${closes}\"}", 0,
-	  { 401, 403, 403, 403, 403, 403, 201, 403 } },
+	  { 401, 403, 403, 403, 403, 403, 201, 403, 403, 403, 403 } },
 	{ "PATCH", "/api/v1/campaigns/${cid2}", "{\"description\":\"Mô tả mới\"}", 0,
-	  { 401, 403, 403, 403, 403, 403, 200, 403 } },
+	  { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/campaigns/${cid3}/transitions", "{\"to\":\"open\"}", 0,
-	  { 401, 404, 404, 404, 404, 404, 200, 404 } },
-	{ "GET", "/api/v1/campaigns/${cid}/proposals", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
-	{ "GET", "/api/v1/campaigns/${cid}/proposals.csv", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
+	  { 401, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404 } },
+	{ "GET", "/api/v1/campaigns/${cid}/proposals", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
+	{ "GET", "/api/v1/campaigns/${cid}/proposals.csv", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/campaigns/${cid2}/proposals", "{\"title\":\"Ý tưởng mới\"}", 0,
-	  { 401, 201, 201, 403, 201, 201, 403, 403 } }, /* residents of the ward only (sql/006) */
-	{ "GET", "/api/v1/proposals/${pid}", NULL, 0, { 401, 200, 404, 404, 404, 404, 200, 404 } },
-	{ "GET", "/api/v1/proposals/${did}", NULL, 0, { 401, 200, 404, 404, 404, 404, 404, 404 } },
+	  { 401, 201, 201, 403, 201, 201, 403, 403, 201, 403, 403 } }, /* residents of the ward only (sql/006) */
+	{ "GET", "/api/v1/proposals/${pid}", NULL, 0, { 401, 200, 404, 404, 404, 404, 200, 404, 404, 404, 404 } },
+	{ "GET", "/api/v1/proposals/${did}", NULL, 0, { 401, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404 } },
 	{ "PATCH", "/api/v1/proposals/${qid}", "{\"version\":${qver},\"title\":\"Tên mới\"}", 0,
-	  { 401, 200, 404, 404, 404, 404, 403, 404 } },
-	{ "POST", "/api/v1/proposals/${did}/submit", NULL, 0, { 401, 200, 404, 404, 404, 404, 404, 404 } },
-	{ "POST", "/api/v1/proposals/${qid}/attachments", NULL, UPLOAD, { 401, 201, 404, 404, 404, 404, 404, 404 } },
+	  { 401, 200, 404, 404, 404, 404, 403, 404, 404, 404, 404 } },
+	{ "POST", "/api/v1/proposals/${did}/submit", NULL, 0, { 401, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404 } },
+	{ "POST", "/api/v1/proposals/${qid}/attachments", NULL, UPLOAD, { 401, 201, 404, 404, 404, 404, 404, 404, 404, 404, 404 } },
 	/* assigned, non-conflicted panelists (V, P2) open attachments too; the conflicted P1 does not */
-	{ "GET", "/api/v1/attachments/${att}", NULL, 0, { 401, 200, 404, 200, 200, 404, 200, 404 } },
-	{ "DELETE", "/api/v1/attachments/${qatt}", NULL, 0, { 401, 204, 404, 404, 404, 404, 404, 404 } },
-	{ "POST", "/api/v1/proposals/${qid}/withdraw", NULL, 0, { 401, 200, 404, 404, 404, 404, 404, 404 } },
-	{ "GET", "/api/v1/track/${code}", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
-	{ "GET", "/api/v1/campaigns/${cid4}/results", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
-	{ "GET", "/api/v1/campaigns/${cid4}/results.csv", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
-	{ "GET", "/api/v1/proposals/${rid}/result", NULL, 0, { 401, 200, 404, 404, 404, 404, 404, 404 } },
-	{ "GET", "/api/v1/models", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
-	{ "GET", "/api/v1/models/${mid}", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/attachments/${att}", NULL, 0, { 401, 200, 404, 200, 200, 404, 200, 404, 404, 200, 404 } },
+	{ "DELETE", "/api/v1/attachments/${qatt}", NULL, 0, { 401, 204, 404, 404, 404, 404, 404, 404, 404, 404, 404 } },
+	{ "POST", "/api/v1/proposals/${qid}/withdraw", NULL, 0, { 401, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404 } },
+	{ "GET", "/api/v1/track/${code}", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/campaigns/${cid4}/results", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/campaigns/${cid4}/results.csv", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/proposals/${rid}/result", NULL, 0, { 401, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404 } },
+	/* C's, submitted by V on C's behalf: V reads it while V holds the volunteer role */
+	{ "GET", "/api/v1/proposals/${rcid}/result", NULL, 0, { 401, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404 } },
+	{ "GET", "/api/v1/models", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/models/${mid}", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "POST", "/api/v1/models/${mid}/adoptions",
 	  "{\"ward_id\":${ward},\"group_id\":${g1},\"started_on\":\"2027-03-01\",\"stage\":\"planned\"}", 0,
-	  { 401, 403, 403, 201, 403, 403, 201, 403 } },
+	  { 401, 403, 403, 201, 403, 403, 201, 403, 403, 403, 403 } },
 	{ "PATCH", "/api/v1/adoptions/${adid}", "{\"version\":${adver},\"stage\":\"piloting\"}", 0,
-	  { 401, 403, 403, 200, 403, 403, 200, 403 } },
+	  { 401, 403, 403, 200, 403, 403, 200, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/wards/${ward}/assisted-residents",
 	  "{\"phone\":\"${phone}\",\"display_name\":\"Bà Tư\",\"group_id\":${g1}}", 0,
-	  { 401, 403, 403, 201, 403, 403, 403, 403 } },
+	  { 401, 403, 403, 201, 403, 403, 403, 403, 403, 403, 403 } },
 	/* a password set-up code for resident C: V only has C's consent on record, which grants nothing on
 	 * the account (issue 8: only the volunteer who created it, before it has a password); the ward's
 	 * leader leads C's ward */
-	{ "POST", "/api/v1/accounts/${C}/setup-code", NULL, 0, { 401, 403, 403, 403, 403, 403, 201, 403 } },
+	{ "POST", "/api/v1/accounts/${C}/setup-code", NULL, 0, { 401, 403, 403, 403, 403, 403, 201, 403, 403, 403, 403 } },
 	/* public; a wrong code for the outsider X is the same 401 for everyone */
 	{ "POST", "/api/v1/accounts/password-setup",
 	  "{\"login\":\"${Xphone}\",\"code\":\"0000 0000\",\"password\":\"${pw}\"}", 0,
-	  { 401, 401, 401, 401, 401, 401, 401, 401 } },
-	{ "GET", "/api/v1/campaigns/${cid}/panel", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
+	  { 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401 } },
+	{ "GET", "/api/v1/campaigns/${cid}/panel", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	/* who may be named: the ward's leader only (names and groups of the ward's panelists) */
-	{ "GET", "/api/v1/campaigns/${cid}/panel/candidates", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
+	{ "GET", "/api/v1/campaigns/${cid}/panel/candidates", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	/* the current decision with its awards and reasons: the ward's leader only (here, a published one) */
-	{ "GET", "/api/v1/campaigns/${cid4}/decision", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
+	{ "GET", "/api/v1/campaigns/${cid4}/decision", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	{ "PUT", "/api/v1/campaigns/${cid}/panel", "{\"panelist_ids\":[${P1},${P2},${P3},${V},${P4}]}", 0,
-	  { 401, 403, 403, 403, 403, 403, 200, 403 } },
+	  { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/campaigns/${cid}/assignments/move",
 	  "{\"proposal_id\":${pid},\"from_panelist_id\":${P3},\"to_panelist_id\":${P4}}", 0,
-	  { 401, 403, 403, 403, 403, 403, 200, 403 } },
+	  { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/campaigns/${cid}/assignments", "{\"mode\":\"all\"}", 0,
-	  { 401, 403, 403, 403, 403, 403, 200, 403 } },
-	{ "GET", "/api/v1/campaigns/${cid}/progress", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
-	{ "GET", "/api/v1/campaigns/${cid}/awards", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200 } },
+	  { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
+	{ "GET", "/api/v1/campaigns/${cid}/progress", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
+	{ "GET", "/api/v1/campaigns/${cid}/awards", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "PUT", "/api/v1/campaigns/${cid}/awards",
 	  "{\"awards\":[{\"name\":\"Giải Nhất\",\"count\":1},{\"name\":\"Giải Nhì\",\"count\":1}]}", 0,
-	  { 401, 403, 403, 403, 403, 403, 200, 403 } },
+	  { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	/* the panel is still working here: the ranking stays hidden from the leader too (409 panel_not_locked) */
-	{ "GET", "/api/v1/campaigns/${cid}/ranking", NULL, 0, { 401, 403, 403, 403, 403, 403, 409, 403 } },
-	{ "GET", "/api/v1/campaigns/${cid}/worklist", NULL, 0, { 401, 404, 404, 200, 200, 200, 404, 404 } },
-	{ "GET", "/api/v1/proposals/${pid}/appraisal", NULL, 0, { 401, 404, 404, 200, 200, 404, 404, 404 } },
+	{ "GET", "/api/v1/campaigns/${cid}/ranking", NULL, 0, { 401, 403, 403, 403, 403, 403, 409, 403, 403, 403, 403 } },
+	{ "GET", "/api/v1/campaigns/${cid}/worklist", NULL, 0, { 401, 403, 403, 200, 200, 200, 403, 403, 403, 200, 403 } },
+	{ "GET", "/api/v1/proposals/${pid}/appraisal", NULL, 0, { 401, 403, 403, 200, 200, 404, 403, 403, 403, 200, 403 } },
 	{ "PUT", "/api/v1/proposals/${pid}/review",
 	  "{\"version\":0,\"scores\":[{\"criterion_id\":${k0},\"score\":5},{\"criterion_id\":${k1},\"score\":6},"
 	  "{\"criterion_id\":${k2},\"score\":7}],\"overall_comment\":\"Khá\",\"submit\":false}",
-	  0, { 401, 404, 404, 200, 200, 404, 404, 404 } },
+	  0, { 401, 403, 403, 200, 200, 404, 403, 403, 403, 200, 403 } },
 	{ "POST", "/api/v1/proposals/${pid}/conflict", "{\"reason\":\"Người quen của tác giả\"}", 0,
-	  { 401, 404, 404, 204, 204, 204, 404, 404 } },
-	{ "GET", "/api/v1/campaigns/${cid}/score-record", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
+	  { 401, 403, 403, 204, 204, 204, 403, 403, 403, 204, 403 } },
+	{ "GET", "/api/v1/campaigns/${cid}/score-record", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/campaigns/${cid}/panel/lock", "{\"allow_missing\":true,\"note\":\"Kiểm tra ma trận\"}", 0,
-	  { 401, 403, 403, 403, 403, 403, 200, 403 } },
-	{ "POST", "/api/v1/campaigns/${cid}/decision", "{}", 0, { 401, 403, 403, 403, 403, 403, 201, 403 } },
+	  { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
+	{ "POST", "/api/v1/campaigns/${cid}/decision", "{}", 0, { 401, 403, 403, 403, 403, 403, 201, 403, 403, 403, 403 } },
 	/* decided, not yet published: the leader reads it back, nobody else does */
-	{ "GET", "/api/v1/campaigns/${cid}/decision", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403 } },
+	{ "GET", "/api/v1/campaigns/${cid}/decision", NULL, 0, { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/campaigns/${cid}/publish", "{\"password\":\"${pw}\"}", 0,
-	  { 401, 403, 403, 403, 403, 403, 204, 403 } },
+	  { 401, 403, 403, 403, 403, 403, 204, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/campaigns/${cid}/corrections",
 	  "{\"correction_reason\":\"Sửa lỗi nhập liệu\",\"password\":\"${pw}\"}", 0,
-	  { 401, 403, 403, 403, 403, 403, 201, 403 } },
+	  { 401, 403, 403, 403, 403, 403, 201, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/sessions", "{\"login\":\"${self}\",\"password\":\"${pw}\"}", SELF_LOGIN,
-	  { 201, 201, 201, 201, 201, 201, 201, 201 } },
-	{ "DELETE", "/api/v1/sessions/current", NULL, RELOGIN, { 401, 204, 204, 204, 204, 204, 204, 204 } },
-	{ "DELETE", "/api/v1/me", "{\"password\":\"${pw}\"}", 0, { 401, 204, 204, 204, 204, 204, 204, 204 } },
+	  { 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201 } },
+	{ "DELETE", "/api/v1/sessions/current", NULL, RELOGIN, { 401, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204 } },
+	{ "DELETE", "/api/v1/me", "{\"password\":\"${pw}\"}", 0, { 401, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204 } },
 };
 #define NCELLS (sizeof CELLS / sizeof CELLS[0])
 
@@ -530,12 +540,15 @@ static struct who *row_who(struct fx *f, enum row r)
 	case R_B:
 		return &f->B;
 	case R_V:
+	case R_V_REVOKED:
 		return &f->V;
 	case R_P:
+	case R_P_REVOKED:
 		return &f->P2;
 	case R_PC:
 		return &f->P1;
 	case R_L:
+	case R_L_REVOKED:
 		return &f->L;
 	case R_L2:
 		return &f->L2;
@@ -555,7 +568,7 @@ static const char *value(struct fx *f, enum row row, const char *name)
 		{ "qid", f->qA },    { "did", f->dA },   { "att", f->attA },   { "qatt", f->qAtt }, { "C", f->C.id },
 		{ "P1", f->P1.id },  { "P2", f->P2.id }, { "P3", f->P3.id },   { "P4", f->P4.id }, { "V", f->V.id },
 		{ "k0", f->crit[0] }, { "k1", f->crit[1] }, { "k2", f->crit[2] }, { "g1", f->g1 },
-		{ "cid4", f->k4 },   { "rid", f->rA },   { "mid", f->model },  { "adid", f->adoption },
+		{ "cid4", f->k4 },   { "rid", f->rA },   { "rcid", f->rC },   { "mid", f->model },  { "adid", f->adoption },
 	};
 	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
 		if (!strcmp(name, ids[i].name))
@@ -687,6 +700,29 @@ static long run_cell(struct fx *f, enum row row, struct client *c, const struct 
 	return st;
 }
 
+/*
+ * The revoked rows: the caller uses the role once (200), an installation admin revokes it through
+ * DELETE /api/v1/admin/roles, and the same session then runs the row (issue 8, part 4).
+ */
+static void revoke_after_use(struct fx *f, enum row row)
+{
+	struct who *w = row_who(f, row);
+	const char *role = row == R_P_REVOKED ? "panelist" : row == R_V_REVOKED ? "volunteer" : "leader";
+	const char *use = row == R_P_REVOKED ? fmt_path("/api/v1/campaigns/%lld/worklist", (long long)f->k1)
+			  : row == R_V_REVOKED ? "/api/v1/me/assisted"
+					       : fmt_path("/api/v1/campaigns/%lld/panel", (long long)f->k1);
+	EXPECT(http(&w->c, "GET", use, NULL, NULL), 200);
+	struct who admin;
+	who_new(&admin, f->ward, "Quản trị hệ thống");
+	grant_role(PG, admin.id, 0, "admin");
+	who_login(&admin, f->T1);
+	EXPECT(http_json(&admin.c, "DELETE", "/api/v1/admin/roles",
+			 json_pack("{s:I,s:I,s:s}", "account_id", (json_int_t)w->id, "ward_id", (json_int_t)f->ward, "role",
+				   role)),
+	       204);
+	client_cleanup(&admin.c);
+}
+
 Test(matrix, every_endpoint_against_every_caller)
 {
 	int nroutes;
@@ -707,6 +743,8 @@ Test(matrix, every_endpoint_against_every_caller)
 		if (w && !w->in)
 			who_login(w, f.T1);
 		struct client *c = w ? &w->c : &anon;
+		if (row >= R_P_REVOKED)
+			revoke_after_use(&f, (enum row)row);
 		for (size_t i = 0; i < NCELLS; i++)
 			got[row][i] = run_cell(&f, (enum row)row, c, &CELLS[i], detail[row][i], sizeof detail[row][i]);
 		client_cleanup(&anon);

@@ -716,12 +716,12 @@ Test(conflicts, a_conflicted_panelist_never_sees_or_scores_the_proposal)
 		}
 		resp_free(wl);
 	}
-	/* Not on the panel at all: no work list. */
-	EXPECT(worklist(&f.A, f.k1), 404, "not_found");
+	/* Not on the panel at all: no work list (403 without the panelist role, which is checked first). */
+	EXPECT(worklist(&f.A, f.k1), 403, "forbidden");
 	EXPECT(worklist(&f.P4, f.k1), 404, "not_found");
 	EXPECT(appraisal(&f.P4, f.pA), 404, "not_found");
-	EXPECT(appraisal(&f.A, f.pA), 404, "not_found");
-	EXPECT(appraisal(&f.L, f.pA), 404, "not_found");
+	EXPECT(appraisal(&f.A, f.pA), 403, "forbidden");
+	EXPECT(appraisal(&f.L, f.pA), 403, "forbidden");
 	fx_free(&f);
 }
 
@@ -737,9 +737,9 @@ Test(conflicts, a_declared_conflict_takes_the_proposal_off_the_work_list)
 	/* A reason is needed. */
 	EXPECT_FIELD(declare(&f.P3, f.pA, NULL), "reason");
 	EXPECT_FIELD(declare(&f.P3, f.pA, "   "), "reason");
-	/* Only a panelist of the call. */
-	EXPECT(declare(&f.A, f.pB, "Hàng xóm"), 404, "not_found");
-	EXPECT(declare(&f.L, f.pB, "Hàng xóm"), 404, "not_found");
+	/* Only a panelist of the call (without the panelist role: 403, checked first). */
+	EXPECT(declare(&f.A, f.pB, "Hàng xóm"), 403, "forbidden");
+	EXPECT(declare(&f.L, f.pB, "Hàng xóm"), 403, "forbidden");
 
 	EXPECT(declare(&f.P3, f.pA, "Tác giả là hàng xóm sát vách"), 204, NULL);
 	r = worklist(&f.P3, f.k1);

@@ -11,6 +11,7 @@ import { startServer } from './lib/server.mjs';
 import {
   assertAccessible, assertNoProblems, assertTouchTargets, dicts, launchBrowser, open, phonePage, waitForLang,
 } from './lib/browser.mjs';
+import { menu } from './lib/flows.mjs';
 
 const { vi, en } = dicts;
 const SHOTS = process.env.SANGKIEN_E2E_SCREENSHOTS || '/tmp';
@@ -116,7 +117,7 @@ test('Vietnamese (default): register with a phone number, my account, log out, l
     assert.ok(fontSize >= 18, `base font ${fontSize}px`);
     await assertFitsPhone(page, 'index');
 
-    await page.getByRole('navigation').getByRole('link', { name: vi.nav.register, exact: true }).click();
+    await (await menu(page)).getByRole('link', { name: vi.nav.register, exact: true }).click();
     await page.waitForURL(/\/register\.html$/);
     await page.waitForSelector('html.i18n-ready', { state: 'attached' });
     assert.equal(await page.title(), vi.register.title);
@@ -155,7 +156,7 @@ test('English after the language switch: register with an email, my account, log
     assert.equal(await text(page.getByRole('button', { name: 'Tiếng Việt', exact: true })), 'Tiếng Việt');
 
     // The choice carries over to the next page.
-    await page.getByRole('navigation').getByRole('link', { name: en.nav.register, exact: true }).click();
+    await (await menu(page)).getByRole('link', { name: en.nav.register, exact: true }).click();
     await page.waitForURL(/\/register\.html$/);
     await page.waitForSelector('html.i18n-ready', { state: 'attached' });
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');

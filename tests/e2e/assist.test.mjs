@@ -18,7 +18,7 @@ import { startServer } from './lib/server.mjs';
 import { assertNoProblems, dicts, launchBrowser, phonePage, waitForLang } from './lib/browser.mjs';
 import { addGroup, makeAccount, openCall } from './lib/seed.mjs';
 import {
-  alertText, assertFitsPhone, fillSteps1to6, loginUI, nextStep, openReady, text,
+  alertText, assertFitsPhone, fillSteps1to6, loginUI, menu, nextStep, openReady, text,
 } from './lib/flows.mjs';
 
 const { vi, en } = dicts;
@@ -64,10 +64,10 @@ test('a volunteer creates a resident, records consent, submits for them and sees
     await loginUI(page, vi, volunteer.phone);
     // The volunteer's own link, in the navigation and on the home page.
     await openReady(page, '/');
-    const navLink = page.getByRole('navigation').getByRole('link', { name: vi.nav.assist, exact: true });
+    const navLink = (await menu(page)).getByRole('link', { name: vi.nav.assist, exact: true });
     assert.equal(await navLink.isVisible(), true);
     assert.equal(await page.getByRole('link', { name: vi.home.assistCta, exact: true }).isVisible(), true);
-    assert.equal(await page.getByRole('navigation').getByRole('link', { name: vi.nav.leader, exact: true }).isVisible(), false);
+    assert.equal(await (await menu(page)).getByRole('link', { name: vi.nav.leader, exact: true }).isVisible(), false);
     await navLink.click();
     await page.waitForURL(/\/assist\.html$/);
     await page.locator('#assist-flow').waitFor();
@@ -209,7 +209,7 @@ test('a resident without the volunteer role is told the page is not for them', T
   const { context, page } = await phonePage(browser, srv.baseURL);
   try {
     await loginUI(page, vi, existing.phone);
-    assert.equal(await page.getByRole('navigation').getByRole('link', { name: vi.nav.assist, exact: true }).isVisible(), false);
+    assert.equal(await (await menu(page)).getByRole('link', { name: vi.nav.assist, exact: true }).isVisible(), false);
     await openReady(page, '/assist.html');
     assert.equal(await alertText(page, '#assist-alert.is-shown'), vi.assist.notVolunteer);
     assert.equal(await page.locator('#assist-flow').isHidden(), true);

@@ -107,12 +107,16 @@ test('every page has the landmarks, skip link, language switch and labelled cont
     const viewport = tags(html, 'meta').find((m) => m.get('name') === 'viewport');
     assert.ok(viewport, `${p}: viewport`);
     assert.doesNotMatch(viewport.get('content'), /user-scalable\s*=\s*no|maximum-scale\s*=\s*1(?:\.0)?\b/, `${p}: zoom allowed`);
-    for (const landmark of ['header', 'nav', 'main', 'footer']) {
+    for (const landmark of ['header', 'main', 'footer']) {
       assert.equal(tags(html, landmark).length, 1, `${p}: one <${landmark}>`);
     }
     assert.equal(tags(html, 'main')[0].get('id'), 'main', `${p}: main#main`);
-    assert.match(html, /<a class="skip-link" href="#main"/, `${p}: skip link`);
-    assert.match(html, /<button type="button" class="lang-switch" data-lang-switch lang="en"/, `${p}: language switch`);
+    // The skip link, header, language switch and menu are drawn by js/layout.js
+    // into this one empty placeholder (see the next test).
+    assert.match(html, /<body>\n  <header class="site-header" data-layout><\/header>\n/, `${p}: layout placeholder first in <body>`);
+    assert.equal(tags(html, 'nav').length, 0, `${p}: the menu comes from layout.js`);
+    const script = tags(html, 'script')[0].get('src').replace(/^\/?js\//, '');
+    assert.match(read(`js/${script}`), /\b(?:startPage|initLayout)\(/, `${p}: ${script} starts the layout`);
     assert.equal(tags(html, 'h1').length, 1, `${p}: one h1`);
 
     const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
@@ -131,6 +135,20 @@ test('every page has the landmarks, skip link, language switch and labelled cont
     for (const m of html.matchAll(/\shref="([\w-]+\.html)"/g)) {
       assert.ok(pages.includes(m[1]), `${p}: link to missing ${m[1]}`);
     }
+  }
+});
+
+test('layout.js draws the skip link, language switch and a labelled menu of existing pages', () => {
+  const js = read('js/layout.js');
+  assert.match(js, /class: 'skip-link', href: '#main'/);
+  assert.match(js, /class: 'lang-switch', 'data-lang-switch': true, lang: 'en'/);
+  assert.match(js, /make\('nav', \{[^}]*'data-i18n-aria-label': 'nav\.label'/);
+  assert.match(js, /'aria-expanded': 'false', 'aria-controls': MENU_ID/);
+  const entries = [...js.matchAll(/\{ key: '(nav\.\w+)', page: '([\w-]+\.html)', show: '([\w-]+)'/g)];
+  assert.ok(entries.length >= 8, `only ${entries.length} menu entries`);
+  for (const [, key, page, show] of entries) {
+    assert.ok(pages.includes(page), `menu entry ${key}: ${page} does not exist`);
+    assert.ok(['all', 'guest', 'signed-in', 'volunteer', 'panelist', 'leader', 'admin'].includes(show), `${key}: show ${show}`);
   }
 });
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { startServer } from './lib/server.mjs';
 import { assertNoProblems, dicts, launchBrowser, phonePage } from './lib/browser.mjs';
 import { addGroup, localVN, makeAccount, proposalBody } from './lib/seed.mjs';
-import { alertText, assertFitsPhone, loginUI, openReady, text } from './lib/flows.mjs';
+import { alertText, assertFitsPhone, loginUI, menu, openReady, text } from './lib/flows.mjs';
 
 const { vi } = dicts;
 const SHOTS = process.env.SANGKIEN_E2E_SCREENSHOTS || '/tmp';
@@ -50,7 +50,7 @@ test('a leader creates, opens and (after the deadline) closes a call, then searc
   const { context, page } = await phonePage(browser, srv.baseURL);
   try {
     await loginUI(page, vi, leader.phone);
-    await page.getByRole('navigation').getByRole('link', { name: vi.nav.leader, exact: true }).click();
+    await (await menu(page)).getByRole('link', { name: vi.nav.leader, exact: true }).click();
     await page.waitForURL(/\/leader\.html$/);
     await page.locator('#leader-body').waitFor();
     assert.equal(await text(page.locator('#leader-empty')), vi.leader.empty);

@@ -14,7 +14,7 @@ import { startServer } from './lib/server.mjs';
 import { assertNoProblems, dicts, launchBrowser, open, phonePage, waitForLang } from './lib/browser.mjs';
 import { addGroup, makeAccount, makePng, openCall, proposalBody } from './lib/seed.mjs';
 import {
-  alertText, assertAccessibleWithCSP, assertFitsPhone, fillSteps1to6, loginUI, nextStep, openReady, text, waitForStep,
+  alertText, assertAccessibleWithCSP, assertFitsPhone, fillSteps1to6, loginUI, menu, nextStep, openReady, text, waitForStep,
 } from './lib/flows.mjs';
 
 const { vi, en } = dicts;
@@ -81,8 +81,8 @@ async function moreEnglish(page) {
     await page.locator(ready).first().waitFor();
     await check(page, `${url} signed out (en)`);
   }
-  assert.equal(await page.getByRole('navigation').getByRole('link', { name: en.nav.register, exact: true }).isVisible(), true);
-  assert.equal(await page.getByRole('navigation').getByRole('link', { name: en.nav.my, exact: true }).isVisible(), false);
+  assert.equal(await (await menu(page)).getByRole('link', { name: en.nav.register, exact: true }).isVisible(), true);
+  assert.equal(await (await menu(page)).getByRole('link', { name: en.nav.my, exact: true }).isVisible(), false);
   // Setting a password with a code (signed out), empty and with its errors.
   await openReady(page, '/set-password.html');
   await page.locator('#sp-form').waitFor();
@@ -139,7 +139,7 @@ for (const [code, d] of [['vi', vi], ['en', en]]) {
       }
       // The role links all show for this account.
       for (const key of ['calls', 'my', 'assist', 'leader', 'track', 'account']) {
-        assert.equal(await page.getByRole('navigation').getByRole('link', { name: d.nav[key], exact: true }).isVisible(), true, key);
+        assert.equal(await (await menu(page)).getByRole('link', { name: d.nav[key], exact: true }).isVisible(), true, key);
       }
 
       // The proposal form with its errors; (in Vietnamese) Enter in a field moves on like "Continue".

@@ -16,7 +16,7 @@ import { startServer } from './lib/server.mjs';
 import { assertNoProblems, dicts, launchBrowser, open, phonePage, waitForLang } from './lib/browser.mjs';
 import { ApiClient, PASSWORD, makeAccount, makePng, openCall, proposalBody } from './lib/seed.mjs';
 import {
-  alertText, assertFitsPhone, fillSteps1to6, loginUI, nextStep, openReady, sampleProposal, text, waitForStep,
+  alertText, assertFitsPhone, fillSteps1to6, loginUI, menu, nextStep, openReady, sampleProposal, text, waitForStep,
   waitForStepVisible,
 } from './lib/flows.mjs';
 
@@ -72,7 +72,7 @@ test('a resident sends a proposal with a photo through the 8 steps, then finds i
   try {
     await loginUI(page, vi, resident.phone);
     await openReady(page, '/');
-    await page.getByRole('navigation').getByRole('link', { name: vi.nav.calls, exact: true }).click();
+    await (await menu(page)).getByRole('link', { name: vi.nav.calls, exact: true }).click();
     await page.waitForURL(/\/calls\.html$/);
     const card = page.locator('#calls-list li').filter({ hasText: call.title });
     await card.waitFor();
@@ -353,7 +353,7 @@ test('in English: download my data, then delete my account; the proposal stays',
     await dialog.getByRole('button', { name: en.account.deleteConfirm, exact: true }).click();
     await page.waitForURL(/\/index\.html$/);
     await page.waitForSelector('html.nav-ready', { state: 'attached' });
-    assert.equal(await page.getByRole('navigation').getByRole('link', { name: en.nav.login, exact: true }).isVisible(), true);
+    assert.equal(await (await menu(page)).getByRole('link', { name: en.nav.login, exact: true }).isVisible(), true);
 
     // The old login no longer works; the proposal is still tracked.
     const anon = new ApiClient(srv.baseURL);

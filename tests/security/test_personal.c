@@ -645,3 +645,64 @@ Test(personal, a_ward_admin_reads_and_grants_only_in_their_own_wards)
 	client_cleanup(&RB.c);
 	client_cleanup(&I.c);
 }
+
+/* ------------------------------------------------------------------------- */
+/* 1b. The export lists the rows issue 8 added about a person                */
+/* ------------------------------------------------------------------------- */
+
+/* Known-device cookies (when made and used, never the token) and the assisted-flow record of who made
+ * the account; the volunteer's export lists the accounts they made. Fails before sql/025 (no such keys). */
+Test(personal, export_lists_known_devices_and_the_assisted_flow_record)
+{
+	int64_t group, ward = seed_ward(PG, &group);
+	int64_t now = (int64_t)time(NULL) + 300;
+	struct who V;
+	who_new(&V, ward, "Tình nguyện viên Hoa");
+	grant(V.id, ward, 0, "volunteer");
+	who_login(&V, now);
+	char phone[16];
+	rand_phone(phone);
+	struct resp *r = http_json(&V.c, "POST", fmt_path("/api/v1/wards/%lld/assisted-residents", (long long)ward),
+				   json_pack("{s:s,s:s,s:I}", "phone", phone, "display_name", "Bà Chín", "group_id",
+					     (json_int_t)group));
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	int64_t resident = jint(jget(r->json, "account"), "id");
+	resp_free(r);
+	r = http(&V.c, "POST", fmt_path("/api/v1/accounts/%lld/setup-code", (long long)resident), NULL, NULL);
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	char code[16];
+	snprintf(code, sizeof code, "%s", json_string_value(json_object_get(jget(r->json, "setup_code"), "code")));
+	resp_free(r);
+
+	struct client R;
+	char rip[32];
+	client_own_ip(&R, rip);
+	R.now = now;
+	r = http_json(&R, "POST", "/api/v1/accounts/password-setup",
+		      json_pack("{s:s,s:s,s:s}", "login", phone, "code", code, "password", TEST_PASSWORD));
+	cr_assert_eq(r->status, 204, "%s", r->body);
+	resp_free(r);
+	cr_assert_eq(login(&R, phone, TEST_PASSWORD), 201);
+	r = http(&R, "GET", "/api/v1/me/export", NULL, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	json_t *export = r->json; /* the export is the whole document */
+	json_t *devices = json_object_get(export, "known_devices");
+	cr_assert(json_is_array(devices) && json_array_size(devices) == 1, "known_devices: %s", r->body);
+	json_t *d = json_array_get(devices, 0);
+	cr_assert(json_is_string(json_object_get(d, "created_at")) && json_object_size(d) == 2,
+		  "a device is when it was made and last used, nothing else: %s", r->body);
+	json_t *made = json_object_get(export, "account_created_by_volunteer");
+	cr_assert_eq(jint(made, "volunteer_id"), V.id, "%s", r->body);
+	cr_assert(json_is_string(json_object_get(made, "first_password_at")), "%s", r->body);
+	resp_free(r);
+
+	r = http(&V.c, "GET", "/api/v1/me/export", NULL, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	export = r->json;
+	json_t *made_by_me = json_object_get(export, "accounts_created_as_volunteer");
+	cr_assert(json_is_array(made_by_me) && json_array_size(made_by_me) == 1, "%s", r->body);
+	cr_assert_eq(jint(json_array_get(made_by_me, 0), "account_id"), resident);
+	resp_free(r);
+	client_cleanup(&R);
+	client_cleanup(&V.c);
+}

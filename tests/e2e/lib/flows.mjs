@@ -114,3 +114,14 @@ export async function assertAccessibleWithCSP(page, label) {
   assert.deepEqual(bad, [], `axe violations on ${label}`);
   return results;
 }
+
+/**
+ * The main menu (navigation landmark), opened first with its "Menu" button
+ * when it is folded (phones; the button is hidden on wide screens).
+ */
+export async function menu(page) {
+  const button = page.locator('header .menu-button');
+  await button.waitFor({ state: 'attached' });
+  if (await button.isVisible() && (await button.getAttribute('aria-expanded')) !== 'true') await button.click();
+  return page.getByRole('navigation');
+}
