@@ -473,7 +473,10 @@ function updateCsvLink() {
   $('audit-csv').setAttribute('href', apiUrl(`/admin/audit.csv?${auditQuery()}`));
 }
 
+let auditSeq = 0; // only the answer to the latest request is shown
+
 async function loadAudit({ more = false } = {}) {
+  const seq = ++auditSeq;
   const errors = auditErrors;
   errors.clear();
   const person = $('audit-account').value.trim();
@@ -493,10 +496,12 @@ async function loadAudit({ more = false } = {}) {
   try {
     data = await api.get(`/admin/audit?${auditQuery(more ? nextBefore : null)}`);
   } catch (err) {
+    if (seq !== auditSeq) return;
     setKey($('audit-status'), null);
     errors.alert(fieldMessage(err));
     return;
   }
+  if (seq !== auditSeq) return;
   const items = (data.events || []).map(eventItem);
   if (more) $('audit-list').append(...items);
   else $('audit-list').replaceChildren(...items);
