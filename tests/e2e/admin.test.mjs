@@ -129,7 +129,9 @@ test('an installation administrator sets up a ward, its people and roles, and re
       await saysStatus(page, '#wards-status', fill(vi.admin.groupCreated, { name }));
     }
     await check(page, 'admin: two groups');
-    const group1 = page.locator('li.admin-group', { has: page.getByText('Tổ 1', { exact: true }) });
+    // The group's item keeps its id while its name turns into a form.
+    const id1 = await page.locator('li.admin-group', { has: page.getByText('Tổ 1', { exact: true }) }).getAttribute('id');
+    const group1 = page.locator(`#${id1}`);
     await group1.getByRole('button', { name: vi.admin.rename }).click();
     await group1.getByLabel(vi.admin.groupNewName, { exact: true }).fill('Tổ dân phố 1');
     await check(page, 'admin: renaming a group');
