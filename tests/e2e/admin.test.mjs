@@ -307,16 +307,29 @@ test('the same pages at 1280 px in English, with Load more', TIMEOUT, async () =
       await lc.close();
     }
   }
-  // And the administrator's page in Vietnamese on a phone (en is kept per browser context only).
-  const { context: pc, page: pp } = await phonePage(browser, srv.baseURL);
-  try {
-    await loginUI(pp, vi, ADMIN.phone);
-    await openReady(pp, '/admin.html');
-    await pp.locator('#audit-list li').first().waitFor();
-    await pp.getByRole('button', { name: vi.admin.auditMore, exact: true }).click();
-    await pp.waitForFunction(() => document.querySelectorAll('#audit-list li').length > 50);
-    await check(pp, 'admin: load more (vi, 360)');
-  } finally {
-    await pc.close();
+  // The administrator's page in the two other combinations: Vietnamese wide, English on a phone.
+  for (const [d, wide] of [[vi, true], [en, false]]) {
+    const opts = wide ? { viewport: { width: 1280, height: 900 }, isMobile: false, hasTouch: false, deviceScaleFactor: 1 } : {};
+    const { context: pc, page: pp } = await phonePage(browser, srv.baseURL, opts);
+    const label = `admin (${d === vi ? 'vi' : 'en'}, ${wide ? 1280 : 360})`;
+    try {
+      await loginUI(pp, vi, ADMIN.phone);
+      await openReady(pp, '/admin.html');
+      if (d === en) {
+        await pp.getByRole('button', { name: 'English', exact: true }).click();
+        await waitForLang(pp, 'en');
+      }
+      await pp.locator('#audit-list li').first().waitFor();
+      assert.equal(await text(pp.getByRole('heading', { level: 1 })), d.admin.heading);
+      await pp.getByRole('button', { name: d.admin.auditMore, exact: true }).click();
+      await pp.waitForFunction(() => document.querySelectorAll('#audit-list li').length > 50);
+      await check(pp, `${label}: load more`, { phone: !wide });
+      // A group's rename form open.
+      await pp.locator('li.admin-group').first().getByRole('button', { name: d.admin.rename }).click();
+      await check(pp, `${label}: renaming`, { phone: !wide });
+      assertNoProblems(pp, label);
+    } finally {
+      await pc.close();
+    }
   }
 });
