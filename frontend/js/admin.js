@@ -335,7 +335,7 @@ function setupAccountForms() {
       await api.del('/admin/roles', body);
     } catch (err) {
       setBusy(revokeForm, $('account-status'), false);
-      revokeErrors.alert(fieldMessage(err));
+      revokeErrors.alert(err.code === 'last_admin' ? 'admin.lastAdmin' : fieldMessage(err));
       return;
     }
     setBusy(revokeForm, $('account-status'), false);
