@@ -162,7 +162,14 @@ test('an installation administrator sets up a ward, its people and roles, and re
       const code = await text(page.locator('#create-code .setup-code__value'));
       assert.match(code, /^\d{4} \d{4}$/);
       assert.ok((await text(page.locator('#create-code'))).includes(fill(vi.admin.codeRead, { name: p.name })));
-      if (p.key === 'leader') await check(page, 'admin: a set-up code shown');
+      if (p.key === 'leader') {
+        await check(page, 'admin: a set-up code shown');
+        // Printed alone: everything else is hidden from print while it is marked.
+        await page.evaluate(() => { window.print = () => { window.printed = document.body.classList.contains('print-code'); window.dispatchEvent(new Event('afterprint')); }; });
+        await page.locator('#create-code').getByRole('button', { name: vi.admin.codePrint, exact: true }).click();
+        assert.equal(await page.evaluate(() => window.printed), true);
+        assert.equal(await page.evaluate(() => document.body.classList.contains('print-code')), false);
+      }
       p.code = code;
     }
     // The same number again: login_taken, on the field.
