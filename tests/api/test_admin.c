@@ -346,7 +346,8 @@ Test(admin, roles_change_with_a_reason_and_the_audit_log_filters_pages_and_expor
 	int64_t g;
 	int64_t ward = seed_ward(PG, &g);
 	struct who admin, person;
-	who_new(&admin, ward, "resident", "Quản trị");
+	/* A name that a spreadsheet would run as a formula. */
+	who_new(&admin, ward, "resident", "=1+1 Quản trị");
 	grant_role(PG, admin.id, ward, "admin");
 	who_new(&person, ward, "resident", "Người được giao");
 	struct resp *r = must(http_json(&admin.c, "POST", "/api/v1/admin/roles",
@@ -378,7 +379,7 @@ Test(admin, roles_change_with_a_reason_and_the_audit_log_filters_pages_and_expor
 	cr_assert_eq(json_array_size(events), 1, "%s", r->body);
 	cr_assert_str_eq(json_string_value(jget(jget(json_array_get(events, 0), "detail"), "reason")),
 			 "=Tập huấn xong, đợt 2");
-	cr_assert_str_eq(json_string_value(jget(json_array_get(events, 0), "actor_name")), "Quản trị");
+	cr_assert_str_eq(json_string_value(jget(json_array_get(events, 0), "actor_name")), "=1+1 Quản trị");
 	resp_free(r);
 	/* By date: today (Vietnam) has them, a day in 2020 nothing; bad dates are refused. */
 	time_t t = time(NULL) + 7 * 3600;
@@ -437,6 +438,7 @@ Test(admin, roles_change_with_a_reason_and_the_audit_log_filters_pages_and_expor
 	cr_assert(resp_header(r, "Content-Type", type, sizeof type) && strstr(type, "text/csv"));
 	cr_assert(strstr(r->body, "role_granted") && strstr(r->body, "role_revoked"), "%s", r->body);
 	cr_assert(strstr(r->body, "Tập huấn xong") != NULL, "%s", r->body);
+	cr_assert(strstr(r->body, "\"'=1+1 Quản trị\"") != NULL, "%s", r->body);
 	cr_assert(strstr(r->body, ",=") == NULL && strstr(r->body, ",\"=") == NULL, "%s", r->body);
 	resp_free(r);
 	client_cleanup(&admin.c);
