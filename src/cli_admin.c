@@ -125,7 +125,7 @@ static int admin_create(const struct sk_config *cfg, int argc, char **argv)
 		fprintf(stderr, "sangkien: cannot create the account: %s\n", sk_db_last_error(db));
 		goto out;
 	}
-	st = sk_db_role_change(db, true, 0, id, 0, "admin", NULL);
+	st = sk_db_role_change(db, true, 0, id, 0, "admin", NULL, NULL);
 	if (st != SK_DB_OK && st != SK_DB_CONFLICT) {
 		fprintf(stderr, "sangkien: cannot grant the admin role: %s\n", sk_db_last_error(db));
 		goto out;

@@ -25,6 +25,8 @@ export const MENU = Object.freeze([
   { key: 'nav.assist', page: 'assist.html', show: 'volunteer' },
   { key: 'nav.panel', page: 'panel.html', show: 'panelist' },
   { key: 'nav.leader', page: 'leader.html', show: 'leader', also: ['appraisal.html', 'submissions.html'] },
+  { key: 'nav.residents', page: 'residents.html', show: 'leader' },
+  { key: 'nav.admin', page: 'admin.html', show: 'admin' },
   { key: 'nav.catalogue', page: 'catalogue.html', show: 'all' },
   { key: 'nav.track', page: 'track.html', show: 'all' },
   { key: 'nav.register', page: 'register.html', show: 'guest' },

@@ -83,7 +83,7 @@ enum sk_db_status sk_db_account_set_password(struct sk_dbconn *c, int64_t id, co
 struct role_ctx {
 	bool grant;
 	int64_t actor, account_id, ward_id;
-	const char *role, *ip;
+	const char *role, *ip, *reason;
 };
 
 static enum sk_db_status role_tx(struct sk_dbconn *c, void *vctx)
@@ -108,18 +108,27 @@ static enum sk_db_status role_tx(struct sk_dbconn *c, void *vctx)
 	PQclear(r);
 	if (st != SK_DB_OK)
 		return st;
-	char subject[48], detail[96];
+	char subject[48];
 	snprintf(subject, sizeof subject, "account:%lld", (long long)ctx->account_id);
-	snprintf(detail, sizeof detail, "{\"role\":\"%s\"}", ctx->role); /* role is from a fixed list */
-	return sk_db_audit(c, ctx->actor, ctx->ward_id, ctx->grant ? "role_granted" : "role_revoked",
-			   subject, ctx->ip, detail);
+	const char *q[] = { ctx->role, ctx->reason };
+	char *detail;
+	st = sk_db_json(c, "role_change_detail",
+			"SELECT (jsonb_build_object('role', $1::text)"
+			" || CASE WHEN $2::text IS NULL THEN '{}' ELSE jsonb_build_object('reason', $2::text) END)::text",
+			2, q, &detail);
+	if (st != SK_DB_OK)
+		return st;
+	st = sk_db_audit(c, ctx->actor, ctx->ward_id, ctx->grant ? "role_granted" : "role_revoked", subject, ctx->ip,
+			 detail);
+	free(detail);
+	return st;
 }
 
 enum sk_db_status sk_db_role_change(struct sk_dbconn *c, bool grant, int64_t actor,
 				    int64_t account_id, int64_t ward_id, const char *role,
-				    const char *ip)
+				    const char *reason, const char *ip)
 {
-	struct role_ctx ctx = { grant, actor, account_id, ward_id, role, ip };
+	struct role_ctx ctx = { grant, actor, account_id, ward_id, role, ip, reason };
 	return sk_db_tx(c, "READ COMMITTED", role_tx, &ctx);
 }
 
@@ -174,4 +183,105 @@ enum sk_db_status sk_db_setup_code_redeem(struct sk_dbconn *c, int64_t code, con
 	bool ok = sk_db_bool(r, 0, "ok");
 	PQclear(r);
 	return ok ? SK_DB_OK : SK_DB_NOROWS;
+}
+
+enum sk_db_status sk_db_accounts_search(struct sk_dbconn *c, const char *query, const char *digits,
+					const char *wards, int limit, PGresult **res)
+{
+	char l[24];
+	const char *p[] = { query, digits, wards, sk_db_i64str(l, limit) };
+	return sk_db_exec(c, "accounts_search",
+			  "SELECT " ACCOUNT_JSON_SQL " AS json FROM accounts a"
+			  " WHERE NOT EXISTS (SELECT 1 FROM account_deletions d WHERE d.account_id = a.id)"
+			  "  AND (strpos(lower(unaccent(a.display_name)), lower(unaccent($1::text))) > 0"
+			  "   OR (a.login_kind = 'email' AND strpos(a.login, lower($1::text)) > 0)"
+			  "   OR (a.login_kind = 'phone' AND $2::text IS NOT NULL AND strpos(a.login, $2::text) > 0))"
+			  "  AND ($3::bigint[] IS NULL OR EXISTS (SELECT 1 FROM role_grants r"
+			  "   WHERE r.account_id = a.id AND r.ward_id = ANY ($3::bigint[])))"
+			  " ORDER BY a.display_name, a.id LIMIT $4",
+			  4, p, res);
+}
+
+struct admin_create_ctx {
+	const struct sk_admin_new_account *a;
+	int64_t id, expires;
+};
+
+static enum sk_db_status admin_create_tx(struct sk_dbconn *c, void *vctx)
+{
+	struct admin_create_ctx *ctx = vctx;
+	const struct sk_admin_new_account *a = ctx->a;
+	char act[24];
+	const char *p[] = { a->login, a->login_kind, a->display_name, a->roles_json, sk_db_i64str(act, a->actor), a->ip };
+	PGresult *r;
+	enum sk_db_status st = sk_db_exec(
+		c, "admin_account_create",
+		"WITH a AS (INSERT INTO accounts (login, login_kind, display_name) VALUES ($1, $2, $3) RETURNING id),"
+		" g AS (INSERT INTO role_grants (account_id, ward_id, role, group_id, granted_by)"
+		"  SELECT a.id, (e->>'ward_id')::bigint, e->>'role', (e->>'group_id')::bigint, $5::bigint"
+		"  FROM a, jsonb_array_elements($4::jsonb) e),"
+		" l AS (INSERT INTO audit_log (actor_account_id, ward_id, action, subject, ip, detail)"
+		"  SELECT $5::bigint, (SELECT min((e->>'ward_id')::bigint) FROM jsonb_array_elements($4::jsonb) e),"
+		"   'account_created', 'account:' || a.id, $6::inet,"
+		"   jsonb_build_object('by_other', true, 'roles', $4::jsonb) FROM a)"
+		" SELECT id FROM a",
+		6, p, &r);
+	if (st != SK_DB_OK)
+		return st == SK_DB_NOROWS ? SK_DB_ERROR : st;
+	ctx->id = sk_db_i64(r, 0, "id");
+	PQclear(r);
+	return sk_db_setup_code_issue(c, a->actor, ctx->id, a->code_hash, a->now, a->ttl, a->ip, &ctx->expires);
+}
+
+enum sk_db_status sk_db_admin_account_create(struct sk_dbconn *c, const struct sk_admin_new_account *a, int64_t *id,
+					     int64_t *expires)
+{
+	struct admin_create_ctx ctx = { .a = a };
+	enum sk_db_status st = sk_db_tx(c, "READ COMMITTED", admin_create_tx, &ctx);
+	*id = ctx.id;
+	*expires = ctx.expires;
+	return st;
+}
+
+enum sk_db_status sk_db_residents_search(struct sk_dbconn *c, int64_t ward, const char *query, const char *digits,
+					 int limit, PGresult **res)
+{
+	char w[24], l[24];
+	const char *p[] = { sk_db_i64str(w, ward), query, digits, sk_db_i64str(l, limit) };
+	return sk_db_exec(c, "residents_search",
+			  "SELECT a.id, a.login, a.display_name, r.group_id, g.name AS group_name,"
+			  " iso(g.retired_at) AS group_retired_at, a.password_hash IS NOT NULL AS has_password,"
+			  " (SELECT count(*) FROM proposals p WHERE p.author_id = a.id AND p.ward_id = r.ward_id) AS proposals"
+			  " FROM role_grants r JOIN accounts a ON a.id = r.account_id"
+			  " LEFT JOIN residential_groups g ON g.id = r.group_id"
+			  " WHERE r.ward_id = $1 AND r.role = 'resident'"
+			  "  AND NOT EXISTS (SELECT 1 FROM account_deletions d WHERE d.account_id = a.id)"
+			  "  AND (strpos(lower(unaccent(a.display_name)), lower(unaccent($2::text))) > 0"
+			  "   OR (a.login_kind = 'email' AND strpos(a.login, lower($2::text)) > 0)"
+			  "   OR (a.login_kind = 'phone' AND $3::text IS NOT NULL AND strpos(a.login, $3::text) > 0))"
+			  " ORDER BY a.display_name, a.id LIMIT $4",
+			  4, p, res);
+}
+
+enum sk_db_status sk_db_resident_get(struct sk_dbconn *c, int64_t ward, int64_t account, int64_t actor,
+				     PGresult **res)
+{
+	char w[24], a[24], b[24];
+	const char *p[] = { sk_db_i64str(w, ward), sk_db_i64str(a, account), sk_db_i64str(b, actor) };
+	return sk_db_exec(
+		c, "resident_get",
+		"SELECT a.id, a.login, a.display_name, r.group_id, g.name AS group_name,"
+		" iso(g.retired_at) AS group_retired_at, a.password_hash IS NOT NULL AS has_password,"
+		" EXISTS (SELECT 1 FROM setup_code_authority($3, a.id)) AS may_issue_setup_code,"
+		" coalesce((SELECT json_agg(json_build_object('id', p.id, 'title', p.title, 'status', p.status,"
+		"   'tracking_code', p.tracking_code, 'campaign_id', p.campaign_id, 'campaign_title', c.title,"
+		"   'group_name', (SELECT h.name FROM residential_groups h WHERE h.id = p.group_id),"
+		"   'updated_at', iso(p.updated_at), 'submitted_at', iso(p.submitted_at)) ORDER BY p.id DESC)"
+		"  FROM proposals p JOIN campaigns c ON c.id = p.campaign_id"
+		"  WHERE p.author_id = a.id AND p.ward_id = r.ward_id), '[]')::text AS proposals"
+		" FROM role_grants r JOIN accounts a ON a.id = r.account_id"
+		" LEFT JOIN residential_groups g ON g.id = r.group_id"
+		" WHERE r.ward_id = $1 AND r.account_id = $2 AND r.role = 'resident'"
+		"  AND NOT EXISTS (SELECT 1 FROM account_deletions d WHERE d.account_id = a.id)",
+		3, p, res);
 }

@@ -34,13 +34,13 @@ enum sk_db_status sk_db_account_set_password(struct sk_dbconn *c, int64_t id, co
 
 /*
  * Grants (or revokes, when grant is false) role in ward (0: installation-wide,
- * admin only) with an audit event by actor, in one transaction.
+ * admin only) with an audit event by actor (detail {role, reason}; reason may be NULL), in one transaction.
  * SK_DB_CONFLICT: already granted. SK_DB_NOROWS: nothing to revoke.
  * SK_DB_CHECK: no such account or ward.
  */
 enum sk_db_status sk_db_role_change(struct sk_dbconn *c, bool grant, int64_t actor,
 				    int64_t account_id, int64_t ward_id, const char *role,
-				    const char *ip);
+				    const char *reason, const char *ip);
 
 /*
  * SQL fragment, for src/db only: the text sk_db_account_json returns, built from the accounts row
@@ -94,5 +94,52 @@ enum sk_db_status sk_db_setup_code_live(struct sk_dbconn *c, const char *login, 
  */
 enum sk_db_status sk_db_setup_code_redeem(struct sk_dbconn *c, int64_t code, const char *password_hash, int64_t now,
 					  const char *ip);
+
+/*
+ * Accounts (not deleted) whose name (diacritics and case ignored) or email holds query, or whose phone
+ * holds digits (sk_login_search_digits; NULL: none), holding a role in one of the wards of the
+ * PostgreSQL array text wards (NULL: any account), by name, at most limit: column json, the account
+ * view as sk_db_account_json makes it.
+ */
+enum sk_db_status sk_db_accounts_search(struct sk_dbconn *c, const char *query, const char *digits,
+					const char *wards, int limit, PGresult **res);
+
+struct sk_admin_new_account {
+	const char *login;      /* normalised */
+	const char *login_kind; /* "phone" or "email" */
+	const char *display_name;
+	const char *roles_json; /* JSON array text of {role, ward_id (null: installation), group_id (null)} */
+	const char *code_hash;  /* argon2id hash of the set-up code to issue */
+	int64_t actor, now;
+	long ttl;
+	const char *ip;
+};
+
+/*
+ * An administrator creates an account (no password) with its roles and its first set-up code, in one
+ * transaction, audited account_created (detail by_other, roles) and setup_code_issued. Sets *id and
+ * *expires. SK_DB_CONFLICT: the login is taken (or a role given twice); SK_DB_CHECK: a ward or group
+ * does not exist, a group is not in its ward or is retired, or a group is given to another role than
+ * resident; SK_DB_RULE "forbidden": the actor may not make this account a code.
+ */
+enum sk_db_status sk_db_admin_account_create(struct sk_dbconn *c, const struct sk_admin_new_account *a, int64_t *id,
+					     int64_t *expires);
+
+/*
+ * Residents of ward (not deleted) whose name (diacritics and case ignored) or email holds query, or
+ * whose phone holds digits (NULL: none), by name, at most limit: id, login, display_name, group_id,
+ * group_name, group_retired_at, has_password, proposals (their number in the ward).
+ */
+enum sk_db_status sk_db_residents_search(struct sk_dbconn *c, int64_t ward, const char *query, const char *digits,
+					 int limit, PGresult **res);
+
+/*
+ * Account as a resident of ward (SK_DB_NOROWS when it is not one, or deleted): the columns of
+ * sk_db_residents_search but proposals, may_issue_setup_code (whether actor may make it a set-up
+ * code) and proposals (JSON array text of its proposals in the ward, newest first: id, title, status,
+ * tracking_code, campaign_id, campaign_title, group_name, updated_at, submitted_at).
+ */
+enum sk_db_status sk_db_resident_get(struct sk_dbconn *c, int64_t ward, int64_t account, int64_t actor,
+				     PGresult **res);
 
 #endif

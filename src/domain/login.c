@@ -105,6 +105,45 @@ void sk_login_mask(const char *login, char *out, size_t outsz)
 	snprintf(out, outsz, "***");
 }
 
+void sk_login_mask_last3(const char *login, char *out, size_t outsz)
+{
+	size_t len = strlen(login);
+	if (outsz == 0)
+		return;
+	if (login[0] == '+' && len == 12) {
+		snprintf(out, outsz, "*******%s", login + 9);
+		return;
+	}
+	sk_login_mask(login, out, outsz);
+}
+
+bool sk_login_search_digits(const char *query, char *out, size_t outsz)
+{
+	size_t n = 0;
+	if (outsz == 0)
+		return false;
+	out[0] = '\0';
+	for (const char *p = query; *p; p++) {
+		if (*p == '+' && p == query)
+			continue;
+		if (*p == ' ' || *p == '.' || *p == '-')
+			continue;
+		if (*p < '0' || *p > '9' || n + 1 >= outsz) {
+			out[0] = '\0';
+			return false;
+		}
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+	if (n < 3) {
+		out[0] = '\0';
+		return false;
+	}
+	if (out[0] == '0') /* a national number: the login holds it after +84 */
+		memmove(out, out + 1, n);
+	return true;
+}
+
 bool sk_password_acceptable(const char *password)
 {
 	size_t len = strlen(password);

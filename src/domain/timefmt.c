@@ -80,3 +80,15 @@ bool sk_time_parse_iso(const char *s, int64_t *out)
 	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
 	return true;
 }
+
+bool sk_date_parse(const char *s, int64_t *days)
+{
+	int y, mo, d;
+	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' || !digits(s + 8, 2, &d) ||
+	    s[10] != '\0')
+		return false;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+		return false;
+	*days = days_from_civil(y, mo, d);
+	return true;
+}

@@ -13,4 +13,10 @@
  */
 bool sk_time_parse_iso(const char *s, int64_t *out);
 
+/*
+ * Parses a calendar date "2026-12-01" (exactly YYYY-MM-DD, a real date, years 1970..9999). Sets *days
+ * to days since 1970-01-01. False otherwise.
+ */
+bool sk_date_parse(const char *s, int64_t *days);
+
 #endif

@@ -20,6 +20,11 @@ void system_version(struct sk_request *req);
 void accounts_create(struct sk_request *req);
 void accounts_me(struct sk_request *req);
 void accounts_admin_lookup(struct sk_request *req);
+void accounts_admin_get(struct sk_request *req);
+void accounts_admin_create(struct sk_request *req);
+/* ?q= of a search, cleaned (2..100 characters, owned by req), with its phone digits (sk_login_search_digits,
+ * "" when none) in digits; replies 400 itself and returns false. */
+bool search_query(struct sk_request *req, const char **query, char *digits, size_t digits_size);
 
 /* r_setup_codes.c */
 void setup_codes_issue(struct sk_request *req);
@@ -33,11 +38,21 @@ void sessions_delete_current(struct sk_request *req);
 void wards_list(struct sk_request *req);
 void wards_create(struct sk_request *req);
 void wards_groups_create(struct sk_request *req);
+void wards_admin_list(struct sk_request *req);
+void wards_update(struct sk_request *req);
+void wards_groups_update(struct sk_request *req);
 
 /* r_admin.c */
 void admin_roles_grant(struct sk_request *req);
 void admin_roles_revoke(struct sk_request *req);
 void admin_audit_list(struct sk_request *req);
+void admin_audit_csv(struct sk_request *req);
+/* "{1,4}": the wards where the caller holds role (a PostgreSQL array; installation-wide grants left out). */
+void role_wards(const struct sk_request *req, enum sk_role role, char *out, size_t outsz);
+
+/* r_residents.c */
+void residents_search(struct sk_request *req);
+void residents_get(struct sk_request *req);
 
 
 

@@ -1,14 +1,19 @@
-/* Accounts: registration, "me", and the administrators' lookup. */
+/* Accounts: registration, "me", and the administrators' search, view and creation. */
 #include "db/accounts.h"
+#include "db/audit.h"
 #include "domain/login.h"
+#include "domain/text.h"
 #include "http/auth.h"
 #include "http/handlers.h"
 #include "http/json_in.h"
 #include "http/reply.h"
 #include "passwords.h"
 
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 json_t *account_view(struct sk_dbconn *db, int64_t id, enum sk_db_status *st)
 {
@@ -79,7 +84,7 @@ void accounts_create(struct sk_request *req)
 	}
 	if (st == SK_DB_CHECK) {
 		sk_reply_error(req, 400, "invalid_field", has_group ? "group_id" : "ward_id",
-			       has_group ? "That residential group does not exist in this ward." : "That ward does not exist.");
+			       has_group ? "That residential group does not exist in this ward, or is retired." : "That ward does not exist.");
 		return;
 	}
 	if (st != SK_DB_OK) {
@@ -130,10 +135,57 @@ void accounts_me(struct sk_request *req)
 	sk_reply_json_text(req, 200, text, len);
 }
 
+bool search_query(struct sk_request *req, const char **query, char *digits, size_t digits_size)
+{
+	const char *raw = sk_req_query(req, "q");
+	json_t *v = raw ? json_string(raw) : NULL; /* NULL too when raw is not UTF-8 */
+	*query = v ? sk_json_text(req, v, "q", 2, 100, SK_TEXT_SINGLE_LINE) : NULL;
+	json_decref(v);
+	if (v == NULL)
+		sk_reply_error(req, 400, "invalid_field", "q", "Give ?q= a name, a phone number or an email (2 to 100 characters).");
+	if (*query == NULL)
+		return false;
+	sk_login_search_digits(*query, digits, digits_size);
+	return true;
+}
+
+/* GET /admin/accounts?q=: the accounts a search finds, scoped to the caller's wards. */
+static void accounts_admin_search(struct sk_request *req)
+{
+	const char *query;
+	char digits[64], wards[1024];
+	if (!search_query(req, &query, digits, sizeof digits))
+		return;
+	bool all = sk_is_installation_admin(req);
+	if (!all)
+		role_wards(req, SK_ROLE_ADMIN, wards, sizeof wards);
+	PGresult *r;
+	enum sk_db_status st =
+		sk_db_accounts_search(req->db, query, digits[0] ? digits : NULL, all ? NULL : wards, 50, &r);
+	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
+		sk_reply_db_error(req, st);
+		return;
+	}
+	json_t *list = json_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_t *view = json_loads(sk_db_str(r, i, "json"), 0, NULL);
+		if (view != NULL && account_view_scope(req, view))
+			json_array_append_new(list, view);
+		else
+			json_decref(view);
+	}
+	PQclear(r);
+	sk_reply_json(req, 200, json_pack("{s:o}", "accounts", list));
+}
+
 void accounts_admin_lookup(struct sk_request *req)
 {
 	if (!sk_has_role(req, 0, SK_ROLE_ADMIN)) {
 		sk_reply_error(req, 403, "forbidden", NULL, "This needs the admin role.");
+		return;
+	}
+	if (sk_req_query(req, "q") != NULL) {
+		accounts_admin_search(req);
 		return;
 	}
 	const char *login_in = sk_req_query(req, "login");
@@ -168,4 +220,204 @@ void accounts_admin_lookup(struct sk_request *req)
 		return;
 	}
 	sk_reply_json(req, 200, json_pack("{s:o}", "account", view));
+}
+
+void accounts_admin_get(struct sk_request *req)
+{
+	int64_t id = sk_param_id(req, 0);
+	if (!sk_has_role(req, 0, SK_ROLE_ADMIN)) {
+		sk_reply_error(req, 403, "forbidden", NULL, "This needs the admin role.");
+		return;
+	}
+	enum sk_db_status st = SK_DB_NOROWS;
+	json_t *view = id ? account_view(req->db, id, &st) : NULL;
+	if (view == NULL && st != SK_DB_ERROR && st != SK_DB_NOROWS) {
+		sk_reply_db_error(req, st);
+		return;
+	}
+	/* sk_db_account_json says SK_DB_ERROR for a missing account: tell it from a failure. */
+	if (view == NULL && id) {
+		PGresult *r;
+		st = sk_db_account_by_id(req->db, id, &r);
+		PQclear(r);
+		if (st != SK_DB_OK && st != SK_DB_NOROWS) {
+			sk_reply_db_error(req, st);
+			return;
+		}
+	}
+	/* A ward's administrator sees the people of their wards only, with those roles. */
+	if (view == NULL || !account_view_scope(req, view)) {
+		json_decref(view);
+		sk_reply_error(req, 404, "not_found", NULL, "There is no such account.");
+		return;
+	}
+	char wards[1024];
+	bool all = sk_is_installation_admin(req);
+	if (!all)
+		role_wards(req, SK_ROLE_ADMIN, wards, sizeof wards);
+	struct sk_audit_filter f = { .wards = all ? NULL : wards, .account = id, .limit = 20 };
+	PGresult *r;
+	st = sk_db_audit_list(req->db, &f, &r);
+	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
+		json_decref(view);
+		sk_reply_db_error(req, st);
+		return;
+	}
+	json_t *events = json_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_t *detail = json_loads(sk_db_str(r, i, "detail"), 0, NULL);
+		json_array_append_new(
+			events,
+			json_pack("{s:I,s:s,s:o,s:o,s:o,s:s,s:o,s:o}", "id", (json_int_t)sk_db_i64(r, i, "id"), "at",
+				  sk_db_str(r, i, "at"), "actor_account_id",
+				  sk_db_isnull(r, i, "actor_account_id") ? json_null()
+									  : json_integer(sk_db_i64(r, i, "actor_account_id")),
+				  "actor_name",
+				  sk_db_isnull(r, i, "actor_name") ? json_null() : json_string(sk_db_str(r, i, "actor_name")),
+				  "ward_id", sk_db_isnull(r, i, "ward_id") ? json_null() : json_integer(sk_db_i64(r, i, "ward_id")),
+				  "action", sk_db_str(r, i, "action"), "subject",
+				  sk_db_isnull(r, i, "subject") ? json_null() : json_string(sk_db_str(r, i, "subject")),
+				  "detail", detail ? detail : json_object()));
+	}
+	PQclear(r);
+	sk_reply_json(req, 200, json_pack("{s:o,s:o}", "account", view, "recent_events", events));
+}
+
+/*
+ * The roles of a new account as given ([{role, ward_id, group_id}]), checked against the caller's
+ * rights, as a new normalised array; NULL after replying 400 or 403.
+ */
+static json_t *new_account_roles(struct sk_request *req, json_t *in)
+{
+	if (!json_is_array(in) || json_array_size(in) < 1 || json_array_size(in) > 16) {
+		sk_reply_error(req, 400, "invalid_field", "roles", "Give 1 to 16 roles, such as {\"role\":\"panelist\",\"ward_id\":1}.");
+		return NULL;
+	}
+	json_t *out = json_array();
+	size_t i;
+	json_t *e;
+	json_array_foreach(in, i, e) {
+		const char *key;
+		json_t *v;
+		bool ok = json_is_object(e);
+		json_object_foreach(e, key, v)
+			ok = ok && (!strcmp(key, "role") || !strcmp(key, "ward_id") || !strcmp(key, "group_id"));
+		json_t *jr = json_object_get(e, "role"), *jw = json_object_get(e, "ward_id"), *jg = json_object_get(e, "group_id");
+		enum sk_role role = json_is_string(jr) ? sk_role_parse(json_string_value(jr)) : SK_ROLE_NONE;
+		int64_t ward = json_is_integer(jw) ? json_integer_value(jw) : 0;
+		int64_t group = json_is_integer(jg) ? json_integer_value(jg) : 0;
+		ok = ok && role != SK_ROLE_NONE && (jw == NULL || json_is_null(jw) || ward > 0) &&
+		     (jg == NULL || json_is_null(jg) || (group > 0 && role == SK_ROLE_RESIDENT));
+		if (ok && ward == 0 && role != SK_ROLE_ADMIN)
+			ok = false;
+		for (size_t k = 0; ok && k < json_array_size(out); k++) {
+			json_t *o = json_array_get(out, k);
+			ok = strcmp(json_string_value(json_object_get(o, "role")), sk_role_name(role)) ||
+			     json_integer_value(json_object_get(o, "ward_id")) != ward;
+		}
+		if (!ok) {
+			json_decref(out);
+			sk_reply_error(req, 400, "invalid_field", "roles",
+				       "Role %zu: give role (resident, volunteer, panelist, leader or admin), ward_id (only an "
+				       "installation admin has none) and, for a resident, group_id; each role once per ward.",
+				       i + 1);
+			return NULL;
+		}
+		if (ward == 0 ? !sk_is_installation_admin(req) : !sk_has_role(req, ward, SK_ROLE_ADMIN)) {
+			json_decref(out);
+			sk_reply_error(req, 403, "forbidden", "roles", "This needs the admin role %s.",
+				       ward ? "in every ward of the roles" : "for the whole installation");
+			return NULL;
+		}
+		json_array_append_new(out, json_pack("{s:s,s:o,s:o}", "role", sk_role_name(role), "ward_id",
+						     ward ? json_integer(ward) : json_null(), "group_id",
+						     group ? json_integer(group) : json_null()));
+	}
+	return out;
+}
+
+void accounts_admin_create(struct sk_request *req)
+{
+	if (!sk_has_role(req, 0, SK_ROLE_ADMIN)) {
+		sk_reply_error(req, 403, "forbidden", NULL, "This needs the admin role.");
+		return;
+	}
+	const char *login_in, *name;
+	json_t *roles_in = NULL;
+	bool has_roles;
+	struct sk_field fields[] = {
+		SK_STRING("login", &login_in, 3, SK_LOGIN_MAX),
+		SK_STRING("display_name", &name, 1, 100),
+		SK_ARRAY_OPT("roles", &roles_in, &has_roles),
+		SK_END,
+	};
+	if (!sk_json_parse(req, fields))
+		return;
+	char login[SK_LOGIN_MAX + 1];
+	enum sk_login_kind kind = sk_login_normalize(login_in, login, sizeof login);
+	if (kind == SK_LOGIN_INVALID) {
+		sk_reply_error(req, 400, "invalid_field", "login",
+			       "Enter a Vietnamese mobile number (such as 0901234567) or an email address.");
+		return;
+	}
+	json_t *roles = new_account_roles(req, has_roles ? roles_in : NULL);
+	if (roles == NULL)
+		return;
+	char *roles_text = json_dumps(roles, JSON_COMPACT);
+	json_decref(roles);
+	char code[9], shown[10], hash[SK_PWHASH_LEN];
+	snprintf(code, sizeof code, "%08u", (unsigned)randombytes_uniform(100000000u));
+	bool hashed = roles_text != NULL && sk_password_hash(code, hash);
+	snprintf(shown, sizeof shown, "%.4s %.4s", code, code + 4);
+	sodium_memzero(code, sizeof code);
+	if (!hashed) {
+		free(roles_text);
+		sodium_memzero(shown, sizeof shown);
+		sk_reply_error(req, 500, "internal", NULL, "The set-up code could not be made.");
+		return;
+	}
+	struct sk_admin_new_account a = { .login = login, .login_kind = sk_login_kind_str(kind), .display_name = name,
+					  .roles_json = roles_text, .code_hash = hash, .actor = req->session.account_id,
+					  .now = req->now, .ttl = req->srv->cfg->setup_code_ttl, .ip = req->ip };
+	int64_t id, expires;
+	enum sk_db_status st = sk_db_admin_account_create(req->db, &a, &id, &expires);
+	free(roles_text);
+	if (st != SK_DB_OK)
+		sodium_memzero(shown, sizeof shown);
+	if (st == SK_DB_CONFLICT) {
+		sk_reply_error(req, 409, "login_taken", "login",
+			       "An account with this %s already exists: find it and grant it the role instead.",
+			       kind == SK_LOGIN_PHONE ? "phone number" : "email");
+		return;
+	}
+	if (st == SK_DB_CHECK) {
+		sk_reply_error(req, 400, "invalid_field", "roles",
+			       "A ward or residential group of the roles does not exist, or the group is not in its ward or is retired.");
+		return;
+	}
+	if (st == SK_DB_RULE) {
+		sk_reply_error(req, 403, "forbidden", "roles", "You may not make this account a set-up code.");
+		return;
+	}
+	if (st != SK_DB_OK) {
+		sk_reply_db_error(req, st);
+		return;
+	}
+	json_t *view = account_view(req->db, id, &st);
+	if (view == NULL) {
+		sodium_memzero(shown, sizeof shown);
+		sk_reply_db_error(req, st);
+		return;
+	}
+	account_view_scope(req, view);
+	time_t tt = (time_t)expires;
+	struct tm tm;
+	char at[32];
+	gmtime_r(&tt, &tm);
+	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	sk_reply_json(req, 201,
+		      json_pack("{s:o,s:{s:I,s:s,s:s,s:I}}", "account", view, "setup_code", "account_id", (json_int_t)id,
+				"code", shown, "expires_at", at, "valid_seconds",
+				(json_int_t)req->srv->cfg->setup_code_ttl));
+	sodium_memzero(shown, sizeof shown);
 }

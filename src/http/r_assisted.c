@@ -41,8 +41,9 @@ void assisted_residents_create(struct sk_request *req)
 	if (st == SK_DB_CONFLICT) /* the number was registered meanwhile: look it up again, once */
 		st = sk_db_assisted_resident(req->db, req->session.account_id, ward, group, phone, name, req->now,
 					     req->ip, &r);
-	if (st == SK_DB_RULE && !strcmp(sk_db_rule(req->db), "group_not_in_ward")) {
-		sk_reply_error(req, 400, "invalid_field", "group_id", "That residential group is not in this ward.");
+	if ((st == SK_DB_RULE && !strcmp(sk_db_rule(req->db), "group_not_in_ward")) || st == SK_DB_CHECK) {
+		/* SK_DB_CHECK: the group is retired (sql/023) */
+		sk_reply_error(req, 400, "invalid_field", "group_id", "That residential group is not in use in this ward.");
 		return;
 	}
 	if (st != SK_DB_OK) {

@@ -1,8 +1,9 @@
 /*
  * Password set-up codes: a one-time 8-digit code that the resident redeems with a new password. The
  * volunteer who created the account in the assisted flow may make one until the account first has a
- * password; a leader of a ward where the account is a resident, or an installation administrator, at
- * any time (also the way to reset a forgotten password). A consent on record gives no such right.
+ * password; a leader of a ward where the account is a resident, an administrator of every ward where the
+ * account holds a role (an account holding an admin role only before its first password; sql/023), or an
+ * installation administrator, at any time (also the way to reset a forgotten password). A consent on record gives no such right.
  * The SQL function setup_code_authority decides. The code is only ever in the issuer's reply: it is
  * stored as an argon2id hash and never logged.
  *
@@ -28,7 +29,8 @@
 #define CODE_DIGITS 8
 #define FORBIDDEN_MESSAGE                                                                                          \
 	"Only the volunteer who created this resident's account (before it has a password), a leader of the "     \
-	"resident's ward or an administrator can do this."
+	"resident's ward, an administrator of every ward where the account holds a role, or an installation "     \
+	"administrator can do this."
 
 static void iso_utc(int64_t t, char out[32])
 {
@@ -46,7 +48,7 @@ void setup_codes_issue(struct sk_request *req)
 		return;
 	}
 	/* Only these may ever issue one: refuse the others before spending a hash. */
-	if (!sk_is_installation_admin(req) && !sk_has_role(req, 0, SK_ROLE_VOLUNTEER) &&
+	if (!sk_has_role(req, 0, SK_ROLE_ADMIN) && !sk_has_role(req, 0, SK_ROLE_VOLUNTEER) &&
 	    !sk_has_role(req, 0, SK_ROLE_LEADER)) {
 		sk_reply_error(req, 403, "forbidden", NULL,
 			       FORBIDDEN_MESSAGE);

@@ -23,6 +23,16 @@ const struct sk_route sk_routes[] = {
 	{ "GET", "/api/v1/admin/accounts", SK_SIGNED_IN, SK_BODY_NONE, accounts_admin_lookup },
 	{ "GET", "/api/v1/admin/audit", SK_SIGNED_IN, SK_BODY_NONE, admin_audit_list },
 
+	/* Administration in the browser and the leader's find-a-resident (issue 9). */
+	{ "GET", "/api/v1/admin/wards", SK_SIGNED_IN, SK_BODY_NONE, wards_admin_list },
+	{ "PATCH", "/api/v1/admin/wards/{ward_id}", SK_SIGNED_IN, SK_BODY_JSON, wards_update },
+	{ "PATCH", "/api/v1/admin/groups/{group_id}", SK_SIGNED_IN, SK_BODY_JSON, wards_groups_update },
+	{ "POST", "/api/v1/admin/accounts", SK_SIGNED_IN, SK_BODY_JSON, accounts_admin_create },
+	{ "GET", "/api/v1/admin/accounts/{id}", SK_SIGNED_IN, SK_BODY_NONE, accounts_admin_get },
+	{ "GET", "/api/v1/admin/audit.csv", SK_SIGNED_IN, SK_BODY_NONE, admin_audit_csv },
+	{ "GET", "/api/v1/wards/{ward_id}/residents", SK_SIGNED_IN, SK_BODY_NONE, residents_search },
+	{ "GET", "/api/v1/wards/{ward_id}/residents/{id}", SK_SIGNED_IN, SK_BODY_NONE, residents_get },
+
 	{ "GET", "/api/v1/campaigns", SK_PUBLIC, SK_BODY_NONE, campaigns_list },
 	{ "GET", "/api/v1/campaigns/{id}", SK_PUBLIC, SK_BODY_NONE, campaigns_get },
 	{ "POST", "/api/v1/wards/{ward_id}/campaigns", SK_SIGNED_IN, SK_BODY_JSON, campaigns_create },

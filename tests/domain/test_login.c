@@ -1,4 +1,5 @@
 #include "domain/login.h"
+#include "domain/timefmt.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
@@ -58,4 +59,41 @@ Test(login, password_policy_counts_characters_not_bytes)
 	cr_assert(sk_password_acceptable("1234567890"));
 	cr_assert(sk_password_acceptable("mậtkhẩuđủdài")); /* 12 characters, more bytes */
 	cr_assert(!sk_password_acceptable("đđđđđđđđđ"));     /* 9 characters, 18 bytes */
+}
+
+Test(login, leader_mask_shows_only_the_last_three_digits)
+{
+	char out[64];
+	sk_login_mask_last3("+84901234567", out, sizeof out);
+	cr_assert_str_eq(out, "*******567");
+	sk_login_mask_last3("an@example.vn", out, sizeof out);
+	cr_assert_str_eq(out, "a***@example.vn");
+}
+
+Test(login, search_digits_of_a_phone_query)
+{
+	char out[32];
+	cr_assert(sk_login_search_digits("0901 234", out, sizeof out));
+	cr_assert_str_eq(out, "901234");
+	cr_assert(sk_login_search_digits("+84 90", out, sizeof out));
+	cr_assert_str_eq(out, "8490");
+	cr_assert(sk_login_search_digits("567", out, sizeof out));
+	cr_assert_str_eq(out, "567");
+	cr_assert(!sk_login_search_digits("56", out, sizeof out));
+	cr_assert(!sk_login_search_digits("Lan 567", out, sizeof out));
+	cr_assert_str_eq(out, "");
+	cr_assert(!sk_login_search_digits("9+01234", out, sizeof out));
+}
+
+Test(dates, a_calendar_date_is_exactly_yyyy_mm_dd_and_real)
+{
+	int64_t d;
+	cr_assert(sk_date_parse("1970-01-02", &d));
+	cr_assert_eq(d, 1);
+	cr_assert(sk_date_parse("2028-02-29", &d));
+	cr_assert(!sk_date_parse("2026-02-29", &d));
+	cr_assert(!sk_date_parse("2026-2-01", &d));
+	cr_assert(!sk_date_parse("2026-12-01T00:00", &d));
+	cr_assert(!sk_date_parse("2026-13-01", &d));
+	cr_assert(!sk_date_parse("", &d));
 }

@@ -271,6 +271,8 @@ export async function startServer(opts = {}) {
       group,
       logPath,
       logText: () => log,
+      conn: db.conn, // the database's connection string (for the command line: sangkien admin create)
+      bin,
       psql: (sql) => psql(db.conn, sql),
       /** Stops the server with SIGTERM (SIGKILL after 15 s) and removes the database. */
       stop() {
