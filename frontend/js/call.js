@@ -84,7 +84,7 @@ function render() {
         el('span', { i18n: 'call.weight', vars: { w: formatNumber(k.weight) } }),
         el('span', { i18n: 'call.maxScore', vars: { n: k.max_score } }))));
   }
-  setKey($('call-blind'), c.blind_review ? 'call.blind' : 'call.notBlind');
+  setKey($('call-blind'), !c.blind_review ? 'call.notBlind' : c.blind_shows_group ? 'call.blindShowsGroup' : 'call.blind');
   setKey($('call-reviews'), 'call.reviews', { n: c.reviews_required });
 
   $('call-seal').textContent = c.config_digest || '';

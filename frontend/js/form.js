@@ -14,6 +14,12 @@ import { loginHref } from './session.js';
 export function errorMessage(err) {
   const code = err && typeof err.code === 'string' ? err.code : 'unknown';
   if (code === 'unauthenticated') return { key: 'errors.unauthenticated', login: true };
+  // The wait the server asks for (Retry-After): seconds for the login's progressive delay, minutes for a block.
+  if (code === 'too_many_requests' && Number.isFinite(err.retryAfter) && err.retryAfter > 0) {
+    const s = err.retryAfter;
+    return s < 60 ? { key: 'errors.too_many_requests_seconds', vars: { n: s } }
+      : { key: 'errors.too_many_requests_minutes', vars: { n: Math.ceil(s / 60) } };
+  }
   if (has(`errors.${code}`)) return { key: `errors.${code}` };
   if (err && err.message) return { key: null, literal: err.message };
   return { key: 'errors.unknown' };
@@ -30,6 +36,7 @@ export function fieldMessage(err) {
  * followed by a link to the login page that comes back to this page.
  */
 export function showMessage(el, msg, vars) {
+  if (msg && typeof msg === 'object' && vars === undefined) vars = msg.vars;
   if (typeof msg === 'string') {
     setKey(el, msg, vars);
     return;

@@ -28,6 +28,7 @@ const inputs = {
   opens_at: $('cf-opens'),
   closes_at: $('cf-closes'),
   blind_review: $('cf-blind'),
+  blind_shows_group: $('cf-blind-group'),
   reviews_required: $('cf-reviews'),
 };
 
@@ -197,6 +198,7 @@ function showForm(c = null) {
     inputs.opens_at.value = isoToLocalInput(c.opens_at);
     inputs.closes_at.value = isoToLocalInput(c.closes_at);
     inputs.blind_review.checked = !!c.blind_review;
+    inputs.blind_shows_group.checked = !!c.blind_shows_group;
     inputs.reviews_required.value = String(c.reviews_required);
     $(c.ranking_method === 'raw' ? 'cf-ranking-raw' : 'cf-ranking-normalised').checked = true;
     for (const k of c.criteria || []) addCriterion(k);
@@ -232,6 +234,7 @@ function readForm() {
     description: inputs.description.value.trim(),
     rules: inputs.rules.value.trim(),
     blind_review: inputs.blind_review.checked,
+    blind_shows_group: inputs.blind_review.checked && inputs.blind_shows_group.checked,
     ranking_method: $('cf-ranking-raw').checked ? 'raw' : 'normalised',
   };
   if (body.title === '') errors.field(inputs.title, 'validation.callTitleRequired');
@@ -333,7 +336,7 @@ function renderFrozen() {
     el('li', { i18n: c.state === 'open' ? 'leader.frozenDates' : 'leader.frozenDatesClosed', vars: { opens: formatDateTime(c.opens_at), closes: formatDateTime(c.closes_at) } }),
     el('li', { i18n: 'leader.frozenCriteria', vars: { n: (c.criteria || []).length } }),
     el('li', { i18n: c.ranking_method === 'raw' ? 'leader.frozenRankingRaw' : 'leader.frozenRankingNormalised' }),
-    el('li', { i18n: c.blind_review ? 'leader.frozenBlind' : 'leader.frozenNotBlind' }),
+    el('li', { i18n: !c.blind_review ? 'leader.frozenNotBlind' : c.blind_shows_group ? 'leader.frozenBlindShowsGroup' : 'leader.frozenBlind' }),
     el('li', { i18n: 'leader.frozenReviews', vars: { n: c.reviews_required } }));
   setKey($('leader-texts-call'), null, undefined, c.title);
 }

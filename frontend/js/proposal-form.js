@@ -660,6 +660,7 @@ export function createProposalForm(root, opts) {
         if (err.status === 413) showFileError('propose.fileTooLarge', { name });
         else if (err.status === 415) showFileError('propose.fileBadType', { name });
         else if (err.code === 'invalid_image') showFileError('propose.fileBroken', { name });
+        else if (err.field === 'X-Filename') showFileError('propose.fileBadName'); // not the name: it may hold the very characters refused
         else if (err.code === 'too_many_attachments') showFileError('propose.fileTooMany');
         else {
           const msg = errorMessage(err);

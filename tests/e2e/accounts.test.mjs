@@ -232,6 +232,28 @@ test('errors are shown translated, linked to their fields and announced', TIMEOU
   }
 });
 
+test('too many wrong passwords: the page says how long to wait (Retry-After), in both languages', TIMEOUT, async () => {
+  const { context, page } = await phonePage(browser, srv.baseURL);
+  // A number nobody registered: its failures block only this login from this address.
+  const stranger = { name: 'Người lạ', typed: '0376543210', shown: '0376543210', kind: 'phone' };
+  try {
+    let blocked = false;
+    for (let i = 0; i < 8 && !blocked; i++) {
+      await login(page, vi, stranger, `sai mật khẩu ${i}`);
+      blocked = (await alertText(page)) !== vi.errors.invalid_credentials;
+    }
+    assert.ok(blocked, 'never refused with 429');
+    const waitVi = await alertText(page);
+    assert.match(waitVi, /^Bạn đã thử quá nhiều lần\. Vui lòng đợi \d+ (giây|phút) rồi thử lại\.$/, waitVi);
+    await page.getByRole('button', { name: 'English', exact: true }).click();
+    await waitForLang(page, 'en');
+    assert.match(await text(page.getByRole('alert')), /^Too many attempts\. Please wait \d+ (seconds|minutes) and try again\.$/);
+    assertNoProblems(page, 'throttled login');
+  } finally {
+    await context.close();
+  }
+});
+
 test('axe-core finds no serious or critical problems; keyboard skip link works', TIMEOUT, async () => {
   // axe is injected with addScriptTag, i.e. an inline script, which the
   // served CSP (rightly) refuses; this context alone bypasses the CSP.

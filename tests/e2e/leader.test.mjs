@@ -113,9 +113,15 @@ test('a leader creates, opens and (after the deadline) closes a call, then searc
     assert.equal(await page.getByLabel(vi.leader.opensLabel, { exact: true }).inputValue(), localVN(opensMs));
     await page.locator('#leader-form').getByLabel(vi.leader.titleLabel, { exact: true }).fill('Chuyển đổi số ở tổ dân phố 2026');
     await page.getByRole('button', { name: fill(vi.leader.removeCriterion, { n: 2 }) }).click();
+    // Anonymous scoring after all, with the residential group shown to the panel (blind_shows_group).
+    await page.getByLabel(vi.leader.blindLabel, { exact: true }).check();
+    await page.getByLabel(vi.leader.blindShowsGroupLabel, { exact: true }).check();
     await page.getByRole('button', { name: vi.leader.saveSubmit, exact: true }).click();
     await page.waitForFunction((t) => document.querySelector('#leader-done').textContent === t,
       fill(vi.leader.saved, { title: 'Chuyển đổi số ở tổ dân phố 2026' }));
+    const edited = (await leader.api.get(`/campaigns/${c.id}`)).campaign;
+    assert.equal(edited.blind_review, true);
+    assert.equal(edited.blind_shows_group, true);
     const title = 'Chuyển đổi số ở tổ dân phố 2026';
 
     // Open, after a confirmation.

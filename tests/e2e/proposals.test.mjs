@@ -150,6 +150,9 @@ test('a resident sends a proposal with a photo through the 8 steps, then finds i
     // A photo cut short (a PNG without its end) is refused by the server (400 invalid_image), translated.
     await picker.setInputFiles({ name: 'hong.png', mimeType: 'image/png', buffer: makePng(8, 8).subarray(0, 40) });
     await fileError(fill(vi.propose.fileBroken, { name: 'hong.png' }));
+    // A name with U+202E (it would show "anh-gpj.png" as "anh-png.jpg"): refused by the server, said in words.
+    await picker.setInputFiles({ name: 'anh-\u202Egpj.png', mimeType: 'image/png', buffer: makePng(8, 8) });
+    await fileError(vi.propose.fileBadName);
     assert.equal(await page.locator('#pf-file-list li').count(), 1);
     await assertFitsPhone(page, 'propose step 7');
     await page.screenshot({ path: path.join(SHOTS, 'sangkien-propose-photos-360.png'), fullPage: true });
