@@ -64,21 +64,29 @@ void wards_create(struct sk_request *req)
 					  "name", name, "groups"));
 }
 
-void wards_groups_create(struct sk_request *req)
+/* The ward of the path, which the caller administers, and the body's {"name"} (1-200 characters); false
+ * after replying 404, 403 or 400. */
+static bool admin_ward_and_name(struct sk_request *req, int64_t *ward, const char **name)
 {
-	int64_t ward = sk_param_id(req, 0);
-	if (ward == 0) {
+	*ward = sk_param_id(req, 0);
+	if (*ward == 0) {
 		sk_reply_error(req, 404, "not_found", NULL, "There is no such ward.");
-		return;
+		return false;
 	}
-	if (!sk_require_role(req, ward, SK_ROLE_ADMIN))
-		return;
-	const char *name;
+	if (!sk_require_role(req, *ward, SK_ROLE_ADMIN))
+		return false;
 	struct sk_field fields[] = {
-		SK_STRING("name", &name, 1, 200),
+		SK_STRING("name", name, 1, 200),
 		SK_END,
 	};
-	if (!sk_json_parse(req, fields))
+	return sk_json_parse(req, fields);
+}
+
+void wards_groups_create(struct sk_request *req)
+{
+	int64_t ward;
+	const char *name;
+	if (!admin_ward_and_name(req, &ward, &name))
 		return;
 	int64_t id;
 	enum sk_db_status st = sk_db_group_create(req->db, req->session.account_id, ward, name, req->ip, &id);
@@ -128,19 +136,9 @@ void wards_admin_list(struct sk_request *req)
 
 void wards_update(struct sk_request *req)
 {
-	int64_t ward = sk_param_id(req, 0);
-	if (ward == 0) {
-		sk_reply_error(req, 404, "not_found", NULL, "There is no such ward.");
-		return;
-	}
-	if (!sk_require_role(req, ward, SK_ROLE_ADMIN))
-		return;
+	int64_t ward;
 	const char *name;
-	struct sk_field fields[] = {
-		SK_STRING("name", &name, 1, 200),
-		SK_END,
-	};
-	if (!sk_json_parse(req, fields))
+	if (!admin_ward_and_name(req, &ward, &name))
 		return;
 	enum sk_db_status st = sk_db_ward_rename(req->db, req->session.account_id, ward, name, req->ip);
 	if (st == SK_DB_NOROWS) {
