@@ -403,9 +403,25 @@ static void decide(struct sk_request *req, const char *correction_reason, const 
 			char key[24];
 			snprintf(key, sizeof key, "%lld", (long long)json_integer_value(pid));
 			if (!json_is_integer(pid) || find_id(k.pids, k.in.nproposals, json_integer_value(pid)) == k.in.nproposals ||
-			    !json_is_string(name) || json_string_length(name) < 1 || json_string_length(name) > 100 ||
-			    !sk_text_valid_utf8(json_string_value(name), json_string_length(name)) || json_object_get(chosen, key)) {
+			    !json_is_string(name) || json_object_get(chosen, key)) {
 				error = "Each award names a submitted proposal of this call once, and an award name.", field = "awards";
+				break;
+			}
+			/* One of the call's awards (set with PUT /awards, whose names are checked as texts), and no
+			 * more often than its count: a free-typed name would reach the public page unchecked. */
+			const char *want = json_string_value(name), *okey;
+			size_t given_n = 0, slot_n = 0;
+			json_t *other;
+			json_object_foreach(chosen, okey, other)
+				if (!strcmp(json_string_value(other), want))
+					given_n++;
+			for (size_t j = 0; j < nslots; j++)
+				if (!strcmp(slots[j], want))
+					slot_n++;
+			if (given_n >= slot_n) {
+				error = slot_n == 0 ? "Each award must be one of the call's awards (PUT /awards sets them)."
+						    : "An award is given more often than its count.";
+				field = "awards";
 				break;
 			}
 			json_object_set(chosen, key, name);

@@ -929,6 +929,16 @@ Test(decision, departures_need_reasons_then_publish_with_the_password)
 	EXPECT_FIELD(decide(&f.L, f.cid, json_pack("{s:[{s:I,s:s}]}", "awards", "proposal_id", (json_int_t)999999999999LL,
 						   "award", "Giải Nhất")),
 		     "awards");
+	/* An award the call does not have (it would reach the public page unchecked: here with U+202E), and an
+	   award given more often than its count. */
+	const char *invented[NP] = { "Giải \u202eĐặc biệt", SLOTS[1], SLOTS[2], SLOTS[3], SLOTS[4] };
+	EXPECT_FIELD(decide(&f.L, f.cid, json_pack("{s:o,s:o}", "awards", awards_by_rank(&f, invented), "reasons",
+						   reasons_by_rank(&f, reason))),
+		     "awards");
+	const char *thrice[NP] = { "Giải Nhất", "Giải Nhất", "Giải Nhất" };
+	EXPECT_FIELD(decide(&f.L, f.cid, json_pack("{s:o,s:o}", "awards", awards_by_rank(&f, thrice), "reasons",
+						   reasons_by_rank(&f, reason))),
+		     "awards");
 	cr_assert_eq(decisions_of(f.cid), 0, "refused decisions leave nothing behind");
 
 	struct resp *rk = ranking(&f.L, f.cid);
