@@ -25,9 +25,10 @@ SK_PACKAGES_RUN=(
   ca-certificates curl acl
 )
 # Additionally to run the tests and benchmarks: criterion, libcurl for the C
-# tests, Debian's chromium (+ a font) for the browser tests, wrk for bench/.
+# tests, Debian's chromium (+ a font) for the browser tests, wrk for bench/,
+# PyYAML for tests/openapi/check_routes.py.
 SK_PACKAGES_TEST=(
-  libcriterion-dev libcurl4-openssl-dev
+  libcriterion-dev libcurl4-openssl-dev python3-yaml
   chromium fonts-liberation
   wrk
 )
