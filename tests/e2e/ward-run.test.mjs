@@ -22,7 +22,7 @@ import { spawn } from 'node:child_process';
 import { startServer } from './lib/server.mjs';
 import { assertNoProblems, dicts, launchBrowser, phonePage } from './lib/browser.mjs';
 import { PASSWORD, localVN } from './lib/seed.mjs';
-import { assertFitsPhone, fillSteps1to6, loginUI, menu, nextStep, openReady, text } from './lib/flows.mjs';
+import { assertAccessibleWithCSP, assertFitsPhone, fillSteps1to6, loginUI, menu, nextStep, openReady, text } from './lib/flows.mjs';
 
 const { vi } = dicts;
 const SKIP = process.env.SANGKIEN_E2E_BASE_URL ? 'needs an empty database and the command line' : false;
@@ -400,6 +400,9 @@ test('a ward runs a whole call through the pages alone, on a phone, in Vietnames
 
     // Later, the leader comes back from the list of calls to publish a correction.
     await follow(lp, (await menu(lp)).getByRole('link', { name: vi.nav.leader, exact: true }), /\/leader\.html$/);
+    await lp.locator('li[id^="call-"]', { hasText: TITLE }).getByRole('link', { name: `${vi.leader.correctResults} (${TITLE})` }).waitFor();
+    await assertAccessibleWithCSP(lp, 'leader.html with a published call');
+    await assertFitsPhone(lp, 'leader.html with a published call');
     await follow(lp, lp.getByRole('link', { name: `${vi.leader.correctResults} (${TITLE})` }), new RegExp(`/appraisal\\.html\\?campaign=${callId}$`));
     await lp.locator('#ap-correction-section').waitFor();
     const second = ranking[1];
@@ -437,6 +440,7 @@ test('a ward runs a whole call through the pages alone, on a phone, in Vietnames
     assert.match(await text(winners), new RegExp(ranking[0].tracking_code));
     assert.equal(await rp.locator('#res-rows > tr').count(), 2);
     await assertFitsPhone(rp, 'results');
+    await assertAccessibleWithCSP(rp, 'results');
     assertNoProblems(rp, 'results');
   } finally {
     await pub.context.close();
