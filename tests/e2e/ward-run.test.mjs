@@ -124,7 +124,9 @@ async function saysStatus(page, selector, message) {
 async function redeem(p) {
   const { context, page } = await person(`redeem:${p.phone}`);
   try {
-    await openReady(page, '/set-password.html');
+    // The login page's "Đặt mật khẩu bằng mã".
+    await openReady(page, '/login.html');
+    await follow(page, page.getByRole('link', { name: vi.login.setPasswordLink, exact: true }), /\/set-password\.html$/);
     await page.getByLabel(vi.common.phoneLabel, { exact: true }).fill(p.phone);
     await page.getByLabel(vi.setPassword.codeLabel, { exact: true }).fill(p.code);
     await page.getByLabel(vi.setPassword.passwordLabel, { exact: true }).fill(PASSWORD);
