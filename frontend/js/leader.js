@@ -63,6 +63,8 @@ function renderList() {
     }
     if (c.state === 'published') {
       actions.push(el('a', { class: 'button button--secondary', href: `/results/${c.id}` }, named('leader.results', c.title)));
+      // A correction and the score record stay on the appraisal page after publication.
+      actions.push(el('a', { class: 'button button--secondary', href: `appraisal.html?campaign=${c.id}` }, named('leader.correctResults', c.title)));
     }
     list.append(el('li', { class: 'card card--link', id: `call-${c.id}` },
       el('h3', { class: 'card__title' }, el('a', { href: `call.html?id=${c.id}`, text: c.title })),
