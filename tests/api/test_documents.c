@@ -391,3 +391,29 @@ Test(documents, refused_without_published_results)
 	assert_not_found(999999999, "results.xlsx");
 	assert_not_found(999999999, "poster.pdf");
 }
+
+/* ---- Memory ------------------------------------------------------------------------------------------ */
+
+Test(documents, daemon_exits_clean_after_rendering_every_document)
+{
+	int64_t published = seed_published(10, "Gọi đề xuất (bộ nhớ)"), open = seed_call("open", "Gọi đề xuất mở (bộ nhớ)");
+	struct srv own;
+	srv_start(&own, NULL, NULL);
+	struct client c;
+	client_init(&c, &own);
+	const char *paths[] = { fmt_path("/api/v1/campaigns/%lld/minutes.pdf", (long long)published),
+				fmt_path("/api/v1/campaigns/%lld/results.xlsx", (long long)published),
+				fmt_path("/api/v1/campaigns/%lld/poster.pdf", (long long)published),
+				fmt_path("/api/v1/campaigns/%lld/poster.pdf", (long long)open) };
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		struct resp *r = http(&c, "GET", paths[i], NULL, NULL);
+		cr_assert_eq(r->status, 200, "%s: %ld", paths[i], r->status);
+		resp_free(r);
+	}
+	client_cleanup(&c);
+	int rc = srv_stop(&own);
+	char *log = srv_log(&own);
+	cr_assert(strstr(log, "LeakSanitizer") == NULL && strstr(log, "runtime error") == NULL, "%s", log);
+	cr_assert_eq(rc, 0, "exit %d; log:\n%s", rc, log);
+	free(log);
+}
