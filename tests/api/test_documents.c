@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static struct srv S;
@@ -416,4 +417,54 @@ Test(documents, daemon_exits_clean_after_rendering_every_document)
 	cr_assert(strstr(log, "LeakSanitizer") == NULL && strstr(log, "runtime error") == NULL, "%s", log);
 	cr_assert_eq(rc, 0, "exit %d; log:\n%s", rc, log);
 	free(log);
+}
+
+/* ---- A correction, and the configuration ------------------------------------------------------------- */
+
+Test(documents, a_correction_renders_new_minutes)
+{
+	int64_t cid = seed_published(10, "Gọi đề xuất (đính chính)");
+	const char *path = fmt_path("/api/v1/campaigns/%lld/minutes.pdf", (long long)cid);
+	struct resp *before = get(path, NULL);
+	cr_assert_eq(before->status, 200);
+	char etag[128], etag2[128];
+	cr_assert(resp_header(before, "ETag", etag, sizeof etag));
+	const char *p[] = { fmt_path("%lld", (long long)cid) };
+	PQclear(db_exec(PG,
+			"INSERT INTO decisions (campaign_id, ward_id, version, supersedes, correction_reason, method,"
+			" inputs_digest, snapshot, decided_by, decided_at, published_by, published_at)"
+			" SELECT campaign_id, ward_id, 2, id, 'Sửa tên tổ dân phố của mô hình hạng 2.', method, inputs_digest,"
+			"  jsonb_set(snapshot, '{correction_reason}', '\"Sửa tên tổ dân phố của mô hình hạng 2.\"'),"
+			"  decided_by, now(), published_by, now()"
+			" FROM decisions WHERE campaign_id = $1 AND version = 1",
+			1, p));
+	struct resp *after = get(path, etag);
+	cr_assert_eq(after->status, 200, "the old ETag no longer matches: %ld", after->status);
+	cr_assert(resp_header(after, "ETag", etag2, sizeof etag2));
+	cr_assert_str_neq(etag, etag2);
+	const char *file = save(after, ".pdf");
+	char *text = pdf_text(file, 1, 1);
+	assert_contains(text, "Đính chính: Sửa tên tổ dân phố của mô hình hạng 2.");
+	assert_contains(text, "công bố lần 2");
+	free(text);
+	unlink(file);
+	resp_free(before);
+	resp_free(after);
+}
+
+Test(documents, public_url_must_be_http_or_https)
+{
+	const char *bin = getenv("SANGKIEN_BIN");
+	cr_assert(bin);
+	const char *bad[] = { "javascript:alert(1)", "ftp://phuong.example.vn", "phuong.example.vn" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		FILE *p = popen(fmt_path("SANGKIEN_PUBLIC_URL='%s' '%s' serve 2>&1", bad[i], bin), "r");
+		cr_assert(p);
+		char out[4096] = "";
+		size_t n = fread(out, 1, sizeof out - 1, p);
+		out[n] = '\0';
+		int rc = pclose(p);
+		cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 2, "%s: status %d: %s", bad[i], rc, out);
+		assert_contains(out, "--public-url");
+	}
 }
