@@ -60,7 +60,8 @@ unsigned char *sk_render_minutes(const struct sk_doc_results *r, size_t *len)
 {
 	struct sk_pdf d;
 	char *title = g_strdup_printf("Biên bản kết quả: %s", r->campaign_title ? r->campaign_title : "");
-	bool ok = sk_pdf_begin(&d, title);
+	/* Dated by the publication, so that every server process renders the same bytes (and ETag). */
+	bool ok = sk_pdf_begin(&d, title, r->published_at ? r->published_at : r->decided_at);
 	g_free(title);
 	if (!ok)
 		return NULL;

@@ -25,7 +25,7 @@ static cairo_status_t pdf_write(void *closure, const unsigned char *data, unsign
 	return CAIRO_STATUS_SUCCESS;
 }
 
-bool sk_pdf_begin(struct sk_pdf *d, const char *title)
+bool sk_pdf_begin(struct sk_pdf *d, const char *title, const char *created)
 {
 	memset(d, 0, sizeof *d);
 	d->surface = cairo_pdf_surface_create_for_stream(pdf_write, d, SK_A4_W, SK_A4_H);
@@ -35,6 +35,8 @@ bool sk_pdf_begin(struct sk_pdf *d, const char *title)
 	}
 	cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_TITLE, title);
 	cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_CREATOR, "sangkien");
+	if (created)
+		cairo_pdf_surface_set_metadata(d->surface, CAIRO_PDF_METADATA_CREATE_DATE, created);
 	d->cr = cairo_create(d->surface);
 	d->y = SK_MARGIN;
 	d->pages = 1;

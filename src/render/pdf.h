@@ -22,8 +22,11 @@ struct sk_pdf {
 	int pages;
 };
 
-/* Starts a document (sk_pdf_finish or sk_pdf_abort to end it); false when cairo fails. */
-bool sk_pdf_begin(struct sk_pdf *d, const char *title);
+/*
+ * Starts a document (sk_pdf_finish ends it); false when cairo fails. created: its creation date as
+ * "YYYY-MM-DDThh:mm:ssZ" (NULL: now); with it, the same input gives the same bytes.
+ */
+bool sk_pdf_begin(struct sk_pdf *d, const char *title, const char *created);
 
 /*
  * Lays text out from x to x + width at d->y (font a pango description such as "DejaVu Serif Bold 12"),

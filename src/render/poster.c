@@ -13,7 +13,7 @@ unsigned char *sk_render_poster(const struct sk_doc_poster *p, size_t *len)
 	if (qr == NULL)
 		return NULL;
 	struct sk_pdf d;
-	if (!sk_pdf_begin(&d, p->campaign_title ? p->campaign_title : "")) {
+	if (!sk_pdf_begin(&d, p->campaign_title ? p->campaign_title : "", NULL)) {
 		QRcode_free(qr);
 		return NULL;
 	}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
 
@@ -47,6 +48,12 @@ unsigned char *sk_render_xlsx(const struct sk_doc_results *r, size_t *len)
 	unsigned char *out = NULL;
 	if (wb == NULL)
 		goto out;
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *when = r->published_at ? r->published_at : r->decided_at;
+	lxw_doc_properties props = { .title = (char *)(r->campaign_title ? r->campaign_title : ""),
+				     .created = when && strptime(when, "%Y-%m-%dT%H:%M:%SZ", &tm) ? timegm(&tm) : 0 };
+	workbook_set_properties(wb, &props);
 	lxw_format *bold = workbook_add_format(wb);
 	format_set_bold(bold);
 	lxw_format *num = workbook_add_format(wb);
