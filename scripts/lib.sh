@@ -15,22 +15,26 @@ SK_PGPORT=5432                  # only names the socket file: the cluster has no
 # ---------------------------------------------------------------------------
 
 # To build and run: compiler and meson, the C libraries (zlib for the gzip
-# copies of the public results), PostgreSQL 15 (with
+# copies of the public results; cairo, pango, libxlsxwriter, libqrencode and a
+# font covering Vietnamese for the documents of src/render), PostgreSQL 15 (with
 # contrib for unaccent), curl, and acl (setfacl, see sk_grant_traverse).
 SK_PACKAGES_RUN=(
   build-essential meson ninja-build pkg-config
   libmicrohttpd-dev libjansson-dev libpq-dev libsodium-dev libunistring-dev
   zlib1g-dev
+  libcairo2-dev libpango1.0-dev libxlsxwriter-dev libqrencode-dev fonts-dejavu-core
   postgresql postgresql-contrib
   ca-certificates curl acl
 )
 # Additionally to run the tests and benchmarks: criterion, libcurl for the C
 # tests, Debian's chromium (+ a font) for the browser tests, wrk for bench/,
-# PyYAML for tests/openapi/check_routes.py.
+# PyYAML for tests/openapi/check_routes.py; pdftotext/pdfinfo and zbarimg to read the
+# rendered documents back.
 SK_PACKAGES_TEST=(
   libcriterion-dev libcurl4-openssl-dev python3-yaml
   chromium fonts-liberation
   wrk
+  poppler-utils zbar-tools
 )
 # Node.js for the browser tests, only installed when no `node` is on PATH
 # (any node >= 18 will do; Debian 12 ships 18).

@@ -29,6 +29,8 @@ static const struct opt opts[] = {
 	  "write the bound port to this file once listening" },
 	{ "frontend-dir", "SANGKIEN_FRONTEND_DIR", OPT_STRING, O(frontend_dir), "frontend", 0, 0,
 	  "folder of static pages" },
+	{ "public-url", "SANGKIEN_PUBLIC_URL", OPT_STRING, O(public_url), NULL, 0, 0,
+	  "absolute base URL people reach the site at, for QR codes and links (default http://LISTEN)" },
 	{ "sql-dir", "SANGKIEN_SQL_DIR", OPT_STRING, O(sql_dir), "sql", 0, 0, "folder of migrations" },
 	{ "db-role", "SANGKIEN_DB_ROLE", OPT_STRING, O(db_role), "sangkien_app", 0, 0,
 	  "database role the server works as (SET ROLE); empty for the login role" },
@@ -161,6 +163,21 @@ bool sk_config_load(struct sk_config *cfg, int argc, char **argv, int *rest)
 	}
 	if (cfg->db_pool == 0)
 		cfg->db_pool = cfg->threads;
+	if (cfg->public_url == NULL || cfg->public_url[0] == '\0') {
+		size_t len = strlen(cfg->listen) + 8;
+		free(cfg->public_url);
+		cfg->public_url = malloc(len);
+		if (cfg->public_url == NULL)
+			return false;
+		snprintf(cfg->public_url, len, "http://%s", cfg->listen);
+	} else if (strncmp(cfg->public_url, "http://", 7) && strncmp(cfg->public_url, "https://", 8)) {
+		fprintf(stderr, "sangkien: --public-url: '%s' must start with http:// or https://\n", cfg->public_url);
+		return false;
+	} else {
+		size_t len = strlen(cfg->public_url);
+		while (len > 0 && cfg->public_url[len - 1] == '/')
+			cfg->public_url[--len] = '\0';
+	}
 	*rest = kept;
 	return true;
 }

@@ -3,7 +3,7 @@
 // (send a proposal while it accepts; help a resident; see what came in). Once it
 // opened: its deadline extensions with their reasons and the dates of text revisions.
 import { onLangChange, setKey, t } from './i18n.js';
-import { api } from './api.js';
+import { api, apiUrl } from './api.js';
 import { el, clear, idParam } from './dom.js';
 import { formatDateTime, formatNumber } from './format.js';
 import { hasRole } from './session.js';
@@ -69,6 +69,9 @@ function render() {
   $('call-submissions-item').hidden = !(c.state !== 'draft' && hasRole(account, 'leader', c.ward_id));
   $('call-results').href = `/results/${c.id}`;
   $('call-results-item').hidden = c.state !== 'published';
+  // The notice-board poster (issue 10), offered to the ward's leaders while open and once published.
+  $('call-poster').href = apiUrl(`/campaigns/${c.id}/poster.pdf`);
+  $('call-poster-item').hidden = !((c.state === 'open' || c.state === 'published') && hasRole(account, 'leader', c.ward_id));
 
   $('call-description').textContent = c.description || '';
   $('call-description-section').hidden = !c.description;

@@ -129,6 +129,10 @@ async function main() {
     return;
   }
   $('res-csv').setAttribute('href', apiUrl(`/campaigns/${id}/results.csv`));
+  // Documents rendered by the server once per publication (issue 10).
+  $('res-minutes-pdf').setAttribute('href', apiUrl(`/campaigns/${id}/minutes.pdf`));
+  $('res-xlsx').setAttribute('href', apiUrl(`/campaigns/${id}/results.xlsx`));
+  $('res-poster').setAttribute('href', apiUrl(`/campaigns/${id}/poster.pdf`));
   $('res-print').addEventListener('click', () => window.print());
   // The minutes show every breakdown: open them for printing, close them after.
   let opened = [];

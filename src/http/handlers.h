@@ -115,6 +115,10 @@ void results_get(struct sk_request *req);
 void results_csv(struct sk_request *req);
 /* GET /results/{id}: the public page with Open Graph tags (not an API route). */
 void results_page(struct sk_request *req, int64_t campaign_id);
+/* r_documents.c: the minutes PDF and XLSX of a published call, the QR poster of an open or published one. */
+void documents_minutes(struct sk_request *req);
+void documents_xlsx(struct sk_request *req);
+void documents_poster(struct sk_request *req);
 
 /* r_leader_views.c */
 void panel_candidates_get(struct sk_request *req);

@@ -79,6 +79,10 @@ const struct sk_route sk_routes[] = {
 	{ "POST", "/api/v1/campaigns/{id}/corrections", SK_SIGNED_IN, SK_BODY_JSON, correction_post },
 	{ "GET", "/api/v1/campaigns/{id}/results", SK_PUBLIC, SK_BODY_NONE, results_get },
 	{ "GET", "/api/v1/campaigns/{id}/results.csv", SK_PUBLIC, SK_BODY_NONE, results_csv },
+	/* Documents (r_documents.c): rendered once per publication or change of the call. */
+	{ "GET", "/api/v1/campaigns/{id}/minutes.pdf", SK_PUBLIC, SK_BODY_NONE, documents_minutes },
+	{ "GET", "/api/v1/campaigns/{id}/results.xlsx", SK_PUBLIC, SK_BODY_NONE, documents_xlsx },
+	{ "GET", "/api/v1/campaigns/{id}/poster.pdf", SK_PUBLIC, SK_BODY_NONE, documents_poster },
 	{ "GET", "/api/v1/proposals/{id}/result", SK_SIGNED_IN, SK_BODY_NONE, proposal_result_get },
 	{ "GET", "/api/v1/models", SK_PUBLIC, SK_BODY_NONE, models_list },
 	{ "GET", "/api/v1/models/{id}", SK_PUBLIC, SK_BODY_NONE, model_get },
