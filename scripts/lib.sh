@@ -17,10 +17,13 @@ SK_PGPORT=5432                  # only names the socket file: the cluster has no
 # To build and run: compiler and meson, the C libraries (zlib for the gzip
 # copies of the public results), PostgreSQL 15 (with
 # contrib for unaccent), curl, and acl (setfacl, see sk_grant_traverse).
+# cairo + pango + DejaVu (Vietnamese-capable): the link-preview cards
+# (src/render/card.c).
 SK_PACKAGES_RUN=(
   build-essential meson ninja-build pkg-config
   libmicrohttpd-dev libjansson-dev libpq-dev libsodium-dev libunistring-dev
   zlib1g-dev
+  libcairo2-dev libpango1.0-dev fonts-dejavu-core
   postgresql postgresql-contrib
   ca-certificates curl acl
 )

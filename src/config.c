@@ -30,6 +30,8 @@ static const struct opt opts[] = {
 	{ "frontend-dir", "SANGKIEN_FRONTEND_DIR", OPT_STRING, O(frontend_dir), "frontend", 0, 0,
 	  "folder of static pages" },
 	{ "sql-dir", "SANGKIEN_SQL_DIR", OPT_STRING, O(sql_dir), "sql", 0, 0, "folder of migrations" },
+	{ "public-url", "SANGKIEN_PUBLIC_URL", OPT_STRING, O(public_url), NULL, 0, 0,
+	  "public base URL of shared links, e.g. https://sangkien.example.vn (default http://<listen>)" },
 	{ "db-role", "SANGKIEN_DB_ROLE", OPT_STRING, O(db_role), "sangkien_app", 0, 0,
 	  "database role the server works as (SET ROLE); empty for the login role" },
 	{ "threads", "SANGKIEN_THREADS", OPT_LONG, O(threads), "4", 1, 256, "HTTP worker threads" },

@@ -12,6 +12,7 @@ struct sk_config {
 	char *frontend_dir;
 	char *sql_dir;
 	char *db_role;       /* SET ROLE after connecting; "" for none */
+	char *public_url;    /* absolute base of links shared outside (link previews, QR codes); NULL: http://listen */
 	long threads;
 	long db_pool;
 	long max_body;       /* bytes of a JSON request body */
