@@ -119,6 +119,18 @@ static bool set_opt(struct sk_config *cfg, const struct opt *o, const char *valu
 	return false;
 }
 
+/* An absolute http(s) base URL with a host, no spaces, quotes, angle brackets, query or fragment. */
+static bool public_url_ok(const char *u)
+{
+	const char *host = !strncmp(u, "https://", 8) ? u + 8 : !strncmp(u, "http://", 7) ? u + 7 : NULL;
+	if (host == NULL || *host == '\0' || *host == '/')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)u; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f || strchr("\"'<>\\?#`", *p))
+			return false;
+	return strlen(u) < 512;
+}
+
 bool sk_config_load(struct sk_config *cfg, int argc, char **argv, int *rest)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -163,6 +175,12 @@ bool sk_config_load(struct sk_config *cfg, int argc, char **argv, int *rest)
 	}
 	if (cfg->db_pool == 0)
 		cfg->db_pool = cfg->threads;
+	if (cfg->public_url && cfg->public_url[0] && !public_url_ok(cfg->public_url)) {
+		fprintf(stderr, "sangkien: --public-url: '%s' is not an absolute http:// or https:// address\n"
+				"  (for example https://sangkien.example.vn, without a query or fragment)\n",
+			cfg->public_url);
+		return false;
+	}
 	*rest = kept;
 	return true;
 }

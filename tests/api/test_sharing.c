@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define PUBLIC "https://sangkien.example.vn"
 
@@ -190,6 +192,20 @@ Test(sharing, every_public_page_previews_with_absolute_urls_and_a_1200x630_card)
 	client_cleanup(&c);
 }
 
+/* How many times the daemon's log says it drew the card named by what ("kind=0 id=12 "). */
+static int renders_of(const char *what)
+{
+	char *log = srv_log(&S);
+	int n = 0;
+	for (const char *p = log; p && (p = strstr(p, "card rendered ")) != NULL; p++) {
+		const char *eol = strchr(p, '\n');
+		const char *hit = strstr(p, what);
+		n += hit && (eol == NULL || hit < eol);
+	}
+	free(log);
+	return n;
+}
+
 Test(sharing, the_card_has_an_etag_and_answers_304_and_changes_with_the_call)
 {
 	struct world w;
@@ -216,7 +232,34 @@ Test(sharing, the_card_has_an_etag_and_answers_304_and_changes_with_the_call)
 	resp_free(r);
 	check_card(&c, url, again);
 	cr_assert_str_neq(etag, again);
+	/* Drawn once per change, not per request: twice in all (before and after the edit). */
+	const char *what = fmt_path("kind=0 id=%lld ", (long long)w.open_call);
+	int renders = 0;
+	for (int i = 0; i < 60 && (renders = renders_of(what)) < 2; i++) /* the log is written asynchronously */
+		usleep(50000);
+	usleep(200000);
+	cr_assert_eq(renders_of(what), 2, "drawn %d times", renders_of(what));
 	client_cleanup(&c);
+}
+
+Test(sharing, a_public_url_that_is_not_an_http_address_is_refused_at_start)
+{
+	const char *bin = getenv("SANGKIEN_BIN");
+	cr_assert_not_null(bin);
+	const char *bad[] = { "javascript:alert(1)", "https://", "https://x.vn/\"><script>", "ftp://x.vn",
+			      "https://x.vn/?a=1" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char cmd[1024];
+		snprintf(cmd, sizeof cmd, "ASAN_OPTIONS=detect_leaks=0 '%s' --public-url '%s' serve 2>&1", bin, bad[i]);
+		FILE *p = popen(cmd, "r");
+		cr_assert_not_null(p);
+		char out[4096] = "";
+		size_t n = fread(out, 1, sizeof out - 1, p);
+		out[n] = '\0';
+		int st = pclose(p);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) != 0, "%s: accepted", bad[i]);
+		cr_assert_not_null(strstr(out, "--public-url"), "%s: %s", bad[i], out);
+	}
 }
 
 Test(sharing, a_draft_call_has_no_card_and_its_page_shows_nothing_of_it)
