@@ -184,13 +184,13 @@ static int content_load(struct sk_request *req, enum card_kind kind, int64_t id,
 						  "tiêu chí và gửi sáng kiến của bạn.",
 						  sk_db_str(r, 0, "ward_name"));
 	} else {
-		c->kicker = dupf("Mô hình chuyển đổi số · %s", sk_db_str(r, 0, "award"));
+		const char *award = sk_db_str(r, 0, "award");
+		c->kicker = *award ? dupf("Mô hình chuyển đổi số · %s", award) : strdup("Mô hình chuyển đổi số");
 		c->title = strdup(sk_db_str(r, 0, "title"));
 		c->ward = strdup(sk_db_str(r, 0, "ward_name"));
 		c->lines = dupf("Đợt: %s", sk_db_str(r, 0, "campaign_title"));
-		c->description = dupf("%s (%s, %s). Xem mô hình và đăng ký áp dụng cho tổ dân phố của bạn.",
-				      sk_db_str(r, 0, "award"), sk_db_str(r, 0, "ward_name"),
-				      sk_db_str(r, 0, "campaign_title"));
+		c->description = dupf("%s%s%s, %s. Xem mô hình và đăng ký áp dụng cho tổ dân phố của bạn.", award,
+				      *award ? ": " : "", sk_db_str(r, 0, "ward_name"), sk_db_str(r, 0, "campaign_title"));
 	}
 	PQclear(r);
 	if (!c->kicker || !c->title || !c->ward || !c->lines || !c->description) {

@@ -186,6 +186,21 @@ Test(sharing, every_public_page_previews_with_absolute_urls_and_a_1200x630_card)
 	check_card(&c, img, etag);
 	free(img);
 
+	/* A correction withdraws the model's award: its page and card still work, the call's card changes. */
+	char call_etag[128], model_etag[128];
+	check_card(&c, fmt_path(PUBLIC "/cards/call-%lld.png", (long long)w.published_call), call_etag);
+	const char *mp[] = { S64(w.model) };
+	PQclear(db_exec(PG, "UPDATE models SET award = NULL WHERE id = $1", 1, mp));
+	img = check_page(&c, fmt_path("/model.html?id=%lld", (long long)w.model),
+			 fmt_path(PUBLIC "/model.html?id=%lld", (long long)w.model), "Chợ không tiền mặt");
+	check_card(&c, img, model_etag);
+	free(img);
+	struct resp *page = http(&c, "GET", fmt_path("/model.html?id=%lld", (long long)w.model), NULL, NULL);
+	cr_assert_null(strstr(page->body, "(null)"), "%.3000s", page->body);
+	resp_free(page);
+	check_card(&c, fmt_path(PUBLIC "/cards/call-%lld.png", (long long)w.published_call), etag);
+	cr_assert_str_neq(etag, call_etag, "the winners changed, so did the card");
+
 	img = check_page(&c, "/catalogue.html", PUBLIC "/catalogue.html", NULL);
 	check_card(&c, img, etag);
 	free(img);
