@@ -18,6 +18,8 @@ SK_PGPORT=5432                  # only names the socket file: the cluster has no
 # copies of the public results; cairo, pango, libxlsxwriter, libqrencode and a
 # font covering Vietnamese for the documents of src/render), PostgreSQL 15 (with
 # contrib for unaccent), curl, and acl (setfacl, see sk_grant_traverse).
+# cairo + pango + DejaVu (Vietnamese-capable): the link-preview cards
+# (src/render/card.c).
 SK_PACKAGES_RUN=(
   build-essential meson ninja-build pkg-config
   libmicrohttpd-dev libjansson-dev libpq-dev libsodium-dev libunistring-dev

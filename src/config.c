@@ -30,7 +30,7 @@ static const struct opt opts[] = {
 	{ "frontend-dir", "SANGKIEN_FRONTEND_DIR", OPT_STRING, O(frontend_dir), "frontend", 0, 0,
 	  "folder of static pages" },
 	{ "public-url", "SANGKIEN_PUBLIC_URL", OPT_STRING, O(public_url), NULL, 0, 0,
-	  "absolute base URL people reach the site at, for QR codes and links (default http://LISTEN)" },
+	  "absolute base URL of the site, e.g. https://sangkien.example.vn: link previews, QR codes (default http://LISTEN)" },
 	{ "sql-dir", "SANGKIEN_SQL_DIR", OPT_STRING, O(sql_dir), "sql", 0, 0, "folder of migrations" },
 	{ "db-role", "SANGKIEN_DB_ROLE", OPT_STRING, O(db_role), "sangkien_app", 0, 0,
 	  "database role the server works as (SET ROLE); empty for the login role" },
@@ -119,6 +119,18 @@ static bool set_opt(struct sk_config *cfg, const struct opt *o, const char *valu
 	return false;
 }
 
+/* An absolute http(s) base URL with a host, no spaces, quotes, angle brackets, query or fragment. */
+static bool public_url_ok(const char *u)
+{
+	const char *host = !strncmp(u, "https://", 8) ? u + 8 : !strncmp(u, "http://", 7) ? u + 7 : NULL;
+	if (host == NULL || *host == '\0' || *host == '/')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)u; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f || strchr("\"'<>\\?#`", *p))
+			return false;
+	return strlen(u) < 512;
+}
+
 bool sk_config_load(struct sk_config *cfg, int argc, char **argv, int *rest)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -170,8 +182,12 @@ bool sk_config_load(struct sk_config *cfg, int argc, char **argv, int *rest)
 		if (cfg->public_url == NULL)
 			return false;
 		snprintf(cfg->public_url, len, "http://%s", cfg->listen);
-	} else if (strncmp(cfg->public_url, "http://", 7) && strncmp(cfg->public_url, "https://", 8)) {
-		fprintf(stderr, "sangkien: --public-url: '%s' must start with http:// or https://\n", cfg->public_url);
+	} else if (!public_url_ok(cfg->public_url)) {
+		fprintf(stderr, "sangkien: --public-url: '%s' is not an absolute http:// or https:// address
+"
+				"  (for example https://sangkien.example.vn, without a query or fragment)
+",
+			cfg->public_url);
 		return false;
 	} else {
 		size_t len = strlen(cfg->public_url);

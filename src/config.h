@@ -10,7 +10,8 @@ struct sk_config {
 	char *listen;        /* "host:port" */
 	char *port_file;     /* write the bound port here once listening, if set */
 	char *frontend_dir;
-	char *public_url;    /* absolute base URL of the public site, no trailing '/' (derived from listen when unset) */
+	char *public_url;    /* absolute base URL of the public site (link previews, shared links, QR codes), no
+			      * trailing '/'; http://LISTEN when unset */
 	char *sql_dir;
 	char *db_role;       /* SET ROLE after connecting; "" for none */
 	long threads;

@@ -183,20 +183,6 @@ static char *results_csv_text(json_t *doc, size_t *len)
 	return sk_csv_take(&csv, len);
 }
 
-/* s escaped for an HTML attribute value in double quotes, onto m. */
-static void html_attr(FILE *m, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", m); break;
-		case '"': fputs("&quot;", m); break;
-		case '<': fputs("&lt;", m); break;
-		case '>': fputs("&gt;", m); break;
-		default: fputc(*s, m);
-		}
-	}
-}
-
 static struct template_id template_stat(const char *path)
 {
 	struct stat st;
@@ -216,7 +202,7 @@ static bool template_same(const struct template_id *a, const struct template_id 
  * The results page: the template at path with its <!--og--> marker replaced by Open Graph and
  * Twitter-card tags for the document's call (caller frees); NULL without a usable template.
  */
-static char *results_page_text(const char *path, json_t *doc, int64_t cid, size_t *len)
+static char *results_page_text(const char *path, const char *base, json_t *doc, int64_t cid, size_t *len)
 {
 	FILE *f = fopen(path, "r");
 	if (f == NULL)
@@ -250,14 +236,16 @@ static char *results_page_text(const char *path, json_t *doc, int64_t cid, size_
 		return NULL;
 	}
 	fwrite(html, 1, (size_t)(mark - html), m);
-	fputs("<meta property=\"og:type\" content=\"article\">\n<meta property=\"og:title\" content=\"Kết quả: ", m);
-	html_attr(m, title ? title : "");
-	fprintf(m,
-		"\">\n<meta property=\"og:description\" content=\"%zu mô hình chuyển đổi số được trao giải. Xem bảng xếp "
-		"hạng, điểm theo từng tiêu chí và lý do quyết định.\">\n"
-		"<meta property=\"og:url\" content=\"/results/%lld\">\n"
-		"<meta name=\"twitter:card\" content=\"summary\">",
-		winners, (long long)cid);
+	/* Absolute URLs under --public-url, and the call's card as the preview image (r_share.c). */
+	char page[48], image[64], og_title[1024], description[256];
+	snprintf(page, sizeof page, "/results/%lld", (long long)cid);
+	snprintf(image, sizeof image, "/cards/call-%lld.png", (long long)cid);
+	snprintf(og_title, sizeof og_title, "Kết quả: %s", title ? title : "");
+	snprintf(description, sizeof description,
+		 "%zu mô hình chuyển đổi số được trao giải. Xem bảng xếp hạng, điểm theo từng tiêu chí và lý do "
+		 "quyết định.",
+		 winners);
+	share_tags(m, base, "article", page, og_title, description, image);
 	fputs(mark + 9, m);
 	free(html);
 	if (fclose(m) != 0) {
@@ -272,7 +260,7 @@ static char *results_page_text(const char *path, json_t *doc, int64_t cid, size_
  * with one reference for the caller; NULL when out of memory.
  */
 static struct results_doc *doc_build(PGresult *r, int64_t cid, const char *template_path,
-				     const struct template_id *template)
+				     const struct template_id *template, const char *base)
 {
 	struct results_doc *doc = calloc(1, sizeof *doc);
 	if (doc == NULL)
@@ -303,7 +291,7 @@ static struct results_doc *doc_build(PGresult *r, int64_t cid, const char *templ
 		return NULL;
 	}
 	doc_set(doc, FORM_CSV, csv, len, tag);
-	char *page = template->exists ? results_page_text(template_path, d, cid, &len) : NULL;
+	char *page = template->exists ? results_page_text(template_path, base, d, cid, &len) : NULL;
 	if (page) {
 		/* The page also depends on the template: its tag names the bytes. */
 		unsigned char h[crypto_generichash_BYTES_MIN];
@@ -360,7 +348,9 @@ static struct results_doc *results_acquire(struct sk_request *req, int64_t cid)
 		doc = have; /* still the newest: keep it, built once */
 	} else {
 		doc_release(have);
-		doc = doc_build(r, cid, template_path, &template);
+		char base[1024];
+		share_base(req->srv->cfg, base, sizeof base);
+		doc = doc_build(r, cid, template_path, &template, base);
 	}
 	PQclear(r);
 	if (doc == NULL) {

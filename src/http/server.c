@@ -391,7 +391,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		dispatch_api(req);
 	else if (!strncmp(url, "/results/", 9) && !strcmp(method, "GET"))
 		serve_results_page(req);
-	else
+	else if (!strncmp(url, "/cards/", 7) && !strcmp(method, "GET"))
+		share_card(req);
+	else if (!share_page(req))
 		sk_static_serve(req);
 	/* The reply is queued and owns its body (a copy, or memory it frees itself), so the pool
 	 * connection can go back now rather than after the socket write. */
