@@ -183,10 +183,8 @@ bool sk_config_load(struct sk_config *cfg, int argc, char **argv, int *rest)
 			return false;
 		snprintf(cfg->public_url, len, "http://%s", cfg->listen);
 	} else if (!public_url_ok(cfg->public_url)) {
-		fprintf(stderr, "sangkien: --public-url: '%s' is not an absolute http:// or https:// address
-"
-				"  (for example https://sangkien.example.vn, without a query or fragment)
-",
+		fprintf(stderr, "sangkien: --public-url: '%s' is not an absolute http:// or https:// address\n"
+				"  (for example https://sangkien.example.vn, without a query or fragment)\n",
 			cfg->public_url);
 		return false;
 	} else {
