@@ -170,15 +170,21 @@ struct norm {
 	enum norm_kind kind;
 };
 
-/* R' for a value v of a panelist, given the call's overall mean and sd. */
+/* v clipped to the scale 0..100 (docs/ranking.md, "The scale"). */
+static inline double on_scale(double v)
+{
+	return v < 0 ? 0 : v > 100 ? 100 : v;
+}
+
+/* R' for a value v of a panelist, given the call's overall mean and sd; always on 0..100. */
 static inline double normalise(double v, const struct norm *p, double mean, double sd)
 {
 	if (p->kind == NORM_NONE)
 		return v;
 	/* A spread this small is rounding noise: treat as a panelist who gives one score to all. */
 	if (p->kind == NORM_SHIFT)
-		return v - p->mp + mean;
-	return mean + sd * (v - p->mp) / p->sp;
+		return on_scale(v - p->mp + mean);
+	return on_scale(mean + sd * (v - p->mp) / p->sp);
 }
 
 /* What the order compares, per proposal (section 7); index breaks what the id cannot. */
@@ -466,8 +472,8 @@ bool sk_rank_with(const struct sk_rank_input *in, struct sk_rank_workspace *ws, 
 			double q = df <= N ? tcache[df] : sk_student_t_quantile(0.975, (double)df);
 			double mu = m->mean, var = m->m2 / (m->n - 1);
 			double half = q * (var > 0 ? sqrt(var) : 0) / sqrt(m->n);
-			t->lo = mu - half;
-			t->hi = mu + half;
+			t->lo = on_scale(mu - half);
+			t->hi = on_scale(mu + half);
 		}
 	}
 #undef REVIEW_VALUES
