@@ -352,14 +352,17 @@ bool sk_rank_with(const struct sk_rank_input *in, struct sk_rank_workspace *ws, 
 			}
 		}
 
-	/* The result: entries, criterion means and alpha in one block (sk_rank_result_free frees it). */
+	/* The result: entries, criterion means, alpha and panelists in one block (sk_rank_result_free frees it). */
 	size_t e_bytes = align16((P + 1) * sizeof *out->entries);
-	unsigned char *block = malloc(e_bytes + (2 * P * C + C) * sizeof(double));
+	size_t d_bytes = align16((2 * P * C + C) * sizeof(double));
+	unsigned char *block = malloc(e_bytes + d_bytes + (N + 1) * sizeof *out->panelists);
 	if (block == NULL)
 		return false;
 	out->entries = (struct sk_rank_entry *)block;
 	double *crit_block = (double *)(block + e_bytes);
 	out->alpha_criteria = crit_block + 2 * P * C;
+	out->panelists = (struct sk_rank_panelist *)(block + e_bytes + d_bytes);
+	out->npanelists = N;
 	out->n = P;
 
 	/* The values of one review: x_c per criterion and R (slot C). */
@@ -407,6 +410,11 @@ bool sk_rank_with(const struct sk_rank_input *in, struct sk_rank_workspace *ws, 
 	for (size_t i = 0; i < N * K; i++) {
 		double sp = stats_sd(&pan[i]);
 		norm[i] = (struct norm){ pan[i].mean, sp, pan[i].n < 3 ? NORM_NONE : sp < 1e-9 ? NORM_SHIFT : NORM_SCALE };
+	}
+	for (size_t p = 0; p < N; p++) {
+		const struct stats *s = &pan[p * K + C];
+		out->panelists[p] = (struct sk_rank_panelist){ (size_t)s->n, s->n ? s->mean : NAN, s->n ? stats_sd(s) : NAN,
+							       s->n >= 3 };
 	}
 	for (size_t i = 0; i < P; i++)
 		start[i + 1] += start[i];

@@ -775,6 +775,37 @@ Test(ranking, only_the_leader_sees_it_and_it_follows_the_scores)
 	cr_assert(f.norm_distinct, "fixture: the normalised scores are far enough apart to check rank_other_method");
 	check_ranking(&f, jget(r->json, "ranking"), r->body);
 
+	/* For the leader: how normalisation treats each panelist, and which proposals it moves. */
+	json_t *nz = jget(r->json, "normalisation");
+	cr_assert(json_is_object(nz), "%s", r->body);
+	cr_assert(json_is_false(jget(nz, "applied")), "the call ranks by raw scores");
+	json_t *pans = jget(nz, "panelists");
+	cr_assert_eq(json_array_size(pans), NQ, "%s", r->body);
+	for (int j = 0; j < NQ; j++) {
+		json_t *x = NULL;
+		for (size_t q = 0; q < json_array_size(pans); q++)
+			if (jint(json_array_get(pans, q), "panelist_id") == f.Q[j].id)
+				x = json_array_get(pans, q);
+		cr_assert_not_null(x, "panelist %d is listed: %s", j, r->body);
+		double m = 0;
+		for (int i = 0; i < NP; i++)
+			m += f.rv[i][j] / NP;
+		NEAR(jnum(x, "mean"), m, "(panelist %d)", j);
+		cr_assert_eq(jint(x, "reviews"), NP);
+		cr_assert(json_is_true(jget(x, "adjusted")), "%d reviews: adjusted", NP);
+	}
+	int nmoved = 0;
+	for (int k = 0; k < NP; k++)
+		nmoved += f.rank_norm[f.order[k]] != k + 1;
+	json_t *moved = jget(nz, "moved");
+	cr_assert_eq((int)json_array_size(moved), nmoved, "%s", r->body);
+	for (size_t q = 0; q < json_array_size(moved); q++) {
+		json_t *x = json_array_get(moved, q);
+		int k = (int)jint(x, "rank_raw") - 1, i = f.order[k];
+		cr_assert_eq(jint(x, "proposal_id"), f.pid[i]);
+		cr_assert_eq(jint(x, "rank_normalised"), f.rank_norm[i]);
+	}
+
 	/* The 5th (last award) and the 6th are far apart here: no warning. */
 	cr_assert_eq(overlap(&f, f.order[NSLOTS - 1], f.order[NSLOTS]), 0, "fixture: 5th and 6th apart");
 	cr_assert(json_is_false(jget(r->json, "tie_warning")), "%s", r->body);

@@ -432,3 +432,25 @@ Test(ranking, a_lenient_panel_does_not_push_the_winner_past_100)
 	assert_on_scale(&r, 1, 0);
 	sk_rank_result_free(&r);
 }
+
+/* What normalisation did to each panelist: μ_p, σ_p, and who was left as is (fewer than 3 reviews). */
+Test(ranking, reports_each_panelists_mean_spread_and_adjustment)
+{
+	struct sk_rank_input in = example(SK_RANK_NORMALISED);
+	struct sk_rank_result r;
+	cr_assert(sk_rank(&in, &r));
+	cr_assert_eq(r.npanelists, 3);
+	NEAR(r.panelists[0].mean, 50, 1e-9); /* A: 40 50 60 */
+	NEAR(r.panelists[1].mean, 80, 1e-9); /* B: 70 80 90 */
+	NEAR(r.panelists[0].sd, sqrt(200.0 / 3), 1e-9);
+	cr_assert(r.panelists[0].adjusted && r.panelists[2].adjusted);
+	cr_assert_eq(r.panelists[2].nreviews, 3);
+	sk_rank_result_free(&r);
+	/* Panelist C reviews only two proposals: not adjusted. */
+	in.nreviews = 8;
+	cr_assert(sk_rank(&in, &r));
+	cr_assert_eq(r.panelists[2].nreviews, 2);
+	cr_assert(!r.panelists[2].adjusted && r.panelists[0].adjusted);
+	NEAR(r.panelists[2].mean, 55, 1e-9); /* C: 50 60 */
+	sk_rank_result_free(&r);
+}
