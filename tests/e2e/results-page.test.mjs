@@ -122,6 +122,7 @@ test('the results page: a chart, a sentence for the award cut, one decimal, deta
     await page.emulateMedia({ media: 'print' });
     assert.equal(await page.locator('#res-chart svg').isVisible(), true);
     assert.equal(await page.locator('#res-config').isVisible(), false);
+    await page.screenshot({ path: '/tmp/sangkien-results-print.png', fullPage: true });
     await page.emulateMedia({ media: 'screen' });
 
     await page.getByRole('button', { name: vi.lang.switch, exact: true }).click();
