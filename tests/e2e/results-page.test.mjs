@@ -8,7 +8,10 @@
 // same); one sentence about the award cut instead of a mark on every row; scores
 // with one decimal (Vietnamese comma); the statistics, the agreement's numbers and
 // the seals behind "Chi tiết" folds; an agreement sentence in plain words. The same
-// in English. axe: no violation of any impact; the page fits the phone.
+// in English. axe: no violation of any impact; the page fits the phone. A second
+// test serves the same document with a negative agreement (-0.294, as in the issue)
+// and a clear award cut: the sentence says "very different", the fold explains the
+// sign, and no cut sentence shows.
 //
 // Run: node --test tests/e2e/results-page.test.mjs (see tests/e2e/lib/server.mjs)
 
@@ -138,6 +141,34 @@ test('the results page: a chart, a sentence for the award cut, one decimal, deta
     await assertAccessible(page, 'results page (en)');
     await assertFitsPhone(page, 'results page (en)');
     assertNoProblems(page, 'results page');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a negative agreement is said in words, and no sentence when the award cut is clear', TIMEOUT, async () => {
+  const { call } = seed;
+  const real = await fetch(`${srv.baseURL}/api/v1/campaigns/${call.id}/results`).then((r) => r.json());
+  // The same published document with another panel's figures (the browser gets it instead).
+  const doc = structuredClone(real);
+  doc.snapshot.tie_warning = false;
+  doc.snapshot.agreement = { review_score: -0.294, criteria: doc.snapshot.agreement.criteria.map((c) => ({ ...c, alpha: -0.294 })) };
+  const { page, context } = await phonePage(browser, srv.baseURL);
+  try {
+    await page.route(`**/api/v1/campaigns/${call.id}/results`, (route) => route.fulfill({
+      status: 200, contentType: 'application/json', body: JSON.stringify(doc),
+    }));
+    await openReady(page, `/results/${call.id}`);
+    await page.locator('#res-body').waitFor();
+    const fill = (s, vars) => s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+    assert.equal(await text(page.locator('#res-agreement-text')), fill(vi.results.agreementNegative, { alpha: '-0,29' }));
+    assert.equal(await page.locator('#res-cut').isVisible(), false, 'a clear cut needs no sentence');
+    const fold = page.locator('details.fold').filter({ has: page.locator('#res-agreement') });
+    await fold.locator('summary').click();
+    const rows = await page.locator('#res-agreement dd').allTextContents();
+    assert.ok(rows.length >= 2 && rows.every((r) => r === fill(vi.results.agreementNegativeShort, { alpha: '-0,29' })), rows.join(' | '));
+    await assertAccessible(page, 'results page, negative agreement');
+    assertNoProblems(page, 'results page, negative agreement');
   } finally {
     await context.close();
   }
