@@ -232,13 +232,40 @@ function breakdown(e) {
     el('dl', { class: 'details' }, crit.map((c) => {
       const v = ranking.method === 'raw' ? c.raw : c.normalised;
       return el('div', { class: 'details__row' }, el('dt', { text: c.name }),
-        el('dd', { text: v === null || v === undefined ? t('results.noScore') : t('results.criterionScore', { score: formatNumber(v) }) }));
+        el('dd', { text: v === null || v === undefined ? t('results.noScore') : t('results.criterionScore', { score: fmt1(v) }) }));
     })));
+}
+
+/** Scores as people read them: one decimal (the JSON keeps three). */
+const fmt1 = (v) => formatNumber(v, 1);
+
+/** How normalisation moves each panelist, and which proposals change rank because of it. */
+function renderNormalisation() {
+  const nz = ranking.normalisation;
+  for (const k of ['ap-norm-title', 'ap-norm-intro', 'ap-norm-panelists', 'ap-norm-moved-intro', 'ap-norm-moved']) $(k).hidden = !nz;
+  if (!nz) return;
+  setKey($('ap-norm-intro'), nz.applied ? 'appraisal.rankingNormIntro' : 'appraisal.rankingNormIntroRaw',
+    { mean: fmt1(nz.call_mean), sd: fmt1(nz.call_sd) });
+  const names = new Map(((panel && panel.panelists) || []).map((p) => [p.account_id, p.display_name]));
+  clear($('ap-norm-panelists')).append(...(nz.panelists || []).map((p) => {
+    const name = names.get(p.panelist_id) || t('appraisal.rankingNormPanelist', { id: p.panelist_id });
+    const vars = { name, mean: fmt1(p.mean), sd: fmt1(p.sd), n: p.reviews, diff: fmt1(Math.abs(p.shift ?? 0)) };
+    const key = !p.adjusted ? 'appraisal.rankingNormUnadjusted'
+      : Math.abs(p.shift) < 0.05 ? 'appraisal.rankingNormEven'
+        : p.shift < 0 ? 'appraisal.rankingNormLenient' : 'appraisal.rankingNormHarsh';
+    return el('li', { i18n: key, vars });
+  }));
+  const moved = nz.moved || [];
+  setKey($('ap-norm-moved-intro'), moved.length ? 'appraisal.rankingNormMovedIntro' : 'appraisal.rankingNormMovedNone');
+  clear($('ap-norm-moved')).append(...moved.map((m) => el('li', {
+    i18n: 'appraisal.rankingNormMovedItem', vars: { code: m.tracking_code, title: m.title, normalised: m.rank_normalised, raw: m.rank_raw },
+  })));
+  $('ap-norm-moved').hidden = moved.length === 0;
 }
 
 function renderAgreement() {
   const ag = ranking.agreement || {};
-  const val = (x) => (x === null || x === undefined ? t('results.noScore') : formatNumber(x));
+  const val = (x) => (x === null || x === undefined ? t('results.noScore') : formatNumber(x, 2));
   clear($('ap-agreement')).append(
     el('div', { class: 'details__row' }, el('dt', { i18n: 'results.agreementOverall' }), el('dd', { text: val(ag.review_score) })),
     ...(ag.criteria || []).map((c) => el('div', { class: 'details__row' }, el('dt', { text: c.criterion }), el('dd', { text: val(c.alpha) }))));
@@ -247,6 +274,7 @@ function renderAgreement() {
 function renderRanking() {
   const kept = rankingChoices();
   renderAgreement();
+  renderNormalisation();
   setKey($('ap-method'), ranking.method === 'raw' ? 'appraisal.methodRaw' : 'appraisal.methodNormalised');
   $('ap-tie-warning').hidden = !ranking.tie_warning;
   const names = awards.map((a) => a.name);
@@ -269,8 +297,8 @@ function renderRanking() {
     });
     // A proposal with a single review has a score but no interval.
     const score = e.score === null || e.score === undefined ? t('results.noScore')
-      : e.interval ? t('results.scoreInterval', { score: formatNumber(e.score), low: formatNumber(e.interval.low), high: formatNumber(e.interval.high) })
-        : formatNumber(e.score);
+      : e.interval ? t('results.scoreInterval', { score: fmt1(e.score), low: fmt1(e.interval.low), high: fmt1(e.interval.high) })
+        : fmt1(e.score);
     return el('li', { class: 'card' },
       el('p', { class: 'badges' }, el('span', { class: 'badge badge--status-submitted', i18n: 'appraisal.rankN', vars: { n: e.rank } }),
         e.tied_with_next ? el('span', { class: 'badge badge--tie', i18n: 'results.tied' }) : null),
@@ -279,7 +307,7 @@ function renderRanking() {
         el('div', { class: 'details__row' }, el('dt', { i18n: 'results.colCode' }), el('dd', { text: e.tracking_code })),
         el('div', { class: 'details__row' }, el('dt', { i18n: 'results.colScore' }), el('dd', { text: score })),
         el('div', { class: 'details__row' }, el('dt', { i18n: 'appraisal.bothMethods' }),
-          el('dd', { text: t('appraisal.bothMethodsText', { raw: formatNumber(e.raw) || '–', normalised: formatNumber(e.normalised) || '–', other: e.rank_other_method ?? '–' }) })),
+          el('dd', { text: t('appraisal.bothMethodsText', { raw: fmt1(e.raw) || '–', normalised: fmt1(e.normalised) || '–', other: e.rank_other_method ?? '–' }) })),
         el('div', { class: 'details__row' }, el('dt', { i18n: 'appraisal.reviews' }), el('dd', { text: String(e.reviews) }))),
       breakdown(e),
       // Places go by rank: a proposal nobody scored can still fall on one.

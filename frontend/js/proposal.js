@@ -115,8 +115,8 @@ function renderResult() {
   if (!result) return;
   const r = result.result || {};
   const score = r.score === null || r.score === undefined ? t('results.noScore')
-    : r.interval ? t('results.scoreInterval', { score: formatNumber(r.score), low: formatNumber(r.interval.low), high: formatNumber(r.interval.high) })
-      : formatNumber(r.score);
+    : r.interval ? t('results.scoreInterval', { score: formatNumber(r.score, 1), low: formatNumber(r.interval.low, 1), high: formatNumber(r.interval.high, 1) })
+      : formatNumber(r.score, 1);
   const dl = clear($('proposal-result'));
   dl.append(
     row('results.colAward', r.award ? el('span', { class: 'badge badge--award', text: r.award }) : el('span', { i18n: 'proposal.noAward' })),
@@ -125,7 +125,7 @@ function renderResult() {
   for (const c of r.criteria || []) {
     const v = campaign && campaign.ranking_method === 'raw' ? c.raw : c.normalised;
     dl.append(el('div', { class: 'details__row' }, el('dt', { text: c.name }),
-      el('dd', { text: v === null || v === undefined ? t('results.noScore') : t('results.criterionScore', { score: formatNumber(v) }) })));
+      el('dd', { text: v === null || v === undefined ? t('results.noScore') : t('results.criterionScore', { score: formatNumber(v, 1) }) })));
   }
   if (r.reason) dl.append(row('results.reason', r.reason));
   const comments = (result.panel_comments || []).filter((c) => c && c.trim());

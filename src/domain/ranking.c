@@ -170,15 +170,21 @@ struct norm {
 	enum norm_kind kind;
 };
 
-/* R' for a value v of a panelist, given the call's overall mean and sd. */
+/* v clipped to the scale 0..100 (docs/ranking.md, "The scale"). */
+static inline double on_scale(double v)
+{
+	return v < 0 ? 0 : v > 100 ? 100 : v;
+}
+
+/* R' for a value v of a panelist, given the call's overall mean and sd; always on 0..100. */
 static inline double normalise(double v, const struct norm *p, double mean, double sd)
 {
 	if (p->kind == NORM_NONE)
 		return v;
 	/* A spread this small is rounding noise: treat as a panelist who gives one score to all. */
 	if (p->kind == NORM_SHIFT)
-		return v - p->mp + mean;
-	return mean + sd * (v - p->mp) / p->sp;
+		return on_scale(v - p->mp + mean);
+	return on_scale(mean + sd * (v - p->mp) / p->sp);
 }
 
 /* What the order compares, per proposal (section 7); index breaks what the id cannot. */
@@ -346,14 +352,17 @@ bool sk_rank_with(const struct sk_rank_input *in, struct sk_rank_workspace *ws, 
 			}
 		}
 
-	/* The result: entries, criterion means and alpha in one block (sk_rank_result_free frees it). */
+	/* The result: entries, criterion means, alpha and panelists in one block (sk_rank_result_free frees it). */
 	size_t e_bytes = align16((P + 1) * sizeof *out->entries);
-	unsigned char *block = malloc(e_bytes + (2 * P * C + C) * sizeof(double));
+	size_t d_bytes = align16((2 * P * C + C) * sizeof(double));
+	unsigned char *block = malloc(e_bytes + d_bytes + (N + 1) * sizeof *out->panelists);
 	if (block == NULL)
 		return false;
 	out->entries = (struct sk_rank_entry *)block;
 	double *crit_block = (double *)(block + e_bytes);
 	out->alpha_criteria = crit_block + 2 * P * C;
+	out->panelists = (struct sk_rank_panelist *)(block + e_bytes + d_bytes);
+	out->npanelists = N;
 	out->n = P;
 
 	/* The values of one review: x_c per criterion and R (slot C). */
@@ -401,6 +410,11 @@ bool sk_rank_with(const struct sk_rank_input *in, struct sk_rank_workspace *ws, 
 	for (size_t i = 0; i < N * K; i++) {
 		double sp = stats_sd(&pan[i]);
 		norm[i] = (struct norm){ pan[i].mean, sp, pan[i].n < 3 ? NORM_NONE : sp < 1e-9 ? NORM_SHIFT : NORM_SCALE };
+	}
+	for (size_t p = 0; p < N; p++) {
+		const struct stats *s = &pan[p * K + C];
+		out->panelists[p] = (struct sk_rank_panelist){ (size_t)s->n, s->n ? s->mean : NAN, s->n ? stats_sd(s) : NAN,
+							       s->n >= 3 };
 	}
 	for (size_t i = 0; i < P; i++)
 		start[i + 1] += start[i];
@@ -466,8 +480,8 @@ bool sk_rank_with(const struct sk_rank_input *in, struct sk_rank_workspace *ws, 
 			double q = df <= N ? tcache[df] : sk_student_t_quantile(0.975, (double)df);
 			double mu = m->mean, var = m->m2 / (m->n - 1);
 			double half = q * (var > 0 ? sqrt(var) : 0) / sqrt(m->n);
-			t->lo = mu - half;
-			t->hi = mu + half;
+			t->lo = on_scale(mu - half);
+			t->hi = on_scale(mu + half);
 		}
 	}
 #undef REVIEW_VALUES

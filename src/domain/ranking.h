@@ -47,8 +47,17 @@ struct sk_rank_entry {
 	double *criterion_normalised;
 };
 
+/* How normalisation (docs/ranking.md, section 3) treats one panelist: their R against the call's. */
+struct sk_rank_panelist {
+	size_t nreviews;
+	double mean, sd; /* μ_p and σ_p (population) of the panelist's R; NaN without reviews */
+	bool adjusted;   /* false: fewer than 3 reviews, the values are left as they are */
+};
+
 struct sk_rank_result {
 	size_t n;                    /* = nproposals */
+	size_t npanelists;           /* = the input's npanelists */
+	struct sk_rank_panelist *panelists; /* by input panelist index */
 	struct sk_rank_entry *entries; /* in rank order */
 	double *alpha_criteria;      /* Krippendorff's alpha (interval) per criterion; NaN when undefined */
 	double alpha_total;          /* the same for the review score R */

@@ -146,14 +146,20 @@ static void doc_set(struct results_doc *doc, enum form f, char *body, size_t len
 		snprintf(gz->etag, sizeof gz->etag, "\"%s-gz\"", etag);
 }
 
-/* The CSV export of a results document (caller frees; NULL when out of memory). */
+/*
+ * The CSV export of a results document (caller frees; NULL when out of memory). Numbers keep the
+ * snapshot's 3 decimals with "." (for machines); the score column names the method.
+ */
 static char *results_csv_text(json_t *doc, size_t *len)
 {
 	struct sk_csv csv;
 	sk_csv_init(&csv);
-	static const char *const header[] = { "Hạng", "Mã theo dõi", "Tên mô hình", "Tổ dân phố", "Giải", "Điểm",
-					      "Khoảng tin cậy 95% (thấp)", "Khoảng tin cậy 95% (cao)", "Số lượt chấm",
-					      "Không tách biệt được với hạng sau", "Lý do điều chỉnh" };
+	const char *method = json_string_value(json_object_get(json_object_get(doc, "snapshot"), "method"));
+	const char *score = method && !strcmp(method, "raw") ? "Điểm thô (0–100)"
+							     : "Điểm chuẩn hoá theo người chấm (0–100)";
+	const char *const header[] = { "Hạng", "Mã theo dõi", "Tên mô hình", "Tổ dân phố", "Giải", score,
+				       "Khoảng tin cậy 95% (thấp)", "Khoảng tin cậy 95% (cao)", "Số lượt chấm",
+				       "Không tách biệt được với hạng sau", "Lý do điều chỉnh" };
 	for (size_t i = 0; i < sizeof header / sizeof header[0]; i++)
 		sk_csv_field(&csv, header[i]);
 	sk_csv_end_row(&csv);

@@ -240,6 +240,41 @@ bool sk_led_campaign(struct sk_request *req, PGresult **c)
 	return true;
 }
 
+/*
+ * For the leader before deciding (never in a snapshot): how normalisation moved each panelist (their
+ * mean and spread of R against the call's; who was left as is for fewer than 3 reviews), and the
+ * proposals whose rank differs between the two methods. New reference.
+ */
+static json_t *normalisation_json(struct ranking *k, bool normalised_method)
+{
+	const struct sk_rank_result *r = &k->by_method;
+	json_t *panelists = json_array(), *moved = json_array();
+	for (size_t p = 0; p < r->npanelists; p++) {
+		const struct sk_rank_panelist *x = &r->panelists[p];
+		json_array_append_new(panelists,
+				      json_pack("{s:I,s:I,s:o,s:o,s:o,s:b}", "panelist_id", (json_int_t)k->panelists[p], "reviews",
+						(json_int_t)x->nreviews, "mean", num(x->mean), "sd", num(x->sd), "shift",
+						x->adjusted ? num(r->mean_all - x->mean) : json_null(), "adjusted", x->adjusted));
+	}
+	size_t *other_rank = calloc(r->n + 1, sizeof *other_rank);
+	for (size_t j = 0; other_rank && j < k->by_other.n; j++)
+		other_rank[k->by_other.entries[j].proposal] = k->by_other.entries[j].rank;
+	for (size_t j = 0; other_rank && j < r->n; j++) {
+		const struct sk_rank_entry *e = &r->entries[j];
+		if (isnan(e->score) || other_rank[e->proposal] == e->rank)
+			continue;
+		size_t n_rank = normalised_method ? e->rank : other_rank[e->proposal];
+		size_t raw_rank = normalised_method ? other_rank[e->proposal] : e->rank;
+		json_array_append_new(moved, json_pack("{s:I,s:s,s:s,s:I,s:I}", "proposal_id", (json_int_t)k->pids[e->proposal],
+						       "tracking_code", sk_db_str(k->proposals, (int)e->proposal, "tracking_code"),
+						       "title", sk_db_str(k->proposals, (int)e->proposal, "title"), "rank_normalised",
+						       (json_int_t)n_rank, "rank_raw", (json_int_t)raw_rank));
+	}
+	free(other_rank);
+	return json_pack("{s:b,s:o,s:o,s:o,s:o}", "applied", normalised_method, "call_mean", num(r->mean_all), "call_sd",
+			 num(r->sd_all), "panelists", panelists, "moved", moved);
+}
+
 void ranking_get(struct sk_request *req)
 {
 	PGresult *c, *awards;
@@ -262,10 +297,11 @@ void ranking_get(struct sk_request *req)
 	}
 	bool tie;
 	json_t *list = ranking_json(&k, awards, NULL, NULL, &tie);
-	json_t *v = json_pack("{s:s,s:s,s:o,s:o,s:b,s:s,s:I,s:I}", "method", sk_db_str(c, 0, "ranking_method"), "state",
+	json_t *v = json_pack("{s:s,s:s,s:o,s:o,s:b,s:s,s:I,s:I,s:o}", "method", sk_db_str(c, 0, "ranking_method"), "state",
 			      sk_db_str(c, 0, "state"), "ranking", list, "agreement", agreement_json(&k), "tie_warning", tie,
 			      "inputs_digest", k.digest, "reviews", (json_int_t)k.in.nreviews, "panelists",
-			      (json_int_t)k.npanelists);
+			      (json_int_t)k.npanelists, "normalisation",
+			      normalisation_json(&k, strcmp(sk_db_str(c, 0, "ranking_method"), "raw") != 0));
 	ranking_free(&k);
 	PQclear(c);
 	PQclear(awards);

@@ -132,6 +132,11 @@ static double dmax(double a, double b)
 	return a > b ? a : b;
 }
 
+static double clip100(double v)
+{
+	return dmin(dmax(v, 0), 100);
+}
+
 static void iso(int64_t t, char out[40])
 {
 	time_t tt = (time_t)t;
@@ -507,8 +512,8 @@ static void compute_expected(struct fx *f)
 			ss += (f->rv[i][j] - m) * (f->rv[i][j] - m);
 		double half = t975(NQ - 1) * sq_root(ss / (NQ - 1)) / sq_root(NQ);
 		f->raw[i] = m;
-		f->lo[i] = m - half;
-		f->hi[i] = m + half;
+		f->lo[i] = clip100(m - half); /* intervals are clipped to the scale (docs/ranking.md, "The scale") */
+		f->hi[i] = clip100(m + half);
 		for (int k = 0; k < NC; k++) {
 			f->crit_raw[i][k] = 0;
 			for (int j = 0; j < NQ; j++)
@@ -531,7 +536,7 @@ static void compute_expected(struct fx *f)
 			vp += (f->rv[i][j] - mp) * (f->rv[i][j] - mp) / NP;
 		double sp = sq_root(vp);
 		for (int i = 0; i < NP; i++)
-			f->norm[i] += (sp < 1e-9 ? f->rv[i][j] - mp + mu : mu + sd * (f->rv[i][j] - mp) / sp) / NQ;
+			f->norm[i] += clip100(sp < 1e-9 ? f->rv[i][j] - mp + mu : mu + sd * (f->rv[i][j] - mp) / sp) / NQ;
 	}
 	int idx[NP];
 	for (int i = 0; i < NP; i++)
@@ -605,6 +610,9 @@ static void check_ranking(const struct fx *f, json_t *list, const char *body)
 		cr_assert(json_is_object(iv), "an interval with %d reviews: %s", NQ, body);
 		NEAR(jnum(iv, "low"), f->lo[i], "(rank %d)", k + 1);
 		NEAR(jnum(iv, "high"), f->hi[i], "(rank %d)", k + 1);
+		cr_assert(jnum(iv, "low") >= 0 && jnum(iv, "high") <= 100 && jnum(e, "normalised") >= 0 &&
+				  jnum(e, "normalised") <= 100,
+			  "rank %d: every published number on the 0..100 scale: %s", k + 1, body);
 		double mn = INFINITY, mx = -INFINITY;
 		for (int j = 0; j < NQ; j++)
 			mn = dmin(mn, f->rv[i][j]), mx = dmax(mx, f->rv[i][j]);
@@ -766,6 +774,37 @@ Test(ranking, only_the_leader_sees_it_and_it_follows_the_scores)
 	cr_assert_eq(jint(r->json, "panelists"), NQ);
 	cr_assert(f.norm_distinct, "fixture: the normalised scores are far enough apart to check rank_other_method");
 	check_ranking(&f, jget(r->json, "ranking"), r->body);
+
+	/* For the leader: how normalisation treats each panelist, and which proposals it moves. */
+	json_t *nz = jget(r->json, "normalisation");
+	cr_assert(json_is_object(nz), "%s", r->body);
+	cr_assert(json_is_false(jget(nz, "applied")), "the call ranks by raw scores");
+	json_t *pans = jget(nz, "panelists");
+	cr_assert_eq(json_array_size(pans), NQ, "%s", r->body);
+	for (int j = 0; j < NQ; j++) {
+		json_t *x = NULL;
+		for (size_t q = 0; q < json_array_size(pans); q++)
+			if (jint(json_array_get(pans, q), "panelist_id") == f.Q[j].id)
+				x = json_array_get(pans, q);
+		cr_assert_not_null(x, "panelist %d is listed: %s", j, r->body);
+		double m = 0;
+		for (int i = 0; i < NP; i++)
+			m += f.rv[i][j] / NP;
+		NEAR(jnum(x, "mean"), m, "(panelist %d)", j);
+		cr_assert_eq(jint(x, "reviews"), NP);
+		cr_assert(json_is_true(jget(x, "adjusted")), "%d reviews: adjusted", NP);
+	}
+	int nmoved = 0;
+	for (int k = 0; k < NP; k++)
+		nmoved += f.rank_norm[f.order[k]] != k + 1;
+	json_t *moved = jget(nz, "moved");
+	cr_assert_eq((int)json_array_size(moved), nmoved, "%s", r->body);
+	for (size_t q = 0; q < json_array_size(moved); q++) {
+		json_t *x = json_array_get(moved, q);
+		int k = (int)jint(x, "rank_raw") - 1, i = f.order[k];
+		cr_assert_eq(jint(x, "proposal_id"), f.pid[i]);
+		cr_assert_eq(jint(x, "rank_normalised"), f.rank_norm[i]);
+	}
 
 	/* The 5th (last award) and the 6th are far apart here: no warning. */
 	cr_assert_eq(overlap(&f, f.order[NSLOTS - 1], f.order[NSLOTS]), 0, "fixture: 5th and 6th apart");
@@ -1078,13 +1117,14 @@ Test(decision, departures_need_reasons_then_publish_with_the_password)
 	PQclear(x);
 	cr_assert_eq(db_int(PG, "SELECT count(*) FROM decisions WHERE campaign_id = $1 AND snapshot <> '{}'", 1, pk), 1);
 
-	/* results.csv: BOM, the Vietnamese header, one row per proposal in rank order, reasons included. */
+	/* results.csv: BOM, the Vietnamese header (the score column names the method), one row per proposal
+	 * in rank order, reasons included. */
 	r = get(&anon, fmt_path("/api/v1/campaigns/%lld/results.csv", (long long)f.cid));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert(resp_header(r, "Content-Type", ct, sizeof ct));
 	cr_assert_not_null(strstr(ct, "text/csv"), "%s", ct);
 	cr_assert(r->len > 3 && !memcmp(r->body, "\xEF\xBB\xBF", 3), "the CSV starts with the UTF-8 BOM");
-	const char *header = "Hạng,Mã theo dõi,Tên mô hình,Tổ dân phố,Giải,Điểm,Khoảng tin cậy 95% (thấp),"
+	const char *header = "Hạng,Mã theo dõi,Tên mô hình,Tổ dân phố,Giải,Điểm thô (0–100),Khoảng tin cậy 95% (thấp),"
 			     "Khoảng tin cậy 95% (cao),Số lượt chấm,Không tách biệt được với hạng sau,Lý do điều chỉnh\r\n";
 	cr_assert(!strncmp(r->body + 3, header, strlen(header)), "the header: %.400s", r->body + 3);
 	int rows = 0;

@@ -330,3 +330,127 @@ Test(ranking, a_reused_workspace_gives_the_same_results_as_fresh_calls)
 	sk_rank_result_free(&r);
 	sk_rank_workspace_free(ws);
 }
+
+/* Every number a ranking publishes on 0..100 (scores, intervals, review spread, criterion means). */
+static void assert_on_scale(const struct sk_rank_result *r, size_t C, unsigned seed)
+{
+#define IN_SCALE(v)                                                                                          \
+	cr_assert(isnan(v) || ((v) >= 0 && (v) <= 100), "seed %u: %s = %.6f is off the 0..100 scale", seed, #v, \
+		  (double)(v))
+	for (size_t i = 0; i < r->n; i++) {
+		const struct sk_rank_entry *e = &r->entries[i];
+		IN_SCALE(e->raw);
+		IN_SCALE(e->normalised);
+		IN_SCALE(e->score);
+		IN_SCALE(e->min_review);
+		IN_SCALE(e->max_review);
+		if (e->has_interval) {
+			IN_SCALE(e->lo);
+			IN_SCALE(e->hi);
+			cr_assert(e->lo <= e->score && e->score <= e->hi, "seed %u: the interval holds the score", seed);
+		}
+		for (size_t c = 0; c < C; c++) {
+			IN_SCALE(e->criterion_raw[c]);
+			IN_SCALE(e->criterion_normalised[c]);
+		}
+	}
+#undef IN_SCALE
+}
+
+/*
+ * Random panels (harsh, lenient and erratic panelists, panelists with one or two reviews, proposals
+ * with one review or none, exact ties from a coarse scale): under both methods, every published
+ * number stays on 0..100 (docs/ranking.md, "The scale").
+ */
+Test(ranking, property_every_published_number_stays_on_the_scale)
+{
+	for (unsigned seed = 1; seed <= 400; seed++) {
+		rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)seed * 0x100000001b3ull);
+		size_t C = 1 + (size_t)rnd(4), P = 1 + (size_t)rnd(12), N = 1 + (size_t)rnd(6);
+		struct sk_rank_criterion crit[4];
+		for (size_t c = 0; c < C; c++)
+			crit[c] = (struct sk_rank_criterion){ 0.5 + rnd(5), rnd(3) == 0 ? 1 + rnd(3) : 10 };
+		int bias[6], spread[6];
+		for (size_t p = 0; p < N; p++) {
+			bias[p] = rnd(3) - 1; /* harsh, neutral, lenient */
+			spread[p] = rnd(3);   /* one score for all, narrow, wide */
+		}
+		int *scores = malloc(P * N * C * sizeof *scores);
+		struct sk_rank_review *reviews = malloc(P * N * sizeof *reviews);
+		size_t V = 0;
+		for (size_t i = 0; i < P; i++) {
+			int quality = rnd(11);
+			/* some proposals get one review (from panelist `only`) or none */
+			int kind = rnd(6);
+			size_t only = (size_t)rnd((int)N);
+			for (size_t p = 0; p < N; p++) {
+				if (kind == 0 || (kind == 1 && p != only))
+					continue;
+				int *s = &scores[V * C];
+				for (size_t c = 0; c < C; c++) {
+					int m = crit[c].max, v;
+					if (spread[p] == 0)
+						v = bias[p] > 0 ? m : bias[p] < 0 ? 0 : m / 2;
+					else {
+						double base = quality / 10.0 * m + bias[p] * 0.4 * m;
+						v = (int)lround(base + (spread[p] == 2 ? rnd(m + 1) - m / 2.0 : rnd(3) - 1));
+					}
+					s[c] = v < 0 ? 0 : v > m ? m : v;
+				}
+				reviews[V++] = (struct sk_rank_review){ i, p, s };
+			}
+		}
+		for (int m = 0; m < 2; m++) {
+			struct sk_rank_input in = { C, P, N, V, crit, reviews, NULL, m ? SK_RANK_NORMALISED : SK_RANK_RAW };
+			struct sk_rank_result r;
+			cr_assert(sk_rank(&in, &r), "seed %u", seed);
+			assert_on_scale(&r, C, seed);
+			sk_rank_result_free(&r);
+		}
+		free(scores);
+		free(reviews);
+	}
+}
+
+/* The case of the issue: three panelists, one harsh and two lenient, a clear winner; nothing passes 100. */
+Test(ranking, a_lenient_panel_does_not_push_the_winner_past_100)
+{
+	static const int s[4][3] = { { 10, 10, 10 }, { 9, 9, 9 }, { 2, 9, 10 }, { 1, 6, 7 } };
+	const struct sk_rank_criterion crit[1] = { { 1, 10 } };
+	struct sk_rank_review reviews[12];
+	for (size_t i = 0; i < 4; i++)
+		for (size_t p = 0; p < 3; p++)
+			reviews[i * 3 + p] = (struct sk_rank_review){ i, p, &s[i][p] };
+	struct sk_rank_input in = { 1, 4, 3, 12, crit, reviews, NULL, SK_RANK_NORMALISED };
+	struct sk_rank_result r;
+	cr_assert(sk_rank(&in, &r));
+	assert_on_scale(&r, 1, 0);
+	cr_assert_eq(r.entries[0].proposal, 0);
+	sk_rank_result_free(&r);
+	in.method = SK_RANK_RAW;
+	cr_assert(sk_rank(&in, &r));
+	assert_on_scale(&r, 1, 0);
+	sk_rank_result_free(&r);
+}
+
+/* What normalisation did to each panelist: μ_p, σ_p, and who was left as is (fewer than 3 reviews). */
+Test(ranking, reports_each_panelists_mean_spread_and_adjustment)
+{
+	struct sk_rank_input in = example(SK_RANK_NORMALISED);
+	struct sk_rank_result r;
+	cr_assert(sk_rank(&in, &r));
+	cr_assert_eq(r.npanelists, 3);
+	NEAR(r.panelists[0].mean, 50, 1e-9); /* A: 40 50 60 */
+	NEAR(r.panelists[1].mean, 80, 1e-9); /* B: 70 80 90 */
+	NEAR(r.panelists[0].sd, sqrt(200.0 / 3), 1e-9);
+	cr_assert(r.panelists[0].adjusted && r.panelists[2].adjusted);
+	cr_assert_eq(r.panelists[2].nreviews, 3);
+	sk_rank_result_free(&r);
+	/* Panelist C reviews only two proposals: not adjusted. */
+	in.nreviews = 8;
+	cr_assert(sk_rank(&in, &r));
+	cr_assert_eq(r.panelists[2].nreviews, 2);
+	cr_assert(!r.panelists[2].adjusted && r.panelists[0].adjusted);
+	NEAR(r.panelists[2].mean, 55, 1e-9); /* C: 50 60 */
+	sk_rank_result_free(&r);
+}

@@ -12,8 +12,9 @@
 //   "members per proposal" field shows only for that way of assigning, filled
 //   with the call's number of reviews.
 // - After a lock with one review only (a score without a 95% interval) the
-//   leader's ranking still shows, with the per-criterion breakdown and the
-//   panel's agreement, and warns where an award place falls on a
+//   leader's ranking still shows, with the per-criterion breakdown, the
+//   panel's agreement and what normalisation does (the member with one review
+//   is left as is; no proposal moves), and warns where an award place falls on a
 //   proposal nobody scored; an award taken away with a reason survives a
 //   switch to English; the decision and the publication work in English, and
 //   between the two the decided awards and the reason for the departure are
@@ -192,6 +193,12 @@ test('from the photo a panelist sees to the result a resident reads', TIMEOUT, a
     await first.locator('summary').filter({ hasText: vi.results.breakdown }).click();
     assert.match(await text(first.locator('details')), new RegExp(call.criteria[0].name));
     assert.match(await text(lp.locator('#ap-agreement')), new RegExp(vi.results.agreementOverall));
+    // What normalisation does: the member with a single review is left as is; no proposal moves.
+    const norm = await lp.locator('#ap-norm-panelists > li').allTextContents();
+    assert.equal(norm.length, 1, 'one member has reviewed');
+    assert.match(norm[0], /^Phạm Thị Thẩm: /);
+    assert.ok(norm[0].endsWith(fill(vi.appraisal.rankingNormUnadjusted, { name: '', mean: '', n: 1 }).split(';')[1]), norm[0]);
+    assert.equal(await text(lp.locator('#ap-norm-moved-intro')), vi.appraisal.rankingNormMovedNone);
     await assertAccessibleWithCSP(lp, 'appraisal.html ranking with one review');
     await assertFitsPhone(lp, 'appraisal.html ranking with one review');
 
