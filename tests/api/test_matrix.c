@@ -470,6 +470,10 @@ static const struct cell CELLS[] = {
 	{ "GET", "/api/v1/track/${code}", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "GET", "/api/v1/campaigns/${cid4}/results", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "GET", "/api/v1/campaigns/${cid4}/results.csv", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	/* the published call's documents (minutes, spreadsheet, notice-board poster): public */
+	{ "GET", "/api/v1/campaigns/${cid4}/minutes.pdf", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/campaigns/${cid4}/results.xlsx", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/campaigns/${cid4}/poster.pdf", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "GET", "/api/v1/proposals/${rid}/result", NULL, 0, { 401, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404 } },
 	/* C's, submitted by V on C's behalf: V reads it while V holds the volunteer role */
 	{ "GET", "/api/v1/proposals/${rcid}/result", NULL, 0, { 401, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404 } },
