@@ -3,7 +3,8 @@
 // served CSP left on (see assertAccessibleWithCSP). The public pages are checked signed
 // out, the others signed in with the role that uses them (resident, volunteer and leader;
 // panelist; installation administrator), with seed data enough for their main states: a
-// call in appraisal with a draft review and a published one (results, catalogue, model),
+// call in appraisal with a draft review and a published one (results, catalogue, model,
+// the author's proposal with its result),
 // a resident found and opened on residents.html, an account opened on admin.html, the
 // volunteer's consent and proposal steps on assist.html, review.html with the proposal and
 // its photo opened, the errors of set-password.html and of the proposal form.
@@ -43,6 +44,7 @@ let helped;
 let ap; // seedAppraisal: a call in appraisal (ap.call) with a draft review
 let published; // a second call of ap.leader, published
 let model; // a published winner in the catalogue
+let winner; // the published call's first proposal (its author is ap.resident)
 const ADMIN = Object.freeze({ name: 'Quản Trị Viên', phone: '0900000001' });
 const DESKTOP = Object.freeze({ viewport: { width: 1280, height: 900 }, isMobile: false, hasTouch: false, deviceScaleFactor: 1 });
 
@@ -129,6 +131,7 @@ async function publishedCall() {
     scores: q.criteria.map((k) => ({ criterion_id: k.id, score: 6 })), overall_comment: 'Còn thiếu chi phí.', version: 0, submit: false,
   });
   const { models } = await boss.get(`/models?ward_id=${srv.ward.id}`);
+  [winner] = sent;
   model = models.find((m) => m.campaign && m.campaign.id === campaign.id) || models[0];
   assert.ok(model, 'a published winner is in the catalogue');
   return (await boss.get(`/campaigns/${campaign.id}`)).campaign;
@@ -314,6 +317,8 @@ function everyPage() {
     [all, `/appraisal.html?campaign=${ap.call.id}`, '#ap-body'],
     [all, `/appraisal.html?campaign=${published.id}`, '#ap-body'],
     [all, '/residents.html', '#residents-root'],
+    [ap.resident, '/my.html', '#my-list li'],
+    [ap.resident, `/proposal.html?id=${winner.id}`, '#proposal-body'],
     [a, `/panel.html?campaign=${ap.call.id}`, 'main li'],
     [a, `/review.html?proposal=${ap.proposals[0].id}`, 'main form'],
     [ADMIN, '/admin.html', '#wards-title'],
