@@ -5,6 +5,7 @@
 // panelist; installation administrator), with seed data enough for their main states: a
 // call in appraisal with a draft review and a published one (results, catalogue, model,
 // the author's proposal with its result),
+// the home page of a leader and of a panelist, the withdraw dialog of my.html,
 // a resident found and opened on residents.html, an account opened on admin.html, the
 // volunteer's consent and proposal steps on assist.html, review.html with the proposal and
 // its photo opened, the errors of set-password.html and of the proposal form.
@@ -307,6 +308,7 @@ function everyPage() {
     [null, `/results.html?id=${published.id}`, 'main h2'],
     [null, '/catalogue.html', 'main li'],
     [null, `/model.html?id=${model.id}`, 'main h1'],
+    [all, '/', 'main'],
     [all, '/account.html', '#account-data'],
     [all, '/my.html', '#my-list li'],
     [all, `/proposal.html?id=${proposal.id}`, '#proposal-body'],
@@ -319,6 +321,7 @@ function everyPage() {
     [all, '/residents.html', '#residents-root'],
     [ap.resident, '/my.html', '#my-list li'],
     [ap.resident, `/proposal.html?id=${winner.id}`, '#proposal-body'],
+    [a, '/', 'main'],
     [a, `/panel.html?campaign=${ap.call.id}`, 'main li'],
     [a, `/review.html?proposal=${ap.proposals[0].id}`, 'main form'],
     [ADMIN, '/admin.html', '#wards-title'],
@@ -359,6 +362,14 @@ async function pageStates(page, d, url, label, found, phone) {
     await page.getByRole('button', { name: d.assist.consentSubmit, exact: true }).click();
     await page.locator('#assist-proposal').waitFor({ state: 'visible' });
     await sweep(page, `${label} proposal step`, found);
+  } else if (url === '/my.html') {
+    const withdraw = page.locator('#my-list li').getByRole('button', { name: d.my.withdraw });
+    if (await withdraw.count() === 0) return;
+    await withdraw.first().click();
+    await page.getByRole('dialog').waitFor();
+    await sweep(page, `${label} with the withdraw dialog`, found);
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
   } else if (url === '/review.html') {
     await page.locator('.proposal-text summary').click();
     await page.locator('#rv-files li').first().waitFor();
