@@ -5,8 +5,8 @@
 // resident, each with a set-up code shown once, which the test redeems on set-password.html;
 // grant and revoke a role with a reason; filter the activity log and download its CSV. Then the
 // leader finds the resident by the last digits of the phone number and makes a code. The same
-// pages again at 1280 px in English, with "Tải thêm" (Load more). axe-core finds no serious or
-// critical problem in any of these states, and nothing is wider than the phone.
+// pages again at 1280 px in English, with "Tải thêm" (Load more). axe-core finds no violation of
+// any impact in any of these states, and nothing is wider than the phone.
 //
 // Run: node --test tests/e2e/admin.test.mjs   (see tests/e2e/lib/server.mjs for the environment)
 

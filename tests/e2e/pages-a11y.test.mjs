@@ -1,18 +1,31 @@
-// Every page added for calls and proposals, on a 360 x 740 phone, in
-// Vietnamese and in English: axe-core finds no serious or critical problems,
-// nothing scrolls sideways, controls are 44 px touch targets, and no page logs
-// a CSP violation or a script error (axe runs with the served CSP left on, see
-// assertAccessibleWithCSP). The states that matter are checked too (in
-// Vietnamese): form errors, the steps of the proposal form, the tracking code,
-// the confirmation dialog, the consent step, the leader's form.
+// EVERY page in frontend/*.html, at 360 px and at 1280 px, in Vietnamese and in English:
+// axe-core finds no violation of any impact (minor and moderate included), with the
+// served CSP left on (see assertAccessibleWithCSP). The public pages are checked signed
+// out, the others signed in with the role that uses them (resident, volunteer and leader;
+// panelist; installation administrator), with seed data enough for their main states: a
+// call in appraisal with a draft review and a published one (results, catalogue, model,
+// the author's proposal with its result),
+// the home page of a leader and of a panelist, the withdraw dialog of my.html,
+// a resident found and opened on residents.html, an account opened on admin.html, the
+// volunteer's consent and proposal steps on assist.html, review.html with the proposal and
+// its photo opened, the errors of set-password.html and of the proposal form.
+//
+// On the phone also: nothing scrolls sideways, controls are 44 px touch targets, and no
+// page logs a CSP violation or a script error. The states that matter are checked too
+// (in Vietnamese): form errors, the steps of the proposal form, the tracking code, the
+// confirmation dialog, the consent step, the leader's form.
 //
 // Run: node --test tests/e2e/   (see tests/e2e/lib/server.mjs for the environment)
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './lib/server.mjs';
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot, startServer } from './lib/server.mjs';
 import { assertNoProblems, dicts, launchBrowser, open, phonePage, waitForLang } from './lib/browser.mjs';
-import { addGroup, makeAccount, makePng, openCall, proposalBody } from './lib/seed.mjs';
+import { ApiClient, PASSWORD, isoVN, makeAccount, makePng, openCall, proposalBody } from './lib/seed.mjs';
+import { seedAppraisal } from './lib/appraisal-seed.mjs';
 import {
   alertText, assertAccessibleWithCSP, assertFitsPhone, fillSteps1to6, loginUI, menu, nextStep, openReady, text, waitForStep,
 } from './lib/flows.mjs';
@@ -29,12 +42,20 @@ let call;
 let draftCall;
 let proposal;
 let helped;
+let ap; // seedAppraisal: a call in appraisal (ap.call) with a draft review
+let published; // a second call of ap.leader, published
+let model; // a published winner in the catalogue
+let winner; // the published call's first proposal (its author is ap.resident)
+const ADMIN = Object.freeze({ name: 'Quản Trị Viên', phone: '0900000001' });
+const DESKTOP = Object.freeze({ viewport: { width: 1280, height: 900 }, isMobile: false, hasTouch: false, deviceScaleFactor: 1 });
 
 before(async () => {
   if (SKIP) return;
   srv = await startServer({ env: { SANGKIEN_TEST_CLOCK: '1' } });
   browser = await launchBrowser();
-  await addGroup(srv, 'Tổ dân phố 12');
+  ap = await seedAppraisal(srv, { photo: true }); // also adds the group 'Tổ dân phố 12'
+  published = await publishedCall();
+  await adminCreate();
   all = await makeAccount(srv, { name: 'Võ Thị Đủ', phone: '0911000009' }, 'volunteer', 'leader');
   call = await openCall(all.api, srv, { title: 'Chuyển đổi số ở tổ dân phố 2026' });
   draftCall = (await all.api.post(`/wards/${srv.ward.id}/campaigns`, {
@@ -52,6 +73,70 @@ before(async () => {
     submit: true, on_behalf_of: account.id, consent: { text_version: 'v1', given: true },
   })).proposal;
 });
+
+/** sangkien admin create, the password on standard input. */
+function adminCreate() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(srv.bin, ['admin', 'create', '--login', ADMIN.phone, '--name', ADMIN.name, '--password-stdin'], {
+      env: { ...process.env, DATABASE_URL: srv.conn },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c) => { out += c; });
+    child.stderr.on('data', (c) => { out += c; });
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`admin create: ${code} ${out}`))));
+    child.stdin.end(`${PASSWORD}\n`);
+  });
+}
+
+/**
+ * A second call of the appraisal seed's leader, taken through appraisal to publication
+ * (API, test clock), plus a draft review on the first call. Resolves to the campaign.
+ */
+async function publishedCall() {
+  const { leader, panelists: [a, b], resident, proposals, now } = ap;
+  const at = (s) => new ApiClient(srv.baseURL, { now: s });
+  const { campaign } = await leader.api.post(`/wards/${srv.ward.id}/campaigns`, {
+    title: 'Sáng kiến số 2025 (đã công bố)', description: 'Đợt trước.', rules: 'Như đợt này.',
+    opens_at: isoVN((now - 3600) * 1000), closes_at: isoVN((now + 120) * 1000), reviews_required: 2,
+  });
+  await leader.api.post(`/campaigns/${campaign.id}/transitions`, { to: 'open' });
+  const sent = [];
+  for (const title of ['Sổ tay điện tử cho tổ trưởng', 'Loa thông báo qua điện thoại']) {
+    const r = await at(now).login(resident.phone);
+    sent.push((await r.post(`/campaigns/${campaign.id}/proposals`, { ...proposalBody(srv, { title }), submit: true })).proposal);
+  }
+  const later = now + 10 * 60;
+  const boss = await at(later).login(leader.phone);
+  await boss.post(`/campaigns/${campaign.id}/transitions`, { to: 'closed' });
+  await boss.post(`/campaigns/${campaign.id}/transitions`, { to: 'appraisal' });
+  await boss.request('PUT', `/campaigns/${campaign.id}/panel`, { panelist_ids: [a.id, b.id] });
+  await boss.post(`/campaigns/${campaign.id}/assignments`, { mode: 'all' });
+  for (const p of [a, b]) {
+    const client = await at(later).login(p.phone);
+    for (const [i, pr] of sent.entries()) {
+      const q = await client.get(`/proposals/${pr.id}/appraisal`);
+      await client.request('PUT', `/proposals/${pr.id}/review`, {
+        scores: q.criteria.map((k) => ({ criterion_id: k.id, score: 8 - 3 * i })), overall_comment: 'Làm được ở tổ.',
+        version: q.review ? q.review.version : 0, submit: true,
+      });
+    }
+  }
+  await boss.request('PUT', `/campaigns/${campaign.id}/awards`, { awards: [{ name: 'Giải Nhất', count: 1 }] });
+  await boss.post(`/campaigns/${campaign.id}/panel/lock`, {});
+  await boss.post(`/campaigns/${campaign.id}/decision`, {});
+  await boss.post(`/campaigns/${campaign.id}/publish`, { password: PASSWORD });
+  // A draft review on the call still in appraisal.
+  const q = await a.api.get(`/proposals/${proposals[0].id}/appraisal`);
+  await a.api.request('PUT', `/proposals/${proposals[0].id}/review`, {
+    scores: q.criteria.map((k) => ({ criterion_id: k.id, score: 6 })), overall_comment: 'Còn thiếu chi phí.', version: 0, submit: false,
+  });
+  const { models } = await boss.get(`/models?ward_id=${srv.ward.id}`);
+  [winner] = sent;
+  model = models.find((m) => m.campaign && m.campaign.id === campaign.id) || models[0];
+  assert.ok(model, 'a published winner is in the catalogue');
+  return (await boss.get(`/campaigns/${campaign.id}`)).campaign;
+}
 
 after(async () => {
   if (browser) await browser.close();
@@ -202,3 +287,145 @@ for (const [code, d] of [['vi', vi], ['en', en]]) {
   });
 }
 
+
+/** Every page the frontend serves: frontend/*.html. */
+const HTML_PAGES = readdirSync(path.join(repoRoot, 'frontend')).filter((f) => f.endsWith('.html')).sort();
+
+/**
+ * Each page with the account that uses it (null: signed out) and what to wait for: the
+ * public pages signed out, then the resident/volunteer/leader, the panelist, the administrator.
+ */
+function everyPage() {
+  const [a] = ap.panelists;
+  return [
+    [null, '/', 'main'],
+    [null, '/login.html', '#login-form'],
+    [null, '/register.html', 'form'],
+    [null, '/set-password.html', '#sp-form'],
+    [null, '/calls.html', '#calls-list li'],
+    [null, `/call.html?id=${call.id}`, '#call-body'],
+    [null, `/track.html?code=${proposal.tracking_code}`, '#track-result'],
+    [null, `/results.html?id=${published.id}`, 'main h2'],
+    [null, '/catalogue.html', 'main li'],
+    [null, `/model.html?id=${model.id}`, 'main h1'],
+    [all, '/', 'main'],
+    [all, '/account.html', '#account-data'],
+    [all, '/my.html', '#my-list li'],
+    [all, `/proposal.html?id=${proposal.id}`, '#proposal-body'],
+    [all, `/propose.html?campaign=${call.id}`, '#pf-step-1'],
+    [all, '/assist.html', '#assisted-list li'],
+    [all, '/leader.html', '#leader-list li'],
+    [all, `/submissions.html?campaign=${call.id}`, '#sub-list li'],
+    [all, `/appraisal.html?campaign=${ap.call.id}`, '#ap-body'],
+    [all, `/appraisal.html?campaign=${published.id}`, '#ap-body'],
+    [all, '/residents.html', '#residents-root'],
+    [ap.resident, '/my.html', '#my-list li'],
+    [ap.resident, `/proposal.html?id=${winner.id}`, '#proposal-body'],
+    [a, '/', 'main'],
+    [a, `/panel.html?campaign=${ap.call.id}`, 'main li'],
+    [a, `/review.html?proposal=${ap.proposals[0].id}`, 'main form'],
+    [ADMIN, '/admin.html', '#wards-title'],
+  ];
+}
+
+/** axe (any impact) on the page as it is now; what it finds is added to found. */
+async function sweep(page, label, found) {
+  try {
+    await assertAccessibleWithCSP(page, label);
+  } catch (err) {
+    if (!(err instanceof assert.AssertionError)) throw err;
+    found.push(`${label}:\n  ${err.actual.join('\n  ')}`);
+  }
+}
+
+/**
+ * The states a page shows only after an action: form errors, the volunteer's steps, a
+ * resident found, an account opened. phone: a new resident's number for this run.
+ */
+async function pageStates(page, d, url, label, found, phone) {
+  if (url === '/set-password.html') {
+    await page.getByRole('button', { name: d.setPassword.submit, exact: true }).click();
+    await page.locator('#sp-code-error').waitFor({ state: 'visible' });
+    await sweep(page, `${label} with errors`, found);
+  } else if (url === '/propose.html') {
+    await page.getByRole('button', { name: d.propose.next, exact: true }).click();
+    await alertText(page);
+    await sweep(page, `${label} with errors`, found);
+  } else if (url === '/assist.html') {
+    await page.getByLabel(d.assist.phoneLabel, { exact: true }).fill(phone);
+    await page.getByLabel(d.assist.nameLabel, { exact: true }).fill('Lý Thị Mai');
+    await page.getByLabel(d.assist.groupLabel, { exact: true }).selectOption({ label: srv.group.name });
+    await page.getByRole('button', { name: d.assist.residentSubmit, exact: true }).click();
+    await page.locator('#consent-form').waitFor({ state: 'visible' });
+    await sweep(page, `${label} consent step`, found);
+    await page.getByLabel(d.assist.consentCheck, { exact: true }).check();
+    await page.getByRole('button', { name: d.assist.consentSubmit, exact: true }).click();
+    await page.locator('#assist-proposal').waitFor({ state: 'visible' });
+    await sweep(page, `${label} proposal step`, found);
+  } else if (url === '/my.html') {
+    const withdraw = page.locator('#my-list li').getByRole('button', { name: d.my.withdraw });
+    if (await withdraw.count() === 0) return;
+    await withdraw.first().click();
+    await page.getByRole('dialog').waitFor();
+    await sweep(page, `${label} with the withdraw dialog`, found);
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+  } else if (url === '/review.html') {
+    await page.locator('.proposal-text summary').click();
+    await page.locator('#rv-files li').first().waitFor();
+    await sweep(page, `${label} with the proposal and its photo opened`, found);
+  } else if (url === '/residents.html') {
+    await page.locator('#residents-q').fill('666');
+    await page.locator('#residents-form').getByRole('button', { name: d.residents.searchSubmit, exact: true }).click();
+    await page.locator('#residents-list li').first().waitFor();
+    await sweep(page, `${label} with a resident found`, found);
+    await page.locator('#residents-list li').first().getByRole('button').first().click();
+    await page.locator('#resident-detail:not([hidden])').waitFor();
+    await sweep(page, `${label} with a resident opened`, found);
+  } else if (url === '/admin.html') {
+    await page.locator('#search-q').fill('Lãnh');
+    await page.locator('#search-form').getByRole('button', { name: d.admin.searchSubmit, exact: true }).click();
+    await page.locator('#search-results li').first().waitFor();
+    await page.locator('#search-results li').first().getByRole('button').first().click();
+    await page.locator('#account-detail:not([hidden])').waitFor();
+    await sweep(page, `${label} with an account opened`, found);
+  }
+}
+
+for (const [code, d] of [['vi', vi], ['en', en]]) {
+  for (const width of [360, 1280]) {
+    test(`axe-core finds no violation of any impact on every page, ${width} px (${code})`, TIMEOUT, async () => {
+      const { context, page } = await phonePage(browser, srv.baseURL, width === 1280 ? DESKTOP : {});
+      const found = [];
+      const seen = new Set();
+      try {
+        await open(page, '/');
+        if (code === 'en') {
+          await page.getByRole('button', { name: 'English', exact: true }).click();
+          await waitForLang(page, 'en');
+        }
+        let who = null;
+        for (const [account, url, ready] of everyPage()) {
+          if (account !== who) {
+            await context.clearCookies();
+            if (account) await loginUI(page, d, account.phone);
+            who = account;
+          }
+          await openReady(page, url);
+          await page.locator(ready).first().waitFor({ state: 'attached' });
+          await page.waitForLoadState('networkidle');
+          assert.equal(await page.evaluate(() => document.documentElement.lang), code, url);
+          const label = `${url} ${account ? account.name : 'signed out'} (${width} px, ${code})`;
+          await sweep(page, label, found);
+          await pageStates(page, d, url.split('?')[0], label, found, `0977${code === 'vi' ? 1 : 2}${width === 360 ? 1 : 2}0000`);
+          seen.add(url.split('?')[0].replace(/^\/$/, '/index.html').slice(1));
+        }
+        assert.deepEqual([...seen].sort(), HTML_PAGES, 'every page in frontend/*.html is checked');
+        assert.deepEqual(found, [], `axe violations (any impact), ${width} px, ${code}`);
+        assertNoProblems(page, `every page (${width} px, ${code})`);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+}
