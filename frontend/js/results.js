@@ -6,7 +6,12 @@
 // with the statistics in a "Chi tiết" fold, the reasons for departures from the
 // ranking, the panel's agreement in words (the numbers in a fold) and the seals
 // (in a fold). Scores show one decimal; the JSON and the CSV keep three.
-// "In biên bản" prints the minutes (see @media print in app.css).
+// "In biên bản" (or Ctrl+P) prints the minutes in the order of the server's PDF
+// (src/render/minutes.c): the print-only head (national and committee headers,
+// title, call, panel, method, winners with reasons, the tie sentence), the chart
+// and the full table, then the print-only signatures and the digests last; the
+// rest of the page is hidden in print (see "The results page printed as the
+// minutes" in app.css). Filled from the same results: nothing more is fetched.
 //
 // Served as /results.html?id= and, with Open Graph tags, as /results/{id}:
 // every asset path is absolute.
@@ -19,6 +24,7 @@ import { runPage, showAlert, startPage } from './ui.js';
 const $ = (id) => document.getElementById(id);
 const alertEl = $('res-alert');
 let data = null;
+let wardName = null; // the ward's name, from the call (the results do not name it)
 const weights = new Map(); // criterion id -> weight, from the call (for the chart's parts)
 
 /** A score as people read it: one decimal, the Vietnamese decimal comma in Vietnamese. */
@@ -186,6 +192,50 @@ function renderChart(s, ranking) {
   })));
 }
 
+// ---- The printed minutes -----------------------------------------------------------------------
+
+/** "PHƯỜNG BẾN NGHÉ" for "Bến Nghé" or "Phường Bến Nghé" (as committee_header in minutes.c). */
+function committeeWard(ward) {
+  const w = (ward || '').trim();
+  const named = /^(phường|xã|thị trấn)\s/i.test(w);
+  return (named ? w : t('print.ward', { ward: w })).toLocaleUpperCase('vi');
+}
+
+/** { day, month, year } of an ISO 8601 date, as the PDF reads it (its first ten characters). */
+function dateParts(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || '');
+  return m ? { day: m[3], month: m[2], year: m[1] } : { day: '…', month: '…', year: '…' };
+}
+
+function renderPrint(s, ranking) {
+  const when = dateParts(data.published_at || data.decided_at);
+  $('print-ward').textContent = committeeWard(wardName);
+  setKey($('print-place'), 'print.place', { ward: wardName || '', ...when });
+  setKey($('print-call'), 'print.call', { title: s.campaign_title || '' });
+  const crit = (ranking.find((e) => Array.isArray(e.criteria)) || {}).criteria || [];
+  setKey($('print-panel'), 'print.panel', {
+    panelists: s.panelists ?? 0, reviews: s.reviews ?? 0, entries: ranking.length,
+    criteria: weights.size || crit.length, version: data.version, ...when,
+  });
+  setKey($('print-method'), s.method === 'raw' ? 'print.methodRaw' : 'print.methodNormalised');
+  const corr = $('print-correction');
+  corr.hidden = !data.correction_reason;
+  if (data.correction_reason) setKey(corr, 'print.correction', { reason: data.correction_reason });
+  const winners = ranking.filter((e) => e.award);
+  clear($('print-winners')).append(...winners.map((e) => el('li', {},
+    el('span', { text: t('print.winner', {
+      award: e.award, title: e.title || '', code: e.tracking_code || '', group: e.group_name || '', rank: e.rank,
+      score: hasScore(e) ? t('print.score', { score: formatNumber(e.score, 3) }) : t('print.noScore'),
+    }) }),
+    e.reason ? el('span', { class: 'minutes__reason', text: t('print.reason', { reason: e.reason }) }) : null)));
+  if (winners.length === 0) $('print-winners').append(el('li', { i18n: 'print.noWinners' }));
+  $('print-tie').hidden = !s.tie_warning;
+  $('print-config').textContent = s.config_digest || t('print.none');
+  $('print-head-digest').textContent = s.score_record_head || t('print.none');
+  $('print-inputs').textContent = s.inputs_digest || t('print.none');
+  setKey($('print-version'), 'print.version', { method: s.method || '', version: data.version });
+}
+
 function render() {
   const s = data.snapshot;
   const ranking = Array.isArray(s.ranking) ? s.ranking : [];
@@ -240,6 +290,7 @@ function render() {
   $('res-config').textContent = s.config_digest || '';
   $('res-head').textContent = s.score_record_head || '';
   $('res-inputs').textContent = s.inputs_digest || '';
+  renderPrint(s, ranking);
 }
 
 async function main() {
@@ -261,6 +312,7 @@ async function main() {
         return r.campaign && r.campaign.ward_name;
       }).catch(() => null),
     ]);
+    wardName = ward || null;
     $('res-ward').textContent = ward || '';
     $('res-ward').hidden = !ward;
   } catch (err) {
@@ -275,17 +327,6 @@ async function main() {
   $('res-xlsx').setAttribute('href', apiUrl(`/campaigns/${id}/results.xlsx`));
   $('res-poster').setAttribute('href', apiUrl(`/campaigns/${id}/poster.pdf`));
   $('res-print').addEventListener('click', () => window.print());
-  // The minutes show every breakdown: open them for printing, close them after. The "Chi tiết"
-  // folds (statistics, agreement numbers, seals) print as they are on screen.
-  let opened = [];
-  window.addEventListener('beforeprint', () => {
-    opened = [...document.querySelectorAll('details.breakdown:not([open])')];
-    for (const d of opened) d.open = true;
-  });
-  window.addEventListener('afterprint', () => {
-    for (const d of opened) d.open = false;
-    opened = [];
-  });
   render();
   setKey(status, null);
   $('res-body').hidden = false;

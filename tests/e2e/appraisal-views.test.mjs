@@ -274,8 +274,10 @@ test('from the photo a panelist sees to the result a resident reads', TIMEOUT, a
     await openReady(page, `/results/${call.id}`);
     await page.locator('#res-body').waitFor();
     assert.equal(await text(page.locator('#res-ward')), srv.ward.name);
+    // In print the committee's header of the minutes names it (results-print.test.mjs checks the rest).
     await page.emulateMedia({ media: 'print' });
-    assert.equal(await page.locator('#res-ward').isVisible(), true);
+    assert.equal(await page.locator('#print-ward').isVisible(), true);
+    assert.equal(await text(page.locator('#print-ward')), srv.ward.name.toLocaleUpperCase('vi'));
     await page.emulateMedia({ media: 'screen' });
     assert.match(await text(page.locator('#res-reasons')), new RegExp(proposals[1].tracking_code));
 
