@@ -716,8 +716,8 @@ export function createProposalForm(root, opts) {
         const outcome = await sendFile(file, retry);
         if (outcome === 'failed') {
           pending = file;
-          uploadCancel.hidden = true;
           uploadRetry.hidden = false;
+          setKey(uploadName, 'propose.uploadStopped', { name: file.name || '' });
           showFileError('propose.uploadFailed', { name: file.name || '' });
           return;
         }
@@ -772,8 +772,19 @@ export function createProposalForm(root, opts) {
     }
   }
 
+  // Cancel stops the upload in progress, or drops the file waiting for "Thử lại".
   uploadCancel.addEventListener('click', () => {
-    if (current) current.abort();
+    if (current) {
+      current.abort();
+      return;
+    }
+    if (!pending || uploading) return;
+    const name = pending.name || '';
+    pending = null;
+    clearFileError();
+    setKey(statusEl, 'propose.uploadCancelled', { name });
+    if (queue.length > 0) processQueue();
+    else uploadBox.hidden = true;
   });
   uploadRetry.addEventListener('click', () => {
     if (!pending || uploading) return;

@@ -183,14 +183,14 @@ async function run(d, lang, phone) {
     assert.equal(stored.status(), 200);
     const storedBody = await stored.body();
     const storedBytes = storedBody.length;
-    assert.deepEqual([...storedBody.subarray(0, 3)], [0xff, 0xd8, 0xff], 'a JPEG');
+    // (No check of the stored format: the server may re-encode it; only its size matters here.)
     assert.ok(storedBytes < 1.5 * MB, `stored ${storedBytes} bytes`);
     console.log(`# ${lang}: ${bigPhotoSize} bytes PNG -> ${sentBytes} bytes sent (Content-Length ${wireLength}), ${storedBytes} stored, ${wireMs} ms at 32 KiB/s up; percents ${percents.join(' ')}`);
     await page.locator('#pf-upload').waitFor({ state: 'hidden' });
 
     // 2. Cancelled half way (on a slower line, so that there is time to): nothing is stored.
     await cdp.send('Network.emulateNetworkConditions', {
-      offline: false, latency: 150, downloadThroughput: 200 * 1024, uploadThroughput: 4 * 1024,
+      offline: false, latency: 150, downloadThroughput: 200 * 1024, uploadThroughput: 8 * 1024,
     });
     await watchPercent(page);
     const cancelled = page.waitForRequest(isUpload);
@@ -217,7 +217,9 @@ async function run(d, lang, phone) {
     await retry.waitFor({ state: 'visible' });
     await page.waitForFunction((s) => document.querySelector('#pf-files-error').textContent === s,
       fill(d.propose.uploadFailed, { name: 'nhà văn hoá.png' }));
-    assert.equal(await page.getByRole('button', { name: d.propose.uploadCancel, exact: true }).count(), 0);
+    assert.equal(await page.locator('#pf-upload-name').textContent(), fill(d.propose.uploadStopped, { name: 'nhà văn hoá.png' }));
+    // Cancel would drop the waiting file; it is still offered.
+    assert.equal(await page.getByRole('button', { name: d.propose.uploadCancel, exact: true }).isVisible(), true);
     await assertFitsPhone(page, `${lang} upload failed`);
     await assertAccessibleWithCSP(page, `${lang} upload failed, with the retry button`);
     await page.screenshot({ path: path.join(SHOTS, `sangkien-upload-retry-${lang}-360.png`), fullPage: true });
