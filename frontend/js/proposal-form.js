@@ -492,6 +492,11 @@ export function createProposalForm(root, opts) {
       storeLocal();
       return;
     }
+    // A file still on its way (or waiting for "Thử lại") would be left out: finish or cancel it first.
+    if (uploading || pending) {
+      errors.alert('propose.uploadWait');
+      return;
+    }
     // The last step: check everything, then send.
     for (let n = 1; n < STEPS; n++) {
       if (!checkStep(n)) {

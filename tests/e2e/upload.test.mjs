@@ -21,7 +21,9 @@ import path from 'node:path';
 import { startServer } from './lib/server.mjs';
 import { assertNoProblems, dicts, launchBrowser, open, phonePage, waitForLang } from './lib/browser.mjs';
 import { makeAccount, makePng, openCall } from './lib/seed.mjs';
-import { assertAccessibleWithCSP, assertFitsPhone, fillSteps1to6, loginUI, text } from './lib/flows.mjs';
+import {
+  alertText, assertAccessibleWithCSP, assertFitsPhone, fillSteps1to6, loginUI, nextStep, text, waitForStep,
+} from './lib/flows.mjs';
 
 const { vi, en } = dicts;
 const SHOTS = process.env.SANGKIEN_E2E_SCREENSHOTS || '/tmp';
@@ -223,6 +225,13 @@ async function run(d, lang, phone) {
     await assertFitsPhone(page, `${lang} upload failed`);
     await assertAccessibleWithCSP(page, `${lang} upload failed, with the retry button`);
     await page.screenshot({ path: path.join(SHOTS, `sangkien-upload-retry-${lang}-360.png`), fullPage: true });
+    // Sending the proposal now would leave the photo out: the page says so and sends nothing.
+    await nextStep(page, d, 8);
+    await page.getByRole('button', { name: d.propose.submit, exact: true }).click();
+    assert.equal(await alertText(page), d.propose.uploadWait);
+    assert.equal((await (await page.request.get(`/api/v1/proposals/${proposalId}`)).json()).proposal.status, 'draft');
+    await page.getByRole('button', { name: d.propose.back, exact: true }).click();
+    await waitForStep(page, d, 7);
     await retry.click();
     await list.filter({ hasText: 'nhà văn hoá.png' }).waitFor();
     assert.equal(tries, 2);
