@@ -126,6 +126,7 @@ export function createProposalForm(root, opts) {
   let uploading = false;
   let pending = null;
   let current = null; // { abort } of the upload in progress
+  let dropPrepared = false; // cancel pressed while a photo was being shrunk
   let localTimer = null;
   let storageKey = draftKey({
     accountId: account.id, campaignId: campaign.id, proposalId, behalfId: behalf ? behalf.id : null,
@@ -651,7 +652,6 @@ export function createProposalForm(root, opts) {
     pickInput.focus();
   }
 
-
   function addFiles(input) {
     const files = [...(input.files || [])];
     input.value = '';
@@ -712,7 +712,13 @@ export function createProposalForm(root, opts) {
           }
           showProgress(name, 0);
           setKey(uploadLive, 'propose.uploadPreparing', { name });
+          dropPrepared = false;
           file = await shrinkPhoto(f);
+          if (dropPrepared) {
+            dropPrepared = false;
+            setKey(statusEl, 'propose.uploadCancelled', { name: file.name || name });
+            continue;
+          }
           if (file.size > MAX_FILE_BYTES) {
             showFileError('propose.fileTooLarge', { name });
             continue;
@@ -783,7 +789,11 @@ export function createProposalForm(root, opts) {
       current.abort();
       return;
     }
-    if (!pending || uploading) return;
+    if (uploading) {
+      dropPrepared = true; // still shrinking: it is not sent
+      return;
+    }
+    if (!pending) return;
     const name = pending.name || '';
     pending = null;
     clearFileError();
