@@ -90,6 +90,61 @@ export async function request(method, path, body, opts = {}) {
   return data;
 }
 
+/**
+ * Uploads file as the raw body (like api.upload) with XMLHttpRequest, since
+ * fetch reports no upload progress. Returns { promise, abort }: promise
+ * resolves to the parsed JSON body or rejects with an ApiError (status 0 and
+ * code "network" when the connection failed, code "aborted" after abort()).
+ * onProgress(loaded, total) is called as the body goes out.
+ */
+export function uploadWithProgress(path, file, onProgress) {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise((resolve, reject) => {
+    xhr.open('POST', BASE + path);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+    xhr.setRequestHeader('X-Filename', encodeURIComponent(file.name || ''));
+    if (csrfToken) xhr.setRequestHeader('X-CSRF-Token', csrfToken);
+    if (onProgress) {
+      xhr.upload.onprogress = (ev) => onProgress(ev.loaded, ev.lengthComputable ? ev.total : file.size);
+    }
+    xhr.onerror = () => reject(new ApiError(0, 'network', ''));
+    xhr.ontimeout = () => reject(new ApiError(0, 'network', 'timeout'));
+    xhr.onabort = () => reject(new ApiError(0, 'aborted', ''));
+    xhr.onload = () => {
+      let data = null;
+      if (xhr.status !== 204 && xhr.responseText) {
+        try {
+          data = JSON.parse(xhr.responseText);
+        } catch {
+          data = null;
+        }
+      }
+      if (xhr.status < 200 || xhr.status > 299) {
+        const err = data && typeof data.error === 'object' && data.error ? data.error : {};
+        const retry = Number.parseInt(xhr.getResponseHeader('Retry-After') || '', 10);
+        if (xhr.status === 401 && err.code === 'unauthenticated') {
+          csrfToken = null;
+          document.dispatchEvent(new CustomEvent('sk:signedout'));
+        }
+        reject(new ApiError(
+          xhr.status,
+          typeof err.code === 'string' && err.code ? err.code : 'unknown',
+          typeof err.message === 'string' ? err.message : xhr.statusText,
+          typeof err.field === 'string' ? err.field : null,
+          Number.isFinite(retry) ? retry : null,
+        ));
+        return;
+      }
+      if (data && typeof data.csrf_token === 'string') setCsrfToken(data.csrf_token);
+      resolve(data);
+    };
+    xhr.send(file);
+  });
+  return { promise, abort: () => xhr.abort() };
+}
+
 /** The URL of an API path, for links (downloads) rather than fetch. */
 export function apiUrl(path) {
   return BASE + path;

@@ -13,7 +13,8 @@
 // A submitted proposal being edited is only sent at the end ("Save changes"),
 // so that each edit makes one revision.
 
-import { api, apiUrl } from './api.js';
+import { api, apiUrl, uploadWithProgress } from './api.js';
+import { shrinkPhoto } from './shrink.js';
 import { el, clear } from './dom.js';
 import { confirmDialog } from './dialog.js';
 import { FormErrors, errorMessage, fieldMessage } from './form.js';
@@ -119,6 +120,13 @@ export function createProposalForm(root, opts) {
   if (!values.group_id && opts.defaultGroupId) values.group_id = String(opts.defaultGroupId);
   let step = 1;
   let busy = false;
+  // Files wait in queue; one is sent at a time. pending is a file (already
+  // shrunk) whose upload failed on a dropped connection: "Thử lại" sends it again.
+  let queue = [];
+  let uploading = false;
+  let pending = null;
+  let current = null; // { abort } of the upload in progress
+  let dropPrepared = false; // cancel pressed while a photo was being shrunk
   let localTimer = null;
   let storageKey = draftKey({
     accountId: account.id, campaignId: campaign.id, proposalId, behalfId: behalf ? behalf.id : null,
@@ -178,6 +186,17 @@ export function createProposalForm(root, opts) {
     if (fileErrorTimer) clearTimeout(fileErrorTimer);
     setKey(fileError, null);
   };
+  // The upload in progress: a bar with its percent, cancel, and "try again" after a dropped connection.
+  const uploadName = el('p', { id: id('upload-name'), class: 'upload__name' });
+  const uploadBar = el('progress', { id: id('upload-bar'), class: 'upload__bar', max: 100, value: 0, 'aria-labelledby': id('upload-name') });
+  const uploadPct = el('span', { id: id('upload-pct'), class: 'upload__pct', 'aria-hidden': 'true', text: '0%' });
+  // Said politely at each quarter, not on every tick.
+  const uploadLive = el('p', { id: id('upload-live'), class: 'visually-hidden', 'aria-live': 'polite' });
+  const uploadCancel = el('button', { type: 'button', id: id('upload-cancel'), class: 'button button--secondary', i18n: 'propose.uploadCancel' });
+  const uploadRetry = el('button', { type: 'button', id: id('upload-retry'), class: 'button', i18n: 'propose.uploadRetry', hidden: true });
+  const uploadBox = el('div', { id: id('upload'), class: 'upload', hidden: true },
+    uploadName, el('div', { class: 'upload__row' }, uploadBar, uploadPct), uploadLive,
+    el('div', { class: 'upload__actions' }, uploadCancel, uploadRetry));
   const reviewBox = el('div', { id: id('review'), class: 'review' });
 
   const sections = [
@@ -216,6 +235,7 @@ export function createProposalForm(root, opts) {
       fileCount,
       fileList,
       fileError,
+      uploadBox,
       el('div', { class: 'file-picker' }, cameraInput,
         el('label', { for: id('camera'), class: 'button button--secondary file-picker__label', i18n: 'propose.takePhoto' })),
       el('div', { class: 'file-picker' }, pickInput,
@@ -473,6 +493,11 @@ export function createProposalForm(root, opts) {
       storeLocal();
       return;
     }
+    // A file still on its way (or waiting for "Thử lại") would be left out: finish or cancel it first.
+    if (uploading || pending) {
+      errors.alert('propose.uploadWait');
+      return;
+    }
     // The last step: check everything, then send.
     for (let n = 1; n < STEPS; n++) {
       if (!checkStep(n)) {
@@ -597,7 +622,7 @@ export function createProposalForm(root, opts) {
         el('span', { class: 'files__name' }, el('span', { text: a.filename }), el('span', { class: 'files__size', text: formatSize(a.size) })),
         remove));
     }
-    const full = attachments.length >= MAX_FILES;
+    const full = attachments.length >= MAX_FILES || uploading;
     cameraInput.disabled = full;
     pickInput.disabled = full;
     for (const p of root.querySelectorAll('.file-picker')) p.classList.toggle('is-disabled', full);
@@ -627,50 +652,160 @@ export function createProposalForm(root, opts) {
     pickInput.focus();
   }
 
-  async function addFiles(input) {
+  function addFiles(input) {
     const files = [...(input.files || [])];
     input.value = '';
-    if (files.length === 0 || busy) return;
+    if (files.length === 0) return;
     errors.clear();
     clearFileError();
-    for (const f of files) {
-      const name = f.name || '';
-      if (attachments.length >= MAX_FILES) {
-        showFileError('propose.fileTooMany');
-        break;
-      }
-      if (!FILE_TYPES.includes(f.type) || f.size === 0) {
-        showFileError('propose.fileBadType', { name });
-        continue;
-      }
-      if (f.size > MAX_FILE_BYTES) {
-        showFileError('propose.fileTooLarge', { name });
-        continue;
-      }
-      try {
-        if (!proposalId) await saveServer();
-        setBusyState(true, 'propose.uploading');
-        setKey(statusEl, 'propose.uploading', { name });
-        const res = await api.upload(`/proposals/${proposalId}/attachments`, f);
-        attachments.push(res.attachment);
-        setBusyState(false);
-        setKey(statusEl, 'propose.fileAdded', { name });
-      } catch (err) {
-        setBusyState(false);
-        if (err.status === 413) showFileError('propose.fileTooLarge', { name });
-        else if (err.status === 415) showFileError('propose.fileBadType', { name });
-        else if (err.code === 'invalid_image') showFileError('propose.fileBroken', { name });
-        else if (err.field === 'X-Filename') showFileError('propose.fileBadName'); // not the name: it may hold the very characters refused
-        else if (err.code === 'too_many_attachments') showFileError('propose.fileTooMany');
-        else {
-          const msg = errorMessage(err);
-          if (msg.key) showFileError(msg.key);
-          else errors.alert(msg);
-        }
-      }
-      renderFiles();
+    queue.push(...files);
+    if (!uploading && !pending) processQueue();
+  }
+
+  function uploadError(err, name) {
+    if (err.status === 413) showFileError('propose.fileTooLarge', { name });
+    else if (err.status === 415) showFileError('propose.fileBadType', { name });
+    else if (err.code === 'invalid_image') showFileError('propose.fileBroken', { name });
+    else if (err.field === 'X-Filename') showFileError('propose.fileBadName'); // not the name: it may hold the very characters refused
+    else if (err.code === 'too_many_attachments') showFileError('propose.fileTooMany');
+    else {
+      const msg = errorMessage(err);
+      if (msg.key) showFileError(msg.key);
+      else errors.alert(msg);
     }
   }
+
+  function setUploading(on) {
+    uploading = on;
+    renderFiles();
+  }
+
+  function showProgress(name, pct) {
+    uploadBox.hidden = false;
+    uploadRetry.hidden = true;
+    uploadCancel.hidden = false;
+    setKey(uploadName, 'propose.uploadSending', { name });
+    uploadBar.value = pct;
+    uploadPct.textContent = `${pct}%`;
+  }
+
+  async function processQueue() {
+    if (uploading) return;
+    setUploading(true);
+    try {
+      while (pending || queue.length > 0) {
+        if (attachments.length >= MAX_FILES) {
+          showFileError('propose.fileTooMany');
+          queue = [];
+          pending = null;
+          break;
+        }
+        let file = pending;
+        const retry = !!pending;
+        pending = null;
+        if (!file) {
+          const f = queue.shift();
+          const name = f.name || '';
+          if (!FILE_TYPES.includes(f.type) || f.size === 0) {
+            showFileError('propose.fileBadType', { name });
+            continue;
+          }
+          showProgress(name, 0);
+          setKey(uploadLive, 'propose.uploadPreparing', { name });
+          dropPrepared = false;
+          file = await shrinkPhoto(f);
+          if (dropPrepared) {
+            dropPrepared = false;
+            setKey(statusEl, 'propose.uploadCancelled', { name: file.name || name });
+            continue;
+          }
+          if (file.size > MAX_FILE_BYTES) {
+            showFileError('propose.fileTooLarge', { name });
+            continue;
+          }
+        }
+        const outcome = await sendFile(file, retry);
+        if (outcome === 'failed') {
+          pending = file;
+          uploadRetry.hidden = false;
+          setKey(uploadName, 'propose.uploadStopped', { name: file.name || '' });
+          showFileError('propose.uploadFailed', { name: file.name || '' });
+          return;
+        }
+      }
+      uploadBox.hidden = true;
+    } finally {
+      setUploading(false);
+    }
+  }
+
+  /** Sends one file; resolves 'done', 'cancelled', 'refused' or 'failed' (connection dropped: may be retried). */
+  async function sendFile(file, retry) {
+    const name = file.name || '';
+    try {
+      if (!proposalId) await saveServer();
+    } catch (err) {
+      if (err.status === 0) return 'failed';
+      showApiError(err);
+      return 'refused';
+    }
+    showProgress(name, 0);
+    setKey(uploadLive, retry ? 'propose.uploadRetrying' : 'propose.uploading', { name });
+    let said = 0;
+    current = uploadWithProgress(`/proposals/${proposalId}/attachments`, file, (loaded, total) => {
+      const pct = total > 0 ? Math.min(100, Math.floor((loaded * 100) / total)) : 0;
+      uploadBar.value = pct;
+      uploadPct.textContent = `${pct}%`;
+      const quarter = Math.floor(pct / 25) * 25;
+      if (quarter > said && quarter < 100) {
+        said = quarter;
+        setKey(uploadLive, 'propose.uploadPercent', { name, pct: quarter });
+      }
+    });
+    try {
+      const res = await current.promise;
+      attachments.push(res.attachment);
+      renderFiles();
+      clearFileError();
+      setKey(uploadLive, null);
+      setKey(statusEl, 'propose.fileAdded', { name });
+      return 'done';
+    } catch (err) {
+      if (err.code === 'aborted') {
+        setKey(statusEl, 'propose.uploadCancelled', { name });
+        return 'cancelled';
+      }
+      if (err.status === 0) return 'failed';
+      uploadError(err, name);
+      return 'refused';
+    } finally {
+      current = null;
+    }
+  }
+
+  // Cancel stops the upload in progress, or drops the file waiting for "Thử lại".
+  uploadCancel.addEventListener('click', () => {
+    if (current) {
+      current.abort();
+      return;
+    }
+    if (uploading) {
+      dropPrepared = true; // still shrinking: it is not sent
+      return;
+    }
+    if (!pending) return;
+    const name = pending.name || '';
+    pending = null;
+    clearFileError();
+    setKey(statusEl, 'propose.uploadCancelled', { name });
+    if (queue.length > 0) processQueue();
+    else uploadBox.hidden = true;
+  });
+  uploadRetry.addEventListener('click', () => {
+    if (!pending || uploading) return;
+    clearFileError();
+    processQueue();
+  });
 
   cameraInput.addEventListener('change', () => addFiles(cameraInput));
   pickInput.addEventListener('change', () => addFiles(pickInput));

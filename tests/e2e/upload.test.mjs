@@ -1,0 +1,261 @@
+// Photos from a phone on a slow data plan (issue 11, "on the phone"), at 360 px,
+// in Vietnamese then English:
+// - a 4,000 x 3,000 PNG "camera photo" over 10 MB (made here with node's zlib) is
+//   shrunk in the page before it is sent (long side 2,048 px, JPEG): the request
+//   body and the stored attachment are a few hundred kilobytes;
+// - on a throttled network (CDP Network.emulateNetworkConditions) the <progress>
+//   bar moves and shows its percent, and the rest of the form stays usable;
+// - an upload cancelled half way stores nothing;
+// - an upload whose connection drops (route.abort on the first try) is sent
+//   again with "Thử lại" without choosing the file again;
+// - axe-core finds no violation of any impact while the bar and the buttons show.
+//
+// Run: node --test tests/e2e/upload.test.mjs   (see tests/e2e/lib/server.mjs for the environment)
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { deflateSync } from 'node:zlib';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer } from './lib/server.mjs';
+import { assertNoProblems, dicts, launchBrowser, open, phonePage, waitForLang } from './lib/browser.mjs';
+import { makeAccount, makePng, openCall } from './lib/seed.mjs';
+import {
+  alertText, assertAccessibleWithCSP, assertFitsPhone, fillSteps1to6, loginUI, nextStep, text, waitForStep,
+} from './lib/flows.mjs';
+
+const { vi, en } = dicts;
+const SHOTS = process.env.SANGKIEN_E2E_SCREENSHOTS || '/tmp';
+const SKIP = process.env.SANGKIEN_E2E_BASE_URL ? 'needs database access (psql) for seeding roles' : false;
+const TIMEOUT = { timeout: 240000, skip: SKIP };
+const fill = (s, vars) => s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+const MB = 1024 * 1024;
+
+let srv;
+let browser;
+let call;
+let tmp;
+let bigPhoto;
+let bigPhotoSize;
+
+function crc32(buf) {
+  let c = ~0;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+function chunk(type, data) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+
+/**
+ * A width x height RGB PNG that looks like a camera photo to a compressor: a sky and
+ * a field with sensor noise in the low bits, so deflate cannot make it small (over 10 MB).
+ */
+function makeNoisyPhoto(width, height) {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const raw = Buffer.alloc(height * (1 + width * 3));
+  let seed = 12345;
+  let o = 0;
+  for (let y = 0; y < height; y++) {
+    raw[o++] = 0;
+    for (let x = 0; x < width; x++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      const n = seed >>> 24;
+      const sky = y < height * 0.6;
+      const base = sky ? [90 + (y * 60) / height, 160, 230] : [60, 150 - (y * 40) / height, 60 + (x * 40) / width];
+      raw[o++] = base[0] + (n & 7);
+      raw[o++] = base[1] + ((n >> 3) & 7);
+      raw[o++] = base[2] + ((n >> 5) & 7);
+    }
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 1 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+before(async () => {
+  if (SKIP) return;
+  srv = await startServer();
+  browser = await launchBrowser();
+  const leader = await makeAccount(srv, { name: 'Lê Văn Lãnh', phone: '0911000101' }, 'leader');
+  call = await openCall(leader.api, srv, { title: 'Chuyển đổi số ở tổ dân phố 2026' });
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'sangkien-e2e-upload-'));
+  const png = makeNoisyPhoto(4000, 3000);
+  bigPhotoSize = png.length;
+  assert.ok(bigPhotoSize > 10 * MB, `the test photo is ${bigPhotoSize} bytes, over the 10 MB cap`);
+  bigPhoto = path.join(tmp, 'ảnh chụp 12MP.png');
+  await writeFile(bigPhoto, png);
+});
+
+after(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+  if (browser) await browser.close();
+  if (srv) {
+    const { code, log } = await srv.stop();
+    assert.equal(code, 0, `server exit ${code}; tail:\n${log.slice(-3000)}`);
+  }
+});
+
+const isUpload = (req) => req.method() === 'POST' && /\/api\/v1\/proposals\/\d+\/attachments$/.test(req.url());
+
+/** Records every value the percent shows (the page's own text, not a guess). */
+async function watchPercent(page) {
+  await page.evaluate(() => {
+    window.skPercents = [];
+    const pct = document.querySelector('#pf-upload-pct');
+    new MutationObserver(() => window.skPercents.push(pct.textContent)).observe(pct, { childList: true, characterData: true, subtree: true });
+  });
+}
+
+async function run(d, lang, phone) {
+  const resident = await makeAccount(srv, { name: lang === 'vi' ? 'Nguyễn Thị Hoa' : 'Trần Văn Bình', phone });
+  const { context, page } = await phonePage(browser, srv.baseURL);
+  const cdp = await context.newCDPSession(page);
+  await page.addInitScript(() => {
+    window.skSent = [];
+    const send = XMLHttpRequest.prototype.send;
+    XMLHttpRequest.prototype.send = function sendRecorded(body) {
+      if (body && typeof body.size === 'number') window.skSent.push(body.size);
+      return send.call(this, body);
+    };
+  });
+  try {
+    if (lang === 'en') {
+      await open(page, '/');
+      await page.getByRole('button', { name: 'English', exact: true }).click();
+      await waitForLang(page, 'en');
+    }
+    await loginUI(page, d, resident.phone, { next: `propose.html?campaign=${call.id}` });
+    await fillSteps1to6(page, d);
+    const picker = page.locator('#pf-files');
+    const bar = page.locator('#pf-upload-bar');
+    const list = page.locator('#pf-file-list li');
+
+    // 1. The large photo on a slow line: shrunk, and the bar moves.
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false, latency: 150, downloadThroughput: 200 * 1024, uploadThroughput: 32 * 1024,
+    });
+    await watchPercent(page);
+    const sent = page.waitForRequest(isUpload, { timeout: 60000 });
+    const t0 = Date.now();
+    await picker.setInputFiles(bigPhoto);
+    const req = await sent;
+    await bar.waitFor({ state: 'visible' });
+    assert.equal(await bar.getAttribute('max'), '100');
+    assert.equal(await page.locator('#pf-upload-name').textContent(), fill(d.propose.uploadSending, { name: 'ảnh chụp 12MP.jpg' }));
+    // The rest of the form stays usable while the photo goes.
+    assert.equal(await page.getByRole('button', { name: d.propose.back, exact: true }).isEnabled(), true);
+    assert.equal(await page.getByRole('button', { name: d.propose.uploadCancel, exact: true }).isEnabled(), true);
+    const res = await req.response();
+    assert.equal(res.status(), 201, await res.text());
+    const wireMs = Date.now() - t0;
+    // The body is a Blob, which Playwright does not hand over: its size as XMLHttpRequest.send got it,
+    // and the Content-Length the browser put on the wire.
+    const sentBytes = await page.evaluate(() => window.skSent[window.skSent.length - 1]);
+    const wireLength = (await req.allHeaders())['content-length'];
+    if (wireLength !== undefined) assert.equal(Number(wireLength), sentBytes);
+    assert.equal(req.headers()['content-type'], 'image/jpeg');
+    assert.ok(sentBytes > 10000 && sentBytes < 1.5 * MB && sentBytes < bigPhotoSize / 8,
+      `sent ${sentBytes} bytes for a ${bigPhotoSize}-byte photo`);
+    const proposalId = Number(/proposals\/(\d+)\/attachments/.exec(req.url())[1]);
+    await list.filter({ hasText: 'ảnh chụp 12MP.jpg' }).waitFor();
+    const percents = await page.evaluate(() => window.skPercents);
+    const moving = percents.map((p) => Number.parseInt(p, 10)).filter((n) => n > 0 && n < 100);
+    assert.ok(moving.length >= 2, `the bar moved: ${percents.join(' ')}`);
+    const { attachment } = await res.json();
+    const stored = await page.request.get(`/api/v1/attachments/${attachment.id}`);
+    assert.equal(stored.status(), 200);
+    const storedBody = await stored.body();
+    const storedBytes = storedBody.length;
+    // (No check of the stored format: the server may re-encode it; only its size matters here.)
+    assert.ok(storedBytes < 1.5 * MB, `stored ${storedBytes} bytes`);
+    console.log(`# ${lang}: ${bigPhotoSize} bytes PNG -> ${sentBytes} bytes sent (Content-Length ${wireLength}), ${storedBytes} stored, ${wireMs} ms at 32 KiB/s up; percents ${percents.join(' ')}`);
+    await page.locator('#pf-upload').waitFor({ state: 'hidden' });
+
+    // 2. Cancelled half way (on a slower line, so that there is time to): nothing is stored.
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false, latency: 150, downloadThroughput: 200 * 1024, uploadThroughput: 8 * 1024,
+    });
+    await watchPercent(page);
+    const cancelled = page.waitForRequest(isUpload);
+    await picker.setInputFiles(bigPhoto);
+    await cancelled;
+    await page.waitForFunction(() => window.skPercents.some((p) => Number.parseInt(p, 10) > 0));
+    await page.getByRole('button', { name: d.propose.uploadCancel, exact: true }).click();
+    await page.waitForFunction((s) => document.querySelector('#pf-status').textContent === s,
+      fill(d.propose.uploadCancelled, { name: 'ảnh chụp 12MP.jpg' }));
+    await page.locator('#pf-upload').waitFor({ state: 'hidden' });
+    assert.equal(await list.count(), 1);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    const after = await page.request.get(`/api/v1/proposals/${proposalId}`);
+    assert.equal((await after.json()).proposal.attachments.length, 1, 'the cancelled upload stored nothing');
+
+    // 3. The connection drops on the first try; "Thử lại" sends the same file.
+    let tries = 0;
+    await page.route(/\/api\/v1\/proposals\/\d+\/attachments$/, (route) => {
+      tries += 1;
+      return tries === 1 ? route.abort('connectionreset') : route.continue();
+    });
+    await picker.setInputFiles({ name: 'nhà văn hoá.png', mimeType: 'image/png', buffer: makePng(64, 48) });
+    const retry = page.getByRole('button', { name: d.propose.uploadRetry, exact: true });
+    await retry.waitFor({ state: 'visible' });
+    await page.waitForFunction((s) => document.querySelector('#pf-files-error').textContent === s,
+      fill(d.propose.uploadFailed, { name: 'nhà văn hoá.png' }));
+    assert.equal(await page.locator('#pf-upload-name').textContent(), fill(d.propose.uploadStopped, { name: 'nhà văn hoá.png' }));
+    // Cancel would drop the waiting file; it is still offered.
+    assert.equal(await page.getByRole('button', { name: d.propose.uploadCancel, exact: true }).isVisible(), true);
+    await assertFitsPhone(page, `${lang} upload failed`);
+    await assertAccessibleWithCSP(page, `${lang} upload failed, with the retry button`);
+    await page.screenshot({ path: path.join(SHOTS, `sangkien-upload-retry-${lang}-360.png`), fullPage: true });
+    // Sending the proposal now would leave the photo out: the page says so and sends nothing.
+    await nextStep(page, d, 8);
+    await page.getByRole('button', { name: d.propose.submit, exact: true }).click();
+    assert.equal(await alertText(page), d.propose.uploadWait);
+    assert.equal((await (await page.request.get(`/api/v1/proposals/${proposalId}`)).json()).proposal.status, 'draft');
+    await page.getByRole('button', { name: d.propose.back, exact: true }).click();
+    await waitForStep(page, d, 7);
+    await retry.click();
+    await list.filter({ hasText: 'nhà văn hoá.png' }).waitFor();
+    assert.equal(tries, 2);
+    await page.waitForFunction((s) => document.querySelector('#pf-status').textContent === s,
+      fill(d.propose.fileAdded, { name: 'nhà văn hoá.png' }));
+    await page.locator('#pf-upload').waitFor({ state: 'hidden' });
+    assert.equal(await text(page.locator('#pf-file-count')), fill(d.propose.fileCount, { n: 2, max: 5 }));
+    await page.unroute(/\/api\/v1\/proposals\/\d+\/attachments$/);
+    const final = await page.request.get(`/api/v1/proposals/${proposalId}`);
+    assert.deepEqual((await final.json()).proposal.attachments.map((a) => a.filename).sort(),
+      ['nhà văn hoá.png', 'ảnh chụp 12MP.jpg'].sort());
+    await assertAccessibleWithCSP(page, `${lang} after the uploads`);
+    // The dropped connection is logged by the browser; nothing else may be.
+    page.problems.splice(0, page.problems.length, ...page.problems.filter((p) => !/ERR_CONNECTION_RESET/.test(p)));
+    assertNoProblems(page, `${lang} uploads`);
+  } finally {
+    await context.close();
+  }
+}
+
+test('Vietnamese: a large photo is shrunk, the bar moves, one upload cancelled, one retried', TIMEOUT, async () => {
+  await run(vi, 'vi', '0912345101');
+});
+
+test('English: the same', TIMEOUT, async () => {
+  await run(en, 'en', '0912345102');
+});
