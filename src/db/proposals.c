@@ -128,7 +128,7 @@ enum sk_db_status sk_db_attachment_get(struct sk_dbconn *c, int64_t id, PGresult
 	char i[24];
 	const char *p[] = { sk_db_i64str(i, id) };
 	return sk_db_exec_bin(c, "attachment_get",
-			      "SELECT proposal_id, filename, mime, size, content FROM attachments WHERE id = $1", 1, p, NULL,
+			      "SELECT proposal_id, filename, mime, size, content, sha256 FROM attachments WHERE id = $1", 1, p, NULL,
 			      NULL, 1 /* binary results: the file as it is */, res);
 }
 

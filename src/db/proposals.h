@@ -59,7 +59,7 @@ enum sk_db_status sk_db_attachment_add(struct sk_dbconn *c, int64_t proposal, in
 				       const char *filename, const char *mime, const void *data, size_t size,
 				       const char *sha256, const char *ip, char **json);
 
-/* proposal_id, filename, mime, size, content (binary in column "content") of attachment id. */
+/* proposal_id, filename, mime, size, content (binary in column "content"), sha256 (hex) of attachment id. */
 enum sk_db_status sk_db_attachment_get(struct sk_dbconn *c, int64_t id, PGresult **res);
 
 /* Deletes attachment id of proposal (deadline rules apply). */

@@ -123,6 +123,43 @@ static bool panelist_may_see(struct sk_request *req, int64_t pid, int64_t aid, c
 	return ok;
 }
 
+/*
+ * How long a browser may reuse an attachment it holds without asking again. Attachments need a
+ * session, so the cache is private; the ETag is the SHA-256 of the stored bytes, which never change
+ * (an attachment is replaced by deleting it and adding another, with another id), so a revalidation
+ * after this costs a 304 and no body. Hook for published winners' photos: once the results pages
+ * serve them without a session (issue 11, another part), that route may send
+ * "public, max-age=31536000, immutable" with the same ETag.
+ */
+#define SK_ATTACHMENT_CACHE_CONTROL "private, max-age=3600"
+
+/* Whether If-None-Match (weak comparison, RFC 9110 13.1.2) names etag, or is "*". */
+static bool none_match(struct sk_request *req, const char *etag)
+{
+	const char *p = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (p == NULL)
+		return false;
+	size_t elen = strlen(etag);
+	for (;;) {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			return false;
+		if (*p == '*')
+			return true;
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;
+		if (*p != '"')
+			return false;
+		const char *close = strchr(p + 1, '"');
+		if (close == NULL)
+			return false;
+		if ((size_t)(close + 1 - p) == elen && !memcmp(p, etag, elen))
+			return true;
+		p = close + 1;
+	}
+}
+
 void attachments_get(struct sk_request *req)
 {
 	PGresult *r;
@@ -159,6 +196,22 @@ void attachments_get(struct sk_request *req)
 			sk_reply_error(req, 404, "not_found", NULL, "There is no such attachment.");
 		return;
 	}
+	/* Strong ETag: the SHA-256 of the stored bytes (checked to be 64 hex digits by the table). */
+	char etag[70];
+	snprintf(etag, sizeof etag, "\"%.*s\"", PQgetlength(r, 0, 5) < 64 ? PQgetlength(r, 0, 5) : 64,
+		 PQgetvalue(r, 0, 5));
+	if (none_match(req, etag)) {
+		PQclear(r);
+		struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		if (resp == NULL) {
+			sk_reply_error(req, 500, "internal", NULL, "Out of memory.");
+			return;
+		}
+		MHD_add_response_header(resp, "ETag", etag);
+		MHD_add_response_header(resp, "Cache-Control", SK_ATTACHMENT_CACHE_CONTROL);
+		sk_reply_queue(req, 304, resp);
+		return;
+	}
 	int len = PQgetlength(r, 0, 4);
 	void *copy = malloc((size_t)len);
 	if (copy == NULL) {
@@ -186,7 +239,8 @@ void attachments_get(struct sk_request *req)
 	struct MHD_Response *resp = MHD_create_response_from_buffer((size_t)len, copy, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(resp, "Content-Type", mime);
 	MHD_add_response_header(resp, "Content-Disposition", disposition);
-	MHD_add_response_header(resp, "Cache-Control", "private, no-store");
+	MHD_add_response_header(resp, "ETag", etag);
+	MHD_add_response_header(resp, "Cache-Control", SK_ATTACHMENT_CACHE_CONTROL);
 	sk_reply_queue(req, 200, resp);
 }
 
