@@ -15,7 +15,7 @@
 #define SK_PHOTO_MAX_SIDE 2560
 
 enum sk_photo_status {
-	SK_PHOTO_OK,        /* *out holds the re-encoded JPEG (g_free it with sk_photo_free) */
+	SK_PHOTO_OK,        /* *out holds the re-encoded file (free it with sk_photo_free) */
 	SK_PHOTO_INVALID,   /* not a JPEG/PNG/WebP/HEIF libvips can read whole: truncated, hostile, other
 			     * (libvips decodes lazily, so running out of memory while decoding lands here too) */
 	SK_PHOTO_TOO_LARGE, /* more than SK_PHOTO_MAX_PIXELS (a decompression bomb, or just too big) */
@@ -32,12 +32,13 @@ int sk_photo_init(const char *argv0);
  * Decodes in[0..len) (the loader is chosen by content: JPEG, PNG, WebP, HEIF; anything else is
  * SK_PHOTO_INVALID), refusing it on the first decoding error ("fail" on) and above
  * SK_PHOTO_MAX_PIXELS (read from the header, before the pixels); turns it upright by its EXIF
- * orientation, shrinks it so its long side is at most max_side (never enlarges), flattens any
- * alpha onto white, converts to sRGB and writes a baseline JPEG (quality 85) with no metadata.
+ * orientation, shrinks it so its long side is at most max_side (never enlarges), converts to
+ * 8-bit sRGB and writes it as out_mime with no metadata: "image/jpeg" (alpha flattened onto
+ * white, quality 85, baseline), "image/png" (lossless) or "image/webp" (quality 85).
  * Thread-safe. *width and *height (when not NULL) get the output's size.
  */
-enum sk_photo_status sk_photo_reencode(const unsigned char *in, size_t len, int max_side, unsigned char **out,
-				       size_t *out_len, int *width, int *height);
+enum sk_photo_status sk_photo_reencode(const unsigned char *in, size_t len, int max_side, const char *out_mime,
+				       unsigned char **out, size_t *out_len, int *width, int *height);
 
 void sk_photo_free(void *p);
 

@@ -133,7 +133,7 @@ Test(photo, a_camera_jpeg_loses_gps_owner_xmp_and_thumbnail_and_is_turned_uprigh
 	size_t n, m;
 	unsigned char *in = slurp("cam.jpg", &n), *out;
 	int w, h;
-	cr_assert_eq(sk_photo_reencode(in, n, 2560, &out, &m, &w, &h), SK_PHOTO_OK);
+	cr_assert_eq(sk_photo_reencode(in, n, 2560, "image/jpeg", &out, &m, &w, &h), SK_PHOTO_OK);
 	/* Rotated 90° clockwise: 200 wide, 300 high, the left (black) half now on top. */
 	cr_assert_eq(w, 200);
 	cr_assert_eq(h, 300);
@@ -145,7 +145,7 @@ Test(photo, a_camera_jpeg_loses_gps_owner_xmp_and_thumbnail_and_is_turned_uprigh
 	/* Cleaning the cleaned file keeps it clean (and upright: no orientation is left to apply twice). */
 	unsigned char *again;
 	size_t k;
-	cr_assert_eq(sk_photo_reencode(out, m, 2560, &again, &k, &w, &h), SK_PHOTO_OK);
+	cr_assert_eq(sk_photo_reencode(out, m, 2560, "image/jpeg", &again, &k, &w, &h), SK_PHOTO_OK);
 	cr_assert_eq(w, 200);
 	cr_assert_eq(h, 300);
 	sk_photo_free(again);
@@ -159,11 +159,11 @@ Test(photo, derived_sizes_fit_the_long_side_and_never_enlarge)
 	size_t n, m;
 	unsigned char *in = slurp("cam.jpg", &n), *out;
 	int w, h;
-	cr_assert_eq(sk_photo_reencode(in, n, 120, &out, &m, &w, &h), SK_PHOTO_OK);
+	cr_assert_eq(sk_photo_reencode(in, n, 120, "image/jpeg", &out, &m, &w, &h), SK_PHOTO_OK);
 	cr_assert_eq(h, 120);
 	cr_assert_eq(w, 80);
 	sk_photo_free(out);
-	cr_assert_eq(sk_photo_reencode(in, n, 1024, &out, &m, &w, &h), SK_PHOTO_OK);
+	cr_assert_eq(sk_photo_reencode(in, n, 1024, "image/webp", &out, &m, &w, &h), SK_PHOTO_OK);
 	cr_assert_eq(h, 300, "enlarged to %d", h);
 	sk_photo_free(out);
 	free(in);
@@ -173,6 +173,7 @@ Test(photo, png_webp_and_heic_with_metadata_come_out_as_clean_jpeg)
 {
 	camera_photo("cam.jpg");
 	static const char *const names[] = { "p.png", "p.webp", "p.heic" };
+	static const char *const as[] = { "image/png", "image/webp", "image/jpeg" }; /* HEIC is stored as JPEG */
 	for (size_t i = 0; i < 3; i++) {
 		sh("vips copy half.v %s", names[i]);
 		/* exiftool writes XMP into all three, EXIF where the format has room for it. */
@@ -182,11 +183,18 @@ Test(photo, png_webp_and_heic_with_metadata_come_out_as_clean_jpeg)
 		size_t n, m;
 		unsigned char *in = slurp(names[i], &n), *out;
 		int w, h;
-		cr_assert_eq(sk_photo_reencode(in, n, 2560, &out, &m, &w, &h), SK_PHOTO_OK, "%s", names[i]);
+		cr_assert_eq(sk_photo_reencode(in, n, 2560, as[i], &out, &m, &w, &h), SK_PHOTO_OK, "%s", names[i]);
 		cr_assert_eq(w, 300, "%s", names[i]);
 		cr_assert_eq(h, 200, "%s", names[i]);
-		spill("clean.jpg", out, m);
-		assert_clean("clean.jpg");
+		static const unsigned char png_sig[] = { 0x89, 'P', 'N', 'G' }, jpeg_sig[] = { 0xFF, 0xD8 };
+		if (i == 0)
+			cr_assert(memcmp(out, png_sig, 4) == 0, "not a PNG");
+		else if (i == 1)
+			cr_assert(memcmp(out, "RIFF", 4) == 0 && memcmp(out + 8, "WEBP", 4) == 0, "not a WebP");
+		else
+			cr_assert(memcmp(out, jpeg_sig, 2) == 0, "not a JPEG");
+		spill("clean.img", out, m);
+		assert_clean("clean.img");
 		sk_photo_free(out);
 		free(in);
 	}
@@ -230,7 +238,7 @@ Test(photo, a_decompression_bomb_is_refused_from_its_header)
 	n += chunk(f + n, "IEND", NULL, 0);
 	unsigned char *out = (unsigned char *)"x";
 	size_t m = 1;
-	cr_assert_eq(sk_photo_reencode(f, n, 2560, &out, &m, NULL, NULL), SK_PHOTO_TOO_LARGE);
+	cr_assert_eq(sk_photo_reencode(f, n, 2560, "image/png", &out, &m, NULL, NULL), SK_PHOTO_TOO_LARGE);
 	cr_assert_null(out);
 	cr_assert_eq(m, 0);
 }
@@ -241,19 +249,19 @@ Test(photo, truncated_damaged_and_other_files_are_refused)
 	size_t n, m;
 	unsigned char *in = slurp("cam.jpg", &n), *out;
 	/* Cut in the middle of the picture data. */
-	cr_assert_eq(sk_photo_reencode(in, n * 2 / 3, 2560, &out, &m, NULL, NULL), SK_PHOTO_INVALID);
-	cr_assert_eq(sk_photo_reencode(in, 200, 2560, &out, &m, NULL, NULL), SK_PHOTO_INVALID);
+	cr_assert_eq(sk_photo_reencode(in, n * 2 / 3, 2560, "image/jpeg", &out, &m, NULL, NULL), SK_PHOTO_INVALID);
+	cr_assert_eq(sk_photo_reencode(in, 200, 2560, "image/jpeg", &out, &m, NULL, NULL), SK_PHOTO_INVALID);
 	free(in);
 	sh("vips copy half.v %s", "p.png");
 	in = slurp("p.png", &n);
-	cr_assert_eq(sk_photo_reencode(in, n - 20, 2560, &out, &m, NULL, NULL), SK_PHOTO_INVALID);
+	cr_assert_eq(sk_photo_reencode(in, n - 20, 2560, "image/png", &out, &m, NULL, NULL), SK_PHOTO_INVALID);
 	free(in);
 	static const char pdf[] = "%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
-	cr_assert_eq(sk_photo_reencode((const unsigned char *)pdf, sizeof pdf - 1, 2560, &out, &m, NULL, NULL),
+	cr_assert_eq(sk_photo_reencode((const unsigned char *)pdf, sizeof pdf - 1, 2560, "image/jpeg", &out, &m, NULL, NULL),
 		     SK_PHOTO_INVALID);
 	static const char svg[] = "<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>";
-	cr_assert_eq(sk_photo_reencode((const unsigned char *)svg, sizeof svg - 1, 2560, &out, &m, NULL, NULL),
+	cr_assert_eq(sk_photo_reencode((const unsigned char *)svg, sizeof svg - 1, 2560, "image/png", &out, &m, NULL, NULL),
 		     SK_PHOTO_INVALID);
-	cr_assert_eq(sk_photo_reencode((const unsigned char *)"", 0, 2560, &out, &m, NULL, NULL), SK_PHOTO_INVALID);
+	cr_assert_eq(sk_photo_reencode((const unsigned char *)"", 0, 2560, "image/jpeg", &out, &m, NULL, NULL), SK_PHOTO_INVALID);
 	cr_assert_null(out);
 }
