@@ -1,11 +1,11 @@
 /* Attachments: photos and PDFs of a proposal, typed by content, served only to those who may see it. */
 #include "db/proposals.h"
 #include "domain/filetype.h"
-#include "domain/image_meta.h"
 #include "domain/text.h"
 #include "http/auth.h"
 #include "http/handlers.h"
 #include "http/reply.h"
+#include "media/photo.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -46,22 +46,38 @@ void attachments_create(struct sk_request *req)
 			       "Attach a JPEG, PNG or WebP photo or a PDF, sent with its own Content-Type.");
 		return;
 	}
-	/* Photos lose their EXIF/XMP/IPTC/text metadata (GPS position, camera owner, serial) before
-	 * anything is hashed or stored: the stored size and SHA-256 are those of the cleaned bytes. */
+	/*
+	 * Photos are decoded, turned upright, shrunk to a long side of SK_PHOTO_MAX_SIDE and re-encoded
+	 * from their pixels (src/media/photo.c) before anything is hashed or stored: no metadata (GPS
+	 * position, camera owner, serial, embedded thumbnail, XMP) can survive, and the stored size and
+	 * SHA-256 are those of the re-encoded bytes. PDFs are stored as sent.
+	 */
 	const char *filename = filename_of(req);
 	if (filename == NULL)
 		return;
 	unsigned char *clean;
 	size_t clean_len;
-	enum sk_image_status is = sk_image_strip(sniffed, (const unsigned char *)req->body, req->body_len, &clean, &clean_len);
-	if (is == SK_IMAGE_MALFORMED) {
-		sk_reply_error(req, 400, "invalid_image", NULL,
-			       "The photo is damaged or incomplete (its structure cannot be read); nothing was stored.");
-		return;
-	}
-	if (is != SK_IMAGE_OK) {
-		sk_reply_error(req, 500, "internal", NULL, "Out of memory.");
-		return;
+	if (strcmp(sniffed, "application/pdf") != 0) {
+		enum sk_photo_status ps = sk_photo_reencode((const unsigned char *)req->body, req->body_len, SK_PHOTO_MAX_SIDE,
+							    sniffed, &clean, &clean_len, NULL, NULL);
+		if (ps == SK_PHOTO_TOO_LARGE) {
+			sk_reply_error(req, 400, "invalid_image", NULL,
+				       "The photo has more than 100 megapixels; nothing was stored.");
+			return;
+		}
+		if (ps != SK_PHOTO_OK) {
+			sk_reply_error(req, 400, "invalid_image", NULL,
+				       "The photo is damaged or incomplete (it cannot be decoded); nothing was stored.");
+			return;
+		}
+	} else {
+		clean = malloc(req->body_len);
+		if (clean == NULL) {
+			sk_reply_error(req, 500, "internal", NULL, "Out of memory.");
+			return;
+		}
+		memcpy(clean, req->body, req->body_len);
+		clean_len = req->body_len;
 	}
 	unsigned char hash[crypto_hash_sha256_BYTES];
 	char hex[65];

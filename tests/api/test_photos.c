@@ -171,3 +171,115 @@ Test(photos, attachments_carry_a_strong_etag_and_a_private_cache_lifetime_and_re
 	client_cleanup(&L.c);
 	client_cleanup(&L2.c);
 }
+
+/* Runs a shell command in dir; asserts it succeeded. */
+static void sh_in(const char *dir, const char *cmd)
+{
+	char full[2048];
+	snprintf(full, sizeof full, "cd '%s' && { %s; } >/dev/null 2>&1", dir, cmd);
+	cr_assert_eq(system(full), 0, "failed: %s", cmd);
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f, "%s", path);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	unsigned char *b = malloc((size_t)n + 1);
+	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+/* The first line a shell command prints (trimmed), into out. */
+static void first_line(const char *cmd, char *out, size_t sz)
+{
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	if (fgets(out, (int)sz, p) == NULL)
+		out[0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	pclose(p);
+}
+
+/*
+ * A camera-like JPEG (EXIF GPS, owner, serial, XMP, an embedded thumbnail, Orientation 6), made
+ * with the vips CLI and exiftool, is stored without any of it and upright: exiftool finds none of
+ * it in the download, which is 200 × 300 (the 300 × 200 photo turned). A PNG whose header claims
+ * 120 megapixels is refused with 400 invalid_image before it is decoded, and nothing is stored.
+ */
+Test(photos, a_camera_photo_is_stored_without_its_metadata_and_upright_and_a_bomb_is_refused)
+{
+	char dir[] = "/tmp/sk-photos-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	sh_in(dir, "vips black b.v 150 200 --bands 3 && vips linear b.v w.v 1 255 && vips black c.v 300 200 --bands 3"
+		   " && vips insert c.v w.v half.v 150 0 && vips copy half.v cam.jpg && vips copy half.v thumb.jpg"
+		   " && exiftool -q -overwrite_original -Orientation#=6 -GPSLatitude=10.7769 -GPSLatitudeRef=N"
+		   " -GPSLongitude=106.7009 -GPSLongitudeRef=E -Artist='Nguyen Van A' -SerialNumber=CAM123"
+		   " -XMP-dc:Creator='Nguyen Van A' '-ThumbnailImage<=thumb.jpg' cam.jpg");
+	char path[128], out[4096];
+	snprintf(path, sizeof path, "%s/cam.jpg", dir);
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "exiftool -s -s -s -GPSLatitude -ThumbnailLength -XMP-dc:Creator '%s' | tr '\\n' '|'", path);
+	first_line(cmd, out, sizeof out);
+	cr_assert(strstr(out, "10 deg") && strstr(out, "Nguyen Van A"), "the test photo lacks its metadata: %s", out);
+	size_t n;
+	unsigned char *jpg = slurp(path, &n);
+
+	int64_t group, ward = seed_ward(PG, &group);
+	struct person L, A;
+	person_new(&L, ward, group, "leader");
+	person_new(&A, ward, group, NULL);
+	int64_t pid = draft(&L, &A, group, ward);
+	const char *jh[] = { "Content-Type: image/jpeg", "X-Filename: anh-may-anh.jpg", NULL };
+	struct resp *r = http_bytes(&A.c, "POST", fmt_path("/api/v1/proposals/%lld/attachments", (long long)pid), jpg, n,
+				    jh);
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	int64_t aid = json_integer_value(json_object_get(json_object_get(r->json, "attachment"), "id"));
+	resp_free(r);
+	free(jpg);
+	r = get_with(&A.c, aid, NULL);
+	cr_assert_eq(r->status, 200);
+	snprintf(path, sizeof path, "%s/stored.jpg", dir);
+	FILE *f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(r->body, 1, r->len, f), r->len);
+	fclose(f);
+	resp_free(r);
+	snprintf(cmd, sizeof cmd, "exiftool -a -G1 -s '%s' | tr '\\n' '|'", path);
+	first_line(cmd, out, sizeof out);
+	static const char *const leaks[] = { "GPS", "Nguyen Van A", "CAM123", "XMP", "Thumbnail", "Orientation", "Artist" };
+	for (size_t i = 0; i < sizeof leaks / sizeof *leaks; i++)
+		cr_assert_null(strstr(out, leaks[i]), "%s survives in the stored photo: %s", leaks[i], out);
+	snprintf(cmd, sizeof cmd, "vipsheader -f width '%s'; vipsheader -f height '%s'", path, path);
+	FILE *p = popen(cmd, "r");
+	int w = 0, h = 0;
+	cr_assert_eq(fscanf(p, "%d %d", &w, &h), 2);
+	pclose(p);
+	cr_assert(w == 200 && h == 300, "stored %d x %d: the orientation was not applied", w, h);
+
+	/* The bomb: a real PNG header of 12,000 × 10,000 (120 megapixels) with a few rows of data. */
+	sh_in(dir, "python3 -c \"import zlib,struct,sys\n"
+		   "def c(t,d): return struct.pack('>I',len(d))+t+d+struct.pack('>I',zlib.crc32(t+d))\n"
+		   "sys.stdout.buffer.write(b'\\x89PNG\\r\\n\\x1a\\n'+c(b'IHDR',struct.pack('>IIBBBBB',12000,10000,8,0,0,0,0))"
+		   "+c(b'IDAT',zlib.compress(bytes(12001*4)))+c(b'IEND',b''))\" > bomb.png");
+	snprintf(path, sizeof path, "%s/bomb.png", dir);
+	unsigned char *bomb = slurp(path, &n);
+	const char *ph[] = { "Content-Type: image/png", NULL };
+	const char *q[] = { S64(pid) };
+	long long before = db_int(PG, "SELECT count(*) FROM attachments WHERE proposal_id = $1", 1, q);
+	r = http_bytes(&A.c, "POST", fmt_path("/api/v1/proposals/%lld/attachments", (long long)pid), bomb, n, ph);
+	cr_assert_eq(r->status, 400, "%ld %s", r->status, r->body);
+	cr_assert_str_eq(err_code(r), "invalid_image");
+	resp_free(r);
+	free(bomb);
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM attachments WHERE proposal_id = $1", 1, q), before);
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	(void)!system(cmd);
+	client_cleanup(&A.c);
+	client_cleanup(&L.c);
+}
