@@ -41,11 +41,16 @@ void attachments_create(struct sk_request *req)
 	int64_t pid = sk_param_id(req, 0);
 	const char *declared = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	const char *sniffed = sk_filetype_sniff((const unsigned char *)req->body, req->body_len);
-	if (sniffed == NULL || declared == NULL || strncasecmp(declared, sniffed, strlen(sniffed)) != 0) {
+	/* A HEIC photo may be declared image/heic or image/heif; it is stored as a JPEG. */
+	bool heic = sniffed != NULL && !strcmp(sniffed, "image/heic");
+	if (sniffed == NULL || declared == NULL ||
+	    (strncasecmp(declared, sniffed, strlen(sniffed)) != 0 &&
+	     !(heic && strncasecmp(declared, "image/heif", strlen("image/heif")) == 0))) {
 		sk_reply_error(req, 415, "unsupported_media_type", NULL,
-			       "Attach a JPEG, PNG or WebP photo or a PDF, sent with its own Content-Type.");
+			       "Attach a JPEG, PNG, WebP or HEIC photo or a PDF, sent with its own Content-Type.");
 		return;
 	}
+	const char *stored_mime = heic ? "image/jpeg" : sniffed;
 	/*
 	 * Photos are decoded, turned upright, shrunk to a long side of SK_PHOTO_MAX_SIDE and re-encoded
 	 * from their pixels (src/media/photo.c) before anything is hashed or stored: no metadata (GPS
@@ -59,7 +64,7 @@ void attachments_create(struct sk_request *req)
 	size_t clean_len;
 	if (strcmp(sniffed, "application/pdf") != 0) {
 		enum sk_photo_status ps = sk_photo_reencode((const unsigned char *)req->body, req->body_len, SK_PHOTO_MAX_SIDE,
-							    sniffed, &clean, &clean_len, NULL, NULL);
+							    stored_mime, &clean, &clean_len, NULL, NULL);
 		if (ps == SK_PHOTO_TOO_LARGE) {
 			sk_reply_error(req, 400, "invalid_image", NULL,
 				       "The photo has more than 100 megapixels; nothing was stored.");
@@ -84,7 +89,7 @@ void attachments_create(struct sk_request *req)
 	crypto_hash_sha256(hash, clean, clean_len);
 	sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
 	char *json;
-	enum sk_db_status st = sk_db_attachment_add(req->db, pid, req->session.account_id, req->now, filename, sniffed,
+	enum sk_db_status st = sk_db_attachment_add(req->db, pid, req->session.account_id, req->now, filename, stored_mime,
 						    (const char *)clean, clean_len, hex, req->ip, &json);
 	free(clean);
 	if (st == SK_DB_RULE) {

@@ -283,3 +283,49 @@ Test(photos, a_camera_photo_is_stored_without_its_metadata_and_upright_and_a_bom
 	client_cleanup(&A.c);
 	client_cleanup(&L.c);
 }
+
+/* An iPhone-style HEIC (made with vips through libheif) is accepted as image/heic or image/heif and stored as a JPEG. */
+Test(photos, a_heic_photo_is_accepted_and_stored_as_jpeg)
+{
+	char dir[] = "/tmp/sk-photos-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	sh_in(dir, "vips black b.v 320 240 --bands 3 && vips linear b.v g.v 1 120 && vips copy g.v p.heic");
+	char path[128];
+	snprintf(path, sizeof path, "%s/p.heic", dir);
+	size_t n;
+	unsigned char *heic = slurp(path, &n);
+	int64_t group, ward = seed_ward(PG, &group);
+	struct person L, A;
+	person_new(&L, ward, group, "leader");
+	person_new(&A, ward, group, NULL);
+	int64_t pid = draft(&L, &A, group, ward);
+	static const char *const types[] = { "Content-Type: image/heic", "Content-Type: image/heif" };
+	for (size_t i = 0; i < 2; i++) {
+		const char *h[] = { types[i], "X-Filename: IMG_0042.HEIC", NULL };
+		struct resp *r = http_bytes(&A.c, "POST", fmt_path("/api/v1/proposals/%lld/attachments", (long long)pid),
+					    heic, n, h);
+		cr_assert_eq(r->status, 201, "%s: %s", types[i], r->body);
+		json_t *a = json_object_get(r->json, "attachment");
+		cr_assert_str_eq(json_string_value(json_object_get(a, "mime")), "image/jpeg");
+		int64_t aid = json_integer_value(json_object_get(a, "id"));
+		resp_free(r);
+		r = get_with(&A.c, aid, NULL);
+		cr_assert_eq(r->status, 200);
+		char ct[64];
+		cr_assert(resp_header(r, "Content-Type", ct, sizeof ct));
+		cr_assert_str_eq(ct, "image/jpeg");
+		cr_assert(r->len > 3 && memcmp(r->body, "\xFF\xD8\xFF", 3) == 0, "not a JPEG");
+		resp_free(r);
+	}
+	/* Declared as something else: refused as before. */
+	const char *h[] = { "Content-Type: image/png", NULL };
+	struct resp *r = http_bytes(&A.c, "POST", fmt_path("/api/v1/proposals/%lld/attachments", (long long)pid), heic, n, h);
+	cr_assert_eq(r->status, 415, "%s", r->body);
+	resp_free(r);
+	free(heic);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	(void)!system(cmd);
+	client_cleanup(&A.c);
+	client_cleanup(&L.c);
+}
