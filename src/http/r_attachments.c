@@ -5,6 +5,7 @@
 #include "http/auth.h"
 #include "http/handlers.h"
 #include "http/reply.h"
+#include "log.h"
 #include "media/photo.h"
 
 #include <sodium.h>
@@ -34,6 +35,36 @@ static const char *filename_of(struct sk_request *req)
 	if (st != SK_TEXT_OK)
 		return "tep-dinh-kem";
 	return sk_req_own(req, clean);
+}
+
+/* The derived sizes made at upload (sql/030) and served by ?size=. */
+static const int derived_sides[] = { 320, 1024 };
+
+/*
+ * Makes and stores the derived sizes of stored photo (WebP, from the re-encoded bytes: already
+ * upright and clean). A failure is logged and leaves that size absent: the photo is then served
+ * full size for it, and the upload still succeeds.
+ */
+static void store_derived_sizes(struct sk_request *req, int64_t id, const unsigned char *photo, size_t len)
+{
+	for (size_t i = 0; i < sizeof derived_sides / sizeof *derived_sides; i++) {
+		unsigned char *small;
+		size_t small_len;
+		if (sk_photo_reencode(photo, len, derived_sides[i], "image/webp", &small, &small_len, NULL, NULL) !=
+		    SK_PHOTO_OK) {
+			sk_warn("req=%s attachment=%lld: the %d px size could not be made", req->id, (long long)id,
+				derived_sides[i]);
+			continue;
+		}
+		unsigned char hash[crypto_hash_sha256_BYTES];
+		char hex[65];
+		crypto_hash_sha256(hash, small, small_len);
+		sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+		if (sk_db_attachment_size_add(req->db, id, derived_sides[i], "image/webp", small, small_len, hex) != SK_DB_OK)
+			sk_warn("req=%s attachment=%lld: the %d px size could not be stored", req->id, (long long)id,
+				derived_sides[i]);
+		sk_photo_free(small);
+	}
 }
 
 void attachments_create(struct sk_request *req)
@@ -91,6 +122,13 @@ void attachments_create(struct sk_request *req)
 	char *json;
 	enum sk_db_status st = sk_db_attachment_add(req->db, pid, req->session.account_id, req->now, filename, stored_mime,
 						    (const char *)clean, clean_len, hex, req->ip, &json);
+	if (st == SK_DB_OK && strcmp(stored_mime, "application/pdf") != 0) {
+		json_t *row = json_loads(json, 0, NULL);
+		int64_t id = row ? (int64_t)json_integer_value(json_object_get(row, "id")) : 0;
+		json_decref(row);
+		if (id > 0)
+			store_derived_sizes(req, id, clean, clean_len);
+	}
 	free(clean);
 	if (st == SK_DB_RULE) {
 		const char *rule = sk_db_rule(req->db);
@@ -183,8 +221,27 @@ static bool none_match(struct sk_request *req, const char *etag)
 
 void attachments_get(struct sk_request *req)
 {
-	PGresult *r;
-	enum sk_db_status st = sk_db_attachment_get(req->db, sk_param_id(req, 0), &r);
+	/* ?size=320 or ?size=1024: a derived size (sql/030), or the file itself when it has none (a PDF). */
+	const char *size = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "size");
+	int side = 0;
+	if (size != NULL) {
+		for (size_t i = 0; i < sizeof derived_sides / sizeof *derived_sides; i++) {
+			char s[8];
+			snprintf(s, sizeof s, "%d", derived_sides[i]);
+			if (!strcmp(size, s))
+				side = derived_sides[i];
+		}
+		if (side == 0) {
+			sk_reply_error(req, 400, "invalid_field", "size", "size is 320 or 1024.");
+			return;
+		}
+	}
+	PGresult *r = NULL;
+	enum sk_db_status st = side ? sk_db_attachment_size_get(req->db, sk_param_id(req, 0), side, &r) : SK_DB_NOROWS;
+	if (st == SK_DB_NOROWS) {
+		PQclear(r);
+		st = sk_db_attachment_get(req->db, sk_param_id(req, 0), &r);
+	}
 	if (st == SK_DB_NOROWS) {
 		PQclear(r);
 		sk_reply_error(req, 404, "not_found", NULL, "There is no such attachment.");

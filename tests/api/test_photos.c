@@ -329,3 +329,119 @@ Test(photos, a_heic_photo_is_accepted_and_stored_as_jpeg)
 	client_cleanup(&A.c);
 	client_cleanup(&L.c);
 }
+
+/* Width and height of an image in memory, read with vipsheader through a file in dir. */
+static void dims(const char *dir, const struct resp *r, int *w, int *h)
+{
+	char path[128], cmd[400];
+	snprintf(path, sizeof path, "%s/got.img", dir);
+	FILE *f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(r->body, 1, r->len, f), r->len);
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "vipsheader -f width '%s'; vipsheader -f height '%s'", path, path);
+	FILE *p = popen(cmd, "r");
+	*w = *h = 0;
+	cr_assert_eq(fscanf(p, "%d %d", w, h), 2);
+	pclose(p);
+}
+
+static struct resp *get_size(struct client *c, int64_t id, const char *size, const char *if_none_match)
+{
+	char h[200];
+	snprintf(h, sizeof h, "If-None-Match: %s", if_none_match ? if_none_match : "");
+	const char *headers[] = { h, NULL };
+	return http_bytes(c, "GET", fmt_path("/api/v1/attachments/%lld?size=%s", (long long)id, size), NULL, 0,
+			  if_none_match ? headers : NULL);
+}
+
+/*
+ * A 1,600 × 1,200 photo gets derived sizes: ?size=320 and ?size=1024 give WebP copies of that long
+ * side with their own strong ETags (304 on a match); another size is 400 invalid_field (size); a
+ * PDF has none and is served whole; a stranger gets 404 for a size as for the photo.
+ */
+Test(photos, derived_sizes_are_served_with_their_own_etag)
+{
+	char dir[] = "/tmp/sk-photos-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	sh_in(dir, "vips black b.v 1600 1200 --bands 3 && vips linear b.v g.v 1 140 && vips copy g.v p.jpg");
+	char path[128];
+	snprintf(path, sizeof path, "%s/p.jpg", dir);
+	size_t n;
+	unsigned char *jpg = slurp(path, &n);
+	int64_t group, ward = seed_ward(PG, &group);
+	int64_t other_group, other_ward = seed_ward(PG, &other_group);
+	struct person L, A, L2;
+	person_new(&L, ward, group, "leader");
+	person_new(&A, ward, group, NULL);
+	person_new(&L2, other_ward, other_group, "leader");
+	int64_t pid = draft(&L, &A, group, ward);
+	const char *jh[] = { "Content-Type: image/jpeg", NULL };
+	struct resp *r = http_bytes(&A.c, "POST", fmt_path("/api/v1/proposals/%lld/attachments", (long long)pid), jpg, n,
+				    jh);
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	int64_t aid = json_integer_value(json_object_get(json_object_get(r->json, "attachment"), "id"));
+	char full_etag[80];
+	snprintf(full_etag, sizeof full_etag, "\"%s\"",
+		 json_string_value(json_object_get(json_object_get(r->json, "attachment"), "sha256")));
+	resp_free(r);
+	free(jpg);
+
+	static const char *const sizes[] = { "320", "1024" };
+	static const int wants[][2] = { { 320, 240 }, { 1024, 768 } };
+	for (size_t i = 0; i < 2; i++) {
+		r = get_size(&A.c, aid, sizes[i], NULL);
+		cr_assert_eq(r->status, 200, "%s", r->body);
+		char ct[64], etag[100], cc[100];
+		cr_assert(resp_header(r, "Content-Type", ct, sizeof ct));
+		cr_assert_str_eq(ct, "image/webp");
+		cr_assert(resp_header(r, "ETag", etag, sizeof etag));
+		cr_assert_str_neq(etag, full_etag);
+		cr_assert(resp_header(r, "Cache-Control", cc, sizeof cc));
+		cr_assert_not_null(strstr(cc, "private"));
+		int w, h;
+		dims(dir, r, &w, &h);
+		cr_assert(w == wants[i][0] && h == wants[i][1], "size %s: %d x %d", sizes[i], w, h);
+		resp_free(r);
+		r = get_size(&A.c, aid, sizes[i], etag);
+		cr_assert_eq(r->status, 304, "%ld", r->status);
+		resp_free(r);
+		r = get_size(&A.c, aid, sizes[i], full_etag);
+		cr_assert_eq(r->status, 200, "the full photo's ETag does not validate a derived size: %ld", r->status);
+		resp_free(r);
+		r = get_size(&L2.c, aid, sizes[i], NULL);
+		cr_assert_eq(r->status, 404, "%ld", r->status);
+		resp_free(r);
+	}
+	static const char *const bad[] = { "100", "320x", "", "-1", "2560" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		r = get_size(&A.c, aid, bad[i], NULL);
+		cr_assert_eq(r->status, 400, "size=%s: %ld", bad[i], r->status);
+		cr_assert_str_eq(err_code(r), "invalid_field");
+		resp_free(r);
+	}
+	static const char pdf[] = "%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+	const char *ph[] = { "Content-Type: application/pdf", NULL };
+	r = http_bytes(&A.c, "POST", fmt_path("/api/v1/proposals/%lld/attachments", (long long)pid), pdf, sizeof pdf - 1, ph);
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	int64_t pdf_id = json_integer_value(json_object_get(json_object_get(r->json, "attachment"), "id"));
+	resp_free(r);
+	r = get_size(&A.c, pdf_id, "320", NULL);
+	cr_assert_eq(r->status, 200);
+	cr_assert_eq(r->len, sizeof pdf - 1);
+	resp_free(r);
+	/* Removing the photo removes its sizes. */
+	const char *q[] = { S64(aid) };
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM attachment_sizes WHERE attachment_id = $1", 1, q), 2);
+	r = http(&A.c, "DELETE", fmt_path("/api/v1/attachments/%lld", (long long)aid), NULL, NULL);
+	cr_assert_eq(r->status, 204, "%s", r->body);
+	resp_free(r);
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM attachment_sizes WHERE attachment_id = $1", 1, q), 0);
+
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	(void)!system(cmd);
+	client_cleanup(&A.c);
+	client_cleanup(&L.c);
+	client_cleanup(&L2.c);
+}
