@@ -1,6 +1,7 @@
 /* Attachments: photos and PDFs of a proposal, typed by content, served only to those who may see it. */
 #include "db/proposals.h"
 #include "domain/filetype.h"
+#include "domain/pdf_meta.h"
 #include "domain/text.h"
 #include "http/auth.h"
 #include "http/handlers.h"
@@ -114,6 +115,8 @@ void attachments_create(struct sk_request *req)
 		}
 		memcpy(clean, req->body, req->body_len);
 		clean_len = req->body_len;
+		/* The document's author, creator, title…: blank review must not read them (same length). */
+		sk_pdf_blank_metadata(clean, clean_len);
 	}
 	unsigned char hash[crypto_hash_sha256_BYTES];
 	char hex[65];

@@ -445,3 +445,61 @@ Test(photos, derived_sizes_are_served_with_their_own_etag)
 	client_cleanup(&L.c);
 	client_cleanup(&L2.c);
 }
+
+/*
+ * A PDF keeps its bytes' places but loses its document metadata: the Info dictionary's Author,
+ * Creator, Title, Producer (literal and hex strings) and an uncompressed XMP packet are blanked,
+ * and pdfinfo still reads the stored file (the cross-reference offsets are unchanged).
+ */
+Test(photos, a_pdf_loses_its_author_creator_and_title)
+{
+	char dir[] = "/tmp/sk-photos-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	sh_in(dir, "python3 -c \"import sys\n"
+		   "objs=[b'<< /Type /Catalog /Pages 2 0 R /Metadata 5 0 R >>', b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',"
+		   " b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>',"
+		   " b'<< /Author (Tran Van Chu-Nha \\\\(0987654321\\\\)) /Creator <4E677579656E> /Title (De an cua ong Nha)"
+		   " /Producer (LibreOffice) >>',"
+		   " b'<< /Type /Metadata /Subtype /XML /Length 60 >>\\nstream\\n<x:xmpmeta><dc:creator>Tran Van Chu-Nha</dc:creator></x:xmpmeta>\\nendstream']\n"
+		   "out=b'%PDF-1.4\\n'; offs=[]\n"
+		   "for i,o in enumerate(objs):\n"
+		   "  offs.append(len(out)); out+=b'%d 0 obj\\n'%(i+1)+o+b'\\nendobj\\n'\n"
+		   "x=len(out); out+=b'xref\\n0 %d\\n0000000000 65535 f \\n'%(len(objs)+1)\n"
+		   "for f in offs: out+=b'%010d 00000 n \\n'%f\n"
+		   "out+=b'trailer\\n<< /Size %d /Root 1 0 R /Info 4 0 R >>\\nstartxref\\n%d\\n%%%%EOF\\n'%(len(objs)+1,x)\n"
+		   "sys.stdout.buffer.write(out)\" > doc.pdf && pdfinfo doc.pdf | grep -q 'Tran Van'");
+	char path[128];
+	snprintf(path, sizeof path, "%s/doc.pdf", dir);
+	size_t n;
+	unsigned char *pdf = slurp(path, &n);
+	int64_t group, ward = seed_ward(PG, &group);
+	struct person L, A;
+	person_new(&L, ward, group, "leader");
+	person_new(&A, ward, group, NULL);
+	int64_t pid = draft(&L, &A, group, ward);
+	const char *ph[] = { "Content-Type: application/pdf", NULL };
+	struct resp *r = http_bytes(&A.c, "POST", fmt_path("/api/v1/proposals/%lld/attachments", (long long)pid), pdf, n, ph);
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	int64_t aid = json_integer_value(json_object_get(json_object_get(r->json, "attachment"), "id"));
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(r->json, "attachment"), "size")), (json_int_t)n);
+	resp_free(r);
+	free(pdf);
+	r = get_with(&A.c, aid, NULL);
+	cr_assert_eq(r->status, 200);
+	cr_assert_eq(r->len, n);
+	static const char *const leaks[] = { "Tran Van", "0987654321", "De an cua", "LibreOffice", "4E677579656E", "dc:creator" };
+	for (size_t i = 0; i < sizeof leaks / sizeof *leaks; i++)
+		cr_assert_null(memmem(r->body, r->len, leaks[i], strlen(leaks[i])), "%s survives in the stored PDF", leaks[i]);
+	snprintf(path, sizeof path, "%s/stored.pdf", dir);
+	FILE *f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(r->body, 1, r->len, f), r->len);
+	fclose(f);
+	resp_free(r);
+	sh_in(dir, "pdfinfo stored.pdf && ! pdfinfo stored.pdf | grep -q 'Tran Van'");
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	(void)!system(cmd);
+	client_cleanup(&A.c);
+	client_cleanup(&L.c);
+}

@@ -1871,7 +1871,7 @@ Test(attachments, photos_and_pdfs_are_stored_with_their_hash_and_served_to_those
 /*
  * A PNG with a tEXt chunk naming its author is stored without it: the reply's size and sha256 are
  * those of the cleaned file, which is what the database holds and what a download returns. A PDF
- * is stored as uploaded, its own metadata included (documented: PDFs are not rewritten).
+ * keeps its size (its metadata values are blanked in place: tests/api/test_photos.c).
  */
 Test(attachments, a_png_text_chunk_is_removed_and_size_and_hash_describe_what_is_stored)
 {
