@@ -25,18 +25,20 @@ SK_PACKAGES_RUN=(
   libmicrohttpd-dev libjansson-dev libpq-dev libsodium-dev libunistring-dev
   zlib1g-dev
   libcairo2-dev libpango1.0-dev libxlsxwriter-dev libqrencode-dev fonts-dejavu-core
+  libvips-dev
   postgresql postgresql-contrib
   ca-certificates curl acl
 )
 # Additionally to run the tests and benchmarks: criterion, libcurl for the C
 # tests, Debian's chromium (+ a font) for the browser tests, wrk for bench/,
 # PyYAML for tests/openapi/check_routes.py; pdftotext/pdfinfo and zbarimg to read the
-# rendered documents back.
+# rendered documents back; the vips CLI and exiftool make and read camera-like photos (tests/media).
 SK_PACKAGES_TEST=(
   libcriterion-dev libcurl4-openssl-dev python3-yaml
   chromium fonts-liberation
   wrk
   poppler-utils zbar-tools
+  libvips-tools libimage-exiftool-perl
 )
 # Node.js for the browser tests, only installed when no `node` is on PATH
 # (any node >= 18 will do; Debian 12 ships 18).

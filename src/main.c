@@ -1,4 +1,5 @@
 /* sangkien: serve, migrate, admin create. */
+#include "media/photo.h"
 #include "cli_admin.h"
 #include "cli_audit.h"
 #include "config.h"
@@ -101,6 +102,11 @@ int main(int argc, char **argv)
 	setlocale(LC_ALL, "C.UTF-8");
 	if (sodium_init() < 0) {
 		fprintf(stderr, "sangkien: libsodium could not start\n");
+		return 1;
+	}
+	/* libvips for uploaded photos (src/media/photo.c): no operation cache, concurrency 1. */
+	if (sk_photo_init(argv[0]) != 0) {
+		fprintf(stderr, "sangkien: libvips could not start\n");
 		return 1;
 	}
 	for (int i = 1; i < argc; i++) {

@@ -128,8 +128,37 @@ enum sk_db_status sk_db_attachment_get(struct sk_dbconn *c, int64_t id, PGresult
 	char i[24];
 	const char *p[] = { sk_db_i64str(i, id) };
 	return sk_db_exec_bin(c, "attachment_get",
-			      "SELECT proposal_id, filename, mime, size, content FROM attachments WHERE id = $1", 1, p, NULL,
+			      "SELECT proposal_id, filename, mime, size, content, sha256 FROM attachments WHERE id = $1", 1, p, NULL,
 			      NULL, 1 /* binary results: the file as it is */, res);
+}
+
+enum sk_db_status sk_db_attachment_size_add(struct sk_dbconn *c, int64_t id, int long_side, const char *mime,
+					    const void *data, size_t size, const char *sha256)
+{
+	char b[3][24];
+	const char *p[] = { sk_db_i64str(b[0], id), sk_db_i64str(b[1], long_side), mime, data,
+			    sk_db_i64str(b[2], (int64_t)size), sha256 };
+	int lengths[6] = { 0 }, formats[6] = { 0 };
+	lengths[3] = (int)size;
+	formats[3] = 1;
+	PGresult *r;
+	enum sk_db_status st = sk_db_exec_bin(
+		c, "attachment_size_add",
+		"INSERT INTO attachment_sizes (attachment_id, long_side, mime, content, size, sha256)"
+		" VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+		6, p, lengths, formats, 0, &r);
+	PQclear(r);
+	return st == SK_DB_NOROWS ? SK_DB_OK : st;
+}
+
+enum sk_db_status sk_db_attachment_size_get(struct sk_dbconn *c, int64_t id, int long_side, PGresult **res)
+{
+	char i[24], s[24];
+	const char *p[] = { sk_db_i64str(i, id), sk_db_i64str(s, long_side) };
+	return sk_db_exec_bin(c, "attachment_size_get",
+			      "SELECT a.proposal_id, a.filename, z.mime, z.size, z.content, z.sha256 FROM attachments a"
+			      " JOIN attachment_sizes z ON z.attachment_id = a.id AND z.long_side = $2 WHERE a.id = $1",
+			      2, p, NULL, NULL, 1, res);
 }
 
 enum sk_db_status sk_db_attachment_delete(struct sk_dbconn *c, int64_t id, int64_t actor, int64_t now, const char *ip)

@@ -59,8 +59,15 @@ enum sk_db_status sk_db_attachment_add(struct sk_dbconn *c, int64_t proposal, in
 				       const char *filename, const char *mime, const void *data, size_t size,
 				       const char *sha256, const char *ip, char **json);
 
-/* proposal_id, filename, mime, size, content (binary in column "content") of attachment id. */
+/* proposal_id, filename, mime, size, content (binary in column "content"), sha256 (hex) of attachment id. */
 enum sk_db_status sk_db_attachment_get(struct sk_dbconn *c, int64_t id, PGresult **res);
+
+/* Stores a derived size (long side 320 or 1024, sql/030) of attachment id; sha256 is hex. */
+enum sk_db_status sk_db_attachment_size_add(struct sk_dbconn *c, int64_t id, int long_side, const char *mime,
+					    const void *data, size_t size, const char *sha256);
+
+/* Like sk_db_attachment_get, with the derived size long_side in place of the file; NOROWS when absent. */
+enum sk_db_status sk_db_attachment_size_get(struct sk_dbconn *c, int64_t id, int long_side, PGresult **res);
 
 /* Deletes attachment id of proposal (deadline rules apply). */
 enum sk_db_status sk_db_attachment_delete(struct sk_dbconn *c, int64_t id, int64_t actor, int64_t now, const char *ip);

@@ -12,6 +12,13 @@ const char *sk_filetype_sniff(const unsigned char *d, size_t len)
 		return "image/webp";
 	if (len >= 5 && !memcmp(d, "%PDF-", 5))
 		return "application/pdf";
+	/* HEIF (what iPhones send): an ISO BMFF "ftyp" box first, with a HEIF major brand. */
+	if (len >= 12 && !memcmp(d + 4, "ftyp", 4)) {
+		static const char brands[][5] = { "heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1" };
+		for (size_t i = 0; i < sizeof brands / sizeof *brands; i++)
+			if (!memcmp(d + 8, brands[i], 4))
+				return "image/heic";
+	}
 	return NULL;
 }
 

@@ -6,8 +6,9 @@
 
 /*
  * The MIME type of an accepted attachment: "image/jpeg", "image/png",
- * "image/webp" or "application/pdf", recognised by magic bytes; NULL for
- * anything else.
+ * "image/webp", "image/heic" (an ISO BMFF ftyp box with a HEIF brand: heic, heix,
+ * hevc, hevx, heim, heis, mif1, msf1) or "application/pdf", recognised by magic
+ * bytes; NULL for anything else.
  */
 const char *sk_filetype_sniff(const unsigned char *data, size_t len);
 

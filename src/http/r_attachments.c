@@ -1,11 +1,13 @@
 /* Attachments: photos and PDFs of a proposal, typed by content, served only to those who may see it. */
 #include "db/proposals.h"
 #include "domain/filetype.h"
-#include "domain/image_meta.h"
+#include "domain/pdf_meta.h"
 #include "domain/text.h"
 #include "http/auth.h"
 #include "http/handlers.h"
 #include "http/reply.h"
+#include "log.h"
+#include "media/photo.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -36,40 +38,100 @@ static const char *filename_of(struct sk_request *req)
 	return sk_req_own(req, clean);
 }
 
+/* The derived sizes made at upload (sql/030) and served by ?size=. */
+static const int derived_sides[] = { 320, 1024 };
+
+/*
+ * Makes and stores the derived sizes of stored photo (WebP, from the re-encoded bytes: already
+ * upright and clean). A failure is logged and leaves that size absent: the photo is then served
+ * full size for it, and the upload still succeeds.
+ */
+static void store_derived_sizes(struct sk_request *req, int64_t id, const unsigned char *photo, size_t len)
+{
+	for (size_t i = 0; i < sizeof derived_sides / sizeof *derived_sides; i++) {
+		unsigned char *small;
+		size_t small_len;
+		if (sk_photo_reencode(photo, len, derived_sides[i], "image/webp", &small, &small_len, NULL, NULL) !=
+		    SK_PHOTO_OK) {
+			sk_warn("req=%s attachment=%lld: the %d px size could not be made", req->id, (long long)id,
+				derived_sides[i]);
+			continue;
+		}
+		unsigned char hash[crypto_hash_sha256_BYTES];
+		char hex[65];
+		crypto_hash_sha256(hash, small, small_len);
+		sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+		if (sk_db_attachment_size_add(req->db, id, derived_sides[i], "image/webp", small, small_len, hex) != SK_DB_OK)
+			sk_warn("req=%s attachment=%lld: the %d px size could not be stored", req->id, (long long)id,
+				derived_sides[i]);
+		sk_photo_free(small);
+	}
+}
+
 void attachments_create(struct sk_request *req)
 {
 	int64_t pid = sk_param_id(req, 0);
 	const char *declared = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	const char *sniffed = sk_filetype_sniff((const unsigned char *)req->body, req->body_len);
-	if (sniffed == NULL || declared == NULL || strncasecmp(declared, sniffed, strlen(sniffed)) != 0) {
+	/* A HEIC photo may be declared image/heic or image/heif; it is stored as a JPEG. */
+	bool heic = sniffed != NULL && !strcmp(sniffed, "image/heic");
+	if (sniffed == NULL || declared == NULL ||
+	    (strncasecmp(declared, sniffed, strlen(sniffed)) != 0 &&
+	     !(heic && strncasecmp(declared, "image/heif", strlen("image/heif")) == 0))) {
 		sk_reply_error(req, 415, "unsupported_media_type", NULL,
-			       "Attach a JPEG, PNG or WebP photo or a PDF, sent with its own Content-Type.");
+			       "Attach a JPEG, PNG, WebP or HEIC photo or a PDF, sent with its own Content-Type.");
 		return;
 	}
-	/* Photos lose their EXIF/XMP/IPTC/text metadata (GPS position, camera owner, serial) before
-	 * anything is hashed or stored: the stored size and SHA-256 are those of the cleaned bytes. */
+	const char *stored_mime = heic ? "image/jpeg" : sniffed;
+	/*
+	 * Photos are decoded, turned upright, shrunk to a long side of SK_PHOTO_MAX_SIDE and re-encoded
+	 * from their pixels (src/media/photo.c) before anything is hashed or stored: no metadata (GPS
+	 * position, camera owner, serial, embedded thumbnail, XMP) can survive, and the stored size and
+	 * SHA-256 are those of the re-encoded bytes. PDFs are stored as sent.
+	 */
 	const char *filename = filename_of(req);
 	if (filename == NULL)
 		return;
 	unsigned char *clean;
 	size_t clean_len;
-	enum sk_image_status is = sk_image_strip(sniffed, (const unsigned char *)req->body, req->body_len, &clean, &clean_len);
-	if (is == SK_IMAGE_MALFORMED) {
-		sk_reply_error(req, 400, "invalid_image", NULL,
-			       "The photo is damaged or incomplete (its structure cannot be read); nothing was stored.");
-		return;
-	}
-	if (is != SK_IMAGE_OK) {
-		sk_reply_error(req, 500, "internal", NULL, "Out of memory.");
-		return;
+	if (strcmp(sniffed, "application/pdf") != 0) {
+		enum sk_photo_status ps = sk_photo_reencode((const unsigned char *)req->body, req->body_len, SK_PHOTO_MAX_SIDE,
+							    stored_mime, &clean, &clean_len, NULL, NULL);
+		if (ps == SK_PHOTO_TOO_LARGE) {
+			sk_reply_error(req, 400, "invalid_image", NULL,
+				       "The photo has more than 100 megapixels; nothing was stored.");
+			return;
+		}
+		if (ps != SK_PHOTO_OK) {
+			sk_reply_error(req, 400, "invalid_image", NULL,
+				       "The photo is damaged or incomplete (it cannot be decoded); nothing was stored.");
+			return;
+		}
+	} else {
+		clean = malloc(req->body_len);
+		if (clean == NULL) {
+			sk_reply_error(req, 500, "internal", NULL, "Out of memory.");
+			return;
+		}
+		memcpy(clean, req->body, req->body_len);
+		clean_len = req->body_len;
+		/* The document's author, creator, title…: blank review must not read them (same length). */
+		sk_pdf_blank_metadata(clean, clean_len);
 	}
 	unsigned char hash[crypto_hash_sha256_BYTES];
 	char hex[65];
 	crypto_hash_sha256(hash, clean, clean_len);
 	sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
 	char *json;
-	enum sk_db_status st = sk_db_attachment_add(req->db, pid, req->session.account_id, req->now, filename, sniffed,
+	enum sk_db_status st = sk_db_attachment_add(req->db, pid, req->session.account_id, req->now, filename, stored_mime,
 						    (const char *)clean, clean_len, hex, req->ip, &json);
+	if (st == SK_DB_OK && strcmp(stored_mime, "application/pdf") != 0) {
+		json_t *row = json_loads(json, 0, NULL);
+		int64_t id = row ? (int64_t)json_integer_value(json_object_get(row, "id")) : 0;
+		json_decref(row);
+		if (id > 0)
+			store_derived_sizes(req, id, clean, clean_len);
+	}
 	free(clean);
 	if (st == SK_DB_RULE) {
 		const char *rule = sk_db_rule(req->db);
@@ -123,10 +185,66 @@ static bool panelist_may_see(struct sk_request *req, int64_t pid, int64_t aid, c
 	return ok;
 }
 
+/*
+ * How long a browser may reuse an attachment it holds without asking again. Attachments need a
+ * session, so the cache is private; the ETag is the SHA-256 of the stored bytes, which never change
+ * (an attachment is replaced by deleting it and adding another, with another id), so a revalidation
+ * after this costs a 304 and no body. Hook for published winners' photos: once the results pages
+ * serve them without a session (issue 11, another part), that route may send
+ * "public, max-age=31536000, immutable" with the same ETag.
+ */
+#define SK_ATTACHMENT_CACHE_CONTROL "private, max-age=3600"
+
+/* Whether If-None-Match (weak comparison, RFC 9110 13.1.2) names etag, or is "*". */
+static bool none_match(struct sk_request *req, const char *etag)
+{
+	const char *p = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (p == NULL)
+		return false;
+	size_t elen = strlen(etag);
+	for (;;) {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			return false;
+		if (*p == '*')
+			return true;
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;
+		if (*p != '"')
+			return false;
+		const char *close = strchr(p + 1, '"');
+		if (close == NULL)
+			return false;
+		if ((size_t)(close + 1 - p) == elen && !memcmp(p, etag, elen))
+			return true;
+		p = close + 1;
+	}
+}
+
 void attachments_get(struct sk_request *req)
 {
-	PGresult *r;
-	enum sk_db_status st = sk_db_attachment_get(req->db, sk_param_id(req, 0), &r);
+	/* ?size=320 or ?size=1024: a derived size (sql/030), or the file itself when it has none (a PDF). */
+	const char *size = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "size");
+	int side = 0;
+	if (size != NULL) {
+		for (size_t i = 0; i < sizeof derived_sides / sizeof *derived_sides; i++) {
+			char s[8];
+			snprintf(s, sizeof s, "%d", derived_sides[i]);
+			if (!strcmp(size, s))
+				side = derived_sides[i];
+		}
+		if (side == 0) {
+			sk_reply_error(req, 400, "invalid_field", "size", "size is 320 or 1024.");
+			return;
+		}
+	}
+	PGresult *r = NULL;
+	enum sk_db_status st = side ? sk_db_attachment_size_get(req->db, sk_param_id(req, 0), side, &r) : SK_DB_NOROWS;
+	if (st == SK_DB_NOROWS) {
+		PQclear(r);
+		st = sk_db_attachment_get(req->db, sk_param_id(req, 0), &r);
+	}
 	if (st == SK_DB_NOROWS) {
 		PQclear(r);
 		sk_reply_error(req, 404, "not_found", NULL, "There is no such attachment.");
@@ -159,6 +277,22 @@ void attachments_get(struct sk_request *req)
 			sk_reply_error(req, 404, "not_found", NULL, "There is no such attachment.");
 		return;
 	}
+	/* Strong ETag: the SHA-256 of the stored bytes (checked to be 64 hex digits by the table). */
+	char etag[70];
+	snprintf(etag, sizeof etag, "\"%.*s\"", PQgetlength(r, 0, 5) < 64 ? PQgetlength(r, 0, 5) : 64,
+		 PQgetvalue(r, 0, 5));
+	if (none_match(req, etag)) {
+		PQclear(r);
+		struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		if (resp == NULL) {
+			sk_reply_error(req, 500, "internal", NULL, "Out of memory.");
+			return;
+		}
+		MHD_add_response_header(resp, "ETag", etag);
+		MHD_add_response_header(resp, "Cache-Control", SK_ATTACHMENT_CACHE_CONTROL);
+		sk_reply_queue(req, 304, resp);
+		return;
+	}
 	int len = PQgetlength(r, 0, 4);
 	void *copy = malloc((size_t)len);
 	if (copy == NULL) {
@@ -186,7 +320,8 @@ void attachments_get(struct sk_request *req)
 	struct MHD_Response *resp = MHD_create_response_from_buffer((size_t)len, copy, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(resp, "Content-Type", mime);
 	MHD_add_response_header(resp, "Content-Disposition", disposition);
-	MHD_add_response_header(resp, "Cache-Control", "private, no-store");
+	MHD_add_response_header(resp, "ETag", etag);
+	MHD_add_response_header(resp, "Cache-Control", SK_ATTACHMENT_CACHE_CONTROL);
 	sk_reply_queue(req, 200, resp);
 }
 
