@@ -8,6 +8,7 @@
 #include "domain/csv.h"
 #include "http/handlers.h"
 #include "http/reply.h"
+#include "http/static.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -486,7 +487,7 @@ static enum MHD_Result accept_encoding_each(void *cls, enum MHD_ValueKind kind, 
  * as much as identity. Otherwise identity is sent, also when the client refused it (the
  * fallback every client understands). Every Accept-Encoding line counts.
  */
-static bool wants_gzip(struct sk_request *req)
+bool sk_wants_gzip(struct sk_request *req)
 {
 	struct accept_q a = { -1, -1, -1 };
 	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, accept_encoding_each, &a);
@@ -527,7 +528,7 @@ static bool none_match(struct sk_request *req, const char *etag)
 static void reply_form(struct sk_request *req, struct results_doc *doc, enum form f, const char *content_type,
 		       const char *disposition)
 {
-	bool gz = doc->v[f][ENC_GZIP].body != NULL && wants_gzip(req);
+	bool gz = doc->v[f][ENC_GZIP].body != NULL && sk_wants_gzip(req);
 	const struct variant *v = &doc->v[f][gz ? ENC_GZIP : ENC_IDENTITY];
 	struct MHD_Response *resp;
 	unsigned status;

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 static struct srv S;
 static PGconn *PG;
@@ -1127,6 +1128,164 @@ Test(http_static, etag_revalidation_and_head)
 	cr_assert_str_neq(v, etag);
 	resp_free(r);
 	client_cleanup(&c);
+}
+
+/* body gunzipped into a malloc'd buffer (*outlen bytes); NULL when it is not valid gzip. */
+static unsigned char *gunzip(const char *body, size_t len, size_t *outlen)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		return NULL;
+	size_t cap = 1 << 20;
+	unsigned char *out = malloc(cap);
+	z.next_in = (unsigned char *)body;
+	z.avail_in = (uInt)len;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	int rc = inflate(&z, Z_FINISH);
+	*outlen = z.total_out;
+	inflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* A compressible script of about 6 KB, with variant c. */
+static char *big_js(char c)
+{
+	char *s = malloc(8192);
+	size_t n = 0;
+	for (int i = 0; i < 100; i++)
+		n += (size_t)snprintf(s + n, 8192 - n, "var %c%03d = 'đề xuất số %d';\n", c, i, i);
+	return s;
+}
+
+static bool vary_has_accept_encoding(const struct resp *r)
+{
+	char v[256];
+	return resp_header(r, "Vary", v, sizeof v) && strcasestr(v, "Accept-Encoding") != NULL;
+}
+
+Test(http_static, gzip_when_asked_identity_otherwise)
+{
+	char *js = big_js('a');
+	write_file(FRONT, "big.js", js, strlen(js));
+	struct client c;
+	client_init(&c, &S);
+
+	/* Not asked: the bytes as they are, with Vary. */
+	struct resp *r = http(&c, "GET", "/big.js", NULL, NULL);
+	cr_assert_eq(r->status, 200);
+	char v[256], etag_id[128], etag_gz[128];
+	cr_assert_not(resp_header(r, "Content-Encoding", v, sizeof v), "identity was not asked for: %s", v);
+	cr_assert(vary_has_accept_encoding(r), "no Vary: Accept-Encoding");
+	cr_assert_eq(r->len, strlen(js));
+	cr_assert_eq(memcmp(r->body, js, r->len), 0);
+	cr_assert(resp_header(r, "ETag", etag_id, sizeof etag_id));
+	cr_assert(resp_header(r, "Cache-Control", v, sizeof v));
+	cr_assert_str_eq(v, "no-cache");
+	check_security_headers(r, "identity");
+	resp_free(r);
+
+	/* Asked: gzip that decompresses to the same bytes, smaller, with its own strong tag. */
+	const char *gz[] = { "Accept-Encoding: gzip, deflate, br", NULL };
+	r = http(&c, "GET", "/big.js", NULL, gz);
+	cr_assert_eq(r->status, 200);
+	cr_assert(resp_header(r, "Content-Encoding", v, sizeof v), "no gzip although asked");
+	cr_assert_str_eq(v, "gzip");
+	cr_assert(vary_has_accept_encoding(r));
+	cr_assert(resp_header(r, "Content-Type", v, sizeof v));
+	cr_assert_str_eq(v, "text/javascript; charset=utf-8");
+	cr_assert_lt(r->len, strlen(js) / 3, "gzip is %zu bytes for %zu", r->len, strlen(js));
+	size_t ulen = 0;
+	unsigned char *u = gunzip(r->body, r->len, &ulen);
+	cr_assert_not_null(u, "not valid gzip");
+	cr_assert_eq(ulen, strlen(js));
+	cr_assert_eq(memcmp(u, js, ulen), 0, "gzip decompresses to other bytes");
+	free(u);
+	cr_assert(resp_header(r, "ETag", etag_gz, sizeof etag_gz));
+	cr_assert(etag_gz[0] == '"' && etag_gz[strlen(etag_gz) - 1] == '"', "strong tag: %s", etag_gz);
+	cr_assert_str_neq(etag_gz, etag_id, "each encoding needs its own strong tag");
+	check_security_headers(r, "gzip");
+	resp_free(r);
+
+	/* Stable: the same tags again. */
+	r = http(&c, "GET", "/big.js", NULL, gz);
+	cr_assert(resp_header(r, "ETag", v, sizeof v));
+	cr_assert_str_eq(v, etag_gz);
+	resp_free(r);
+
+	/* gzip refused with q=0: identity. */
+	const char *no[] = { "Accept-Encoding: gzip;q=0, identity", NULL };
+	r = http(&c, "GET", "/big.js", NULL, no);
+	cr_assert_eq(r->status, 200);
+	cr_assert_not(resp_header(r, "Content-Encoding", v, sizeof v));
+	cr_assert_eq(r->len, strlen(js));
+	resp_free(r);
+
+	/* 304 for the gzip tag when gzip is asked, with Vary and no body. */
+	char inm[200];
+	snprintf(inm, sizeof inm, "If-None-Match: %s", etag_gz);
+	const char *cond[] = { "Accept-Encoding: gzip", inm, NULL };
+	r = http(&c, "GET", "/big.js", NULL, cond);
+	cr_assert_eq(r->status, 304, "%ld", r->status);
+	cr_assert_eq(r->len, 0);
+	cr_assert(vary_has_accept_encoding(r));
+	cr_assert(resp_header(r, "ETag", v, sizeof v));
+	cr_assert_str_eq(v, etag_gz);
+	check_security_headers(r, "304 gzip");
+	resp_free(r);
+	client_cleanup(&c);
+	free(js);
+}
+
+Test(http_static, the_etag_follows_the_content_not_the_clock)
+{
+	char *js = big_js('b');
+	write_file(FRONT, "tag.js", js, strlen(js));
+	struct client c;
+	client_init(&c, &S);
+	struct resp *r = http(&c, "GET", "/tag.js", NULL, NULL);
+	char etag[128], v[128];
+	cr_assert(resp_header(r, "ETag", etag, sizeof etag));
+	resp_free(r);
+
+	/* The same bytes written again (a redeploy): the same tag, so browsers keep their copy. */
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	nanosleep(&pause, NULL);
+	write_file(FRONT, "tag.js", js, strlen(js));
+	r = http(&c, "GET", "/tag.js", NULL, NULL);
+	cr_assert(resp_header(r, "ETag", v, sizeof v));
+	cr_assert_str_eq(v, etag, "unchanged bytes, new tag");
+	resp_free(r);
+
+	/* Other bytes of the same length: a new tag, and gzip of the new bytes. */
+	char *js2 = big_js('c');
+	cr_assert_eq(strlen(js2), strlen(js));
+	write_file(FRONT, "tag.js", js2, strlen(js2));
+	char inm[200];
+	snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
+	const char *h[] = { inm, NULL };
+	r = http(&c, "GET", "/tag.js", NULL, h);
+	cr_assert_eq(r->status, 200, "a stale tag must not get 304");
+	cr_assert(resp_header(r, "ETag", v, sizeof v));
+	cr_assert_str_neq(v, etag);
+	cr_assert_eq(memcmp(r->body, js2, r->len), 0);
+	resp_free(r);
+	const char *gz[] = { "Accept-Encoding: gzip", NULL };
+	r = http(&c, "GET", "/tag.js", NULL, gz);
+	size_t ulen = 0;
+	unsigned char *u = gunzip(r->body, r->len, &ulen);
+	cr_assert_not_null(u);
+	cr_assert(ulen == strlen(js2) && memcmp(u, js2, ulen) == 0, "gzip of the old bytes served");
+	free(u);
+	resp_free(r);
+	client_cleanup(&c);
+	free(js);
+	free(js2);
 }
 
 Test(http_static, only_get_and_head)
