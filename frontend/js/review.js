@@ -6,7 +6,7 @@
 // submitted the other panelists' scores are shown. A conflict of interest is
 // declared with a reason after a confirmation.
 import { onLangChange, setKey, t } from './i18n.js';
-import { api, request } from './api.js';
+import { api, apiUrl, request } from './api.js';
 import { clear, el, idParam } from './dom.js';
 import { confirmDialog } from './dialog.js';
 import { FormErrors, errorMessage, fieldMessage, setBusy } from './form.js';
@@ -40,8 +40,47 @@ function renderProposal() {
   if (p.group_name) dl.append(row('proposal.group', p.group_name));
   // Photos and documents the resident attached (file names are neutral when the review is blind).
   const files = p.attachments || [];
-  clear($('rv-files')).append(...files.map(attachmentItem));
+  let n = 0;
+  clear($('rv-files')).append(...files.map((a) => (/^image\//.test(a.mime) ? photoItem(a, ++n) : attachmentItem(a))));
   $('rv-no-files').hidden = files.length > 0;
+}
+
+// A photo inline at a readable size (the server's 320 or 1024 px WebP copy, as the
+// screen needs), lazy-loaded; its alt text is "Ảnh N", never the file name or the
+// author. Tapping it opens it enlarged; the link under it downloads the original.
+function photoItem(a, n) {
+  const url = apiUrl(`/attachments/${a.id}`);
+  const name = t('review.photoN', { n });
+  const img = el('img', {
+    class: 'photo__img', src: `${url}?size=1024`, srcset: `${url}?size=320 320w, ${url}?size=1024 1024w`,
+    sizes: '(max-width: 40rem) calc(100vw - 4rem), 36rem', loading: 'lazy', decoding: 'async',
+    width: 1024, height: 768, alt: name,
+  });
+  const open = el('button', { type: 'button', class: 'photo__open', on: { click: () => openPhoto(url, name) } },
+    img, el('span', { class: 'visually-hidden', i18n: 'review.photoEnlarge' }));
+  const item = attachmentItem(a);
+  item.classList.add('files__item--photo');
+  const thumb = item.querySelector('.files__thumb');
+  if (thumb) thumb.remove();
+  item.prepend(open);
+  return item;
+}
+
+function openPhoto(url, name) {
+  const opener = document.activeElement;
+  const close = el('button', { type: 'button', class: 'button button--secondary', i18n: 'review.photoClose' });
+  const dialog = el('dialog', { class: 'dialog dialog--photo', 'aria-labelledby': 'rv-photo-title' },
+    el('h2', { id: 'rv-photo-title', class: 'dialog__title', text: name }),
+    el('img', { class: 'dialog__photo', src: `${url}?size=1024`, alt: name, width: 1024, height: 768 }),
+    el('div', { class: 'dialog__actions' }, close));
+  close.addEventListener('click', () => dialog.close());
+  dialog.addEventListener('close', () => {
+    dialog.remove();
+    if (opener && typeof opener.focus === 'function' && document.contains(opener)) opener.focus();
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+  close.focus();
 }
 
 function renderState() {

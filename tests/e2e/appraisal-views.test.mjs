@@ -84,6 +84,40 @@ test('from the photo a panelist sees to the result a resident reads', TIMEOUT, a
       return img && img.complete && img.naturalWidth > 0;
     });
     assert.equal(await page.locator('#rv-no-files').isVisible(), false);
+    // The photo is shown inline at a readable size from a ?size= copy (not only a link), lazily,
+    // with a neutral alt text ("Ảnh 1": never the author or the file name).
+    const photoName = 'Ảnh 1';
+    const shown = await page.locator('#rv-files img').first().evaluate((i) => ({
+      src: i.currentSrc, srcset: i.srcset, sizes: i.sizes, w: i.getBoundingClientRect().width, alt: i.alt, lazy: i.loading,
+    }));
+    assert.match(shown.src, new RegExp(`/api/v1/attachments/${photo.id}\\?size=(320|1024)$`), 'inline photo from a ?size= copy');
+    assert.match(shown.srcset, /\?size=320 320w, .*\?size=1024 1024w$/);
+    assert.ok(shown.sizes, 'sizes is set');
+    assert.ok(shown.w >= 250, `photo shown at a readable width (${shown.w}px)`);
+    assert.equal(shown.alt, photoName);
+    assert.equal(shown.lazy, 'lazy');
+    assert.equal(fill(vi.review.photoN, { n: 1 }), photoName);
+    // Tap to enlarge, by keyboard: a modal dialog with the photo; Escape closes it and focus returns.
+    const opener = page.getByRole('button', { name: `${photoName} ${vi.review.photoEnlarge}`, exact: true });
+    await opener.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: photoName, exact: true });
+    await dialog.waitFor();
+    await page.waitForFunction(() => {
+      const img = document.querySelector('dialog img');
+      return img && img.complete && img.naturalWidth > 0;
+    });
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), vi.review.photoClose);
+    await assertAccessibleWithCSP(page, 'review.html with the photo enlarged');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(await opener.evaluate((b) => b === document.activeElement), true, 'focus back on the photo');
+    // The labelled close button, by keyboard, too.
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(await opener.evaluate((b) => b === document.activeElement), true, 'focus back on the photo');
     await assertAccessibleWithCSP(page, 'review.html with a photo');
     await assertFitsPhone(page, 'review.html with a photo');
     // Another proposal without files says so.
