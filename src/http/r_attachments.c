@@ -195,33 +195,6 @@ static bool panelist_may_see(struct sk_request *req, int64_t pid, int64_t aid, c
  */
 #define SK_ATTACHMENT_CACHE_CONTROL "private, max-age=3600"
 
-/* Whether If-None-Match (weak comparison, RFC 9110 13.1.2) names etag, or is "*". */
-static bool none_match(struct sk_request *req, const char *etag)
-{
-	const char *p = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	if (p == NULL)
-		return false;
-	size_t elen = strlen(etag);
-	for (;;) {
-		while (*p == ',' || *p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			return false;
-		if (*p == '*')
-			return true;
-		if (p[0] == 'W' && p[1] == '/')
-			p += 2;
-		if (*p != '"')
-			return false;
-		const char *close = strchr(p + 1, '"');
-		if (close == NULL)
-			return false;
-		if ((size_t)(close + 1 - p) == elen && !memcmp(p, etag, elen))
-			return true;
-		p = close + 1;
-	}
-}
-
 void attachments_get(struct sk_request *req)
 {
 	/* ?size=320 or ?size=1024: a derived size (sql/030), or the file itself when it has none (a PDF). */
@@ -281,7 +254,7 @@ void attachments_get(struct sk_request *req)
 	char etag[70];
 	snprintf(etag, sizeof etag, "\"%.*s\"", PQgetlength(r, 0, 5) < 64 ? PQgetlength(r, 0, 5) : 64,
 		 PQgetvalue(r, 0, 5));
-	if (none_match(req, etag)) {
+	if (sk_if_none_match(req, etag)) {
 		PQclear(r);
 		struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 		if (resp == NULL) {

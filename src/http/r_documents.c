@@ -217,42 +217,12 @@ static void results_input_cleanup(struct results_input *in)
 
 /* ---- Replies ------------------------------------------------------------------------------------ */
 
-static bool is_ows(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* Whether If-None-Match (weak comparison) names etag, or is "*". */
-static bool none_match(struct sk_request *req, const char *etag)
-{
-	const char *p = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	if (p == NULL)
-		return false;
-	size_t elen = strlen(etag);
-	for (;;) {
-		while (*p == ',' || is_ows(*p))
-			p++;
-		if (*p == '*')
-			return true;
-		if (p[0] == 'W' && p[1] == '/')
-			p += 2;
-		if (*p != '"')
-			return false;
-		const char *close = strchr(p + 1, '"');
-		if (close == NULL)
-			return false;
-		if ((size_t)(close + 1 - p) == elen && !memcmp(p, etag, elen))
-			return true;
-		p = close + 1;
-	}
-}
-
 /* Replies with b (or 304 when the client has it); consumes the caller's reference. */
 static void reply_blob(struct sk_request *req, struct blob *b, const char *content_type, const char *disposition)
 {
 	struct MHD_Response *resp;
 	unsigned status;
-	if (none_match(req, b->etag)) {
+	if (sk_if_none_match(req, b->etag)) {
 		status = 304;
 		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 		if (resp)

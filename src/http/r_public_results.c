@@ -496,31 +496,6 @@ bool sk_wants_gzip(struct sk_request *req)
 	return gzip > 0 && gzip >= identity;
 }
 
-/* Whether If-None-Match (weak comparison, RFC 9110 13.1.2) names etag, or is "*". */
-static bool none_match(struct sk_request *req, const char *etag)
-{
-	const char *p = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	if (p == NULL)
-		return false;
-	size_t elen = strlen(etag);
-	for (;;) {
-		while (*p == ',' || is_ows(*p))
-			p++;
-		if (*p == '*')
-			return true;
-		if (p[0] == 'W' && p[1] == '/')
-			p += 2;
-		if (*p != '"')
-			return false;
-		const char *close = strchr(p + 1, '"');
-		if (close == NULL)
-			return false;
-		if ((size_t)(close + 1 - p) == elen && !memcmp(p, etag, elen))
-			return true;
-		p = close + 1;
-	}
-}
-
 /*
  * Replies with form f of doc in the encoding the request takes, or 304 when it already has it;
  * consumes the caller's reference to doc. The body is doc's own bytes, not a copy.
@@ -532,7 +507,7 @@ static void reply_form(struct sk_request *req, struct results_doc *doc, enum for
 	const struct variant *v = &doc->v[f][gz ? ENC_GZIP : ENC_IDENTITY];
 	struct MHD_Response *resp;
 	unsigned status;
-	if (none_match(req, v->etag)) {
+	if (sk_if_none_match(req, v->etag)) {
 		status = 304;
 		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 		if (resp)

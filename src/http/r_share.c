@@ -348,10 +348,9 @@ void share_card(struct sk_request *req)
 	}
 	char etag[64];
 	snprintf(etag, sizeof etag, "\"card-%s\"", content.fp);
-	const char *inm = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	struct MHD_Response *resp;
 	unsigned status;
-	if (inm != NULL && (strstr(inm, etag) != NULL || !strcmp(inm, "*"))) {
+	if (sk_if_none_match(req, etag)) {
 		status = 304;
 		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	} else {

@@ -145,3 +145,31 @@ void sk_reply_db_error(struct sk_request *req, enum sk_db_status st)
 	sk_reply_error(req, 500, "internal", NULL,
 		       "Something went wrong on the server. The request id is %s.", req->id);
 }
+
+bool sk_if_none_match(const struct sk_request *req, const char *etag)
+{
+	const char *inm = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (inm == NULL)
+		return false;
+	size_t elen = strlen(etag);
+	for (const char *p = inm; *p;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '*')
+			return true;
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;
+		if (*p != '"') {
+			while (*p && *p != ',')
+				p++;
+			continue;
+		}
+		const char *close = strchr(p + 1, '"');
+		if (close == NULL)
+			return false;
+		if ((size_t)(close + 1 - p) == elen && memcmp(p, etag, elen) == 0)
+			return true;
+		p = close + 1;
+	}
+	return false;
+}

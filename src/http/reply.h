@@ -33,6 +33,10 @@ void sk_reply_db_error(struct sk_request *req, enum sk_db_status st);
 /* Adds a header to the reply about to be sent (copied). */
 void sk_reply_header(struct sk_request *req, const char *name, const char *value);
 
+/* Whether the request's If-None-Match names etag (weak comparison, RFC 9110 13.1.2; etag is the quoted
+ * tag as sent in ETag) or is "*": the caller then answers 304. Unparsable members are skipped. */
+bool sk_if_none_match(const struct sk_request *req, const char *etag);
+
 /* Queues resp with the common headers and any added ones; takes resp. */
 void sk_reply_queue(struct sk_request *req, unsigned status, struct MHD_Response *resp);
 

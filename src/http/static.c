@@ -226,35 +226,6 @@ static bool version_of(const char *real, int fd, const struct stat *st, struct v
 	return ok;
 }
 
-/* Whether If-None-Match (weak comparison, RFC 9110 13.1.2) names etag, or is "*". */
-static bool none_match(struct sk_request *req, const char *etag)
-{
-	const char *inm = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	if (inm == NULL)
-		return false;
-	size_t elen = strlen(etag);
-	for (const char *p = inm; *p;) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (*p == '*')
-			return true;
-		if (p[0] == 'W' && p[1] == '/')
-			p += 2;
-		if (*p != '"') {
-			while (*p && *p != ',')
-				p++;
-			continue;
-		}
-		const char *close = strchr(p + 1, '"');
-		if (close == NULL)
-			return false;
-		if ((size_t)(close + 1 - p) == elen && memcmp(p, etag, elen) == 0)
-			return true;
-		p = close + 1;
-	}
-	return false;
-}
-
 void sk_static_serve(struct sk_request *req)
 {
 	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
@@ -299,7 +270,7 @@ void sk_static_serve(struct sk_request *req)
 		gz = v.gz != NULL && sk_wants_gzip(req);
 	}
 	const char *etag = gz ? v.gz_etag : v.etag;
-	if (none_match(req, etag)) {
+	if (sk_if_none_match(req, etag)) {
 		close(fd);
 		free(v.gz);
 		struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
