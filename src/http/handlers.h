@@ -14,14 +14,13 @@ bool sk_led_campaign(struct sk_request *req, PGresult **c);
  * decision is published or corrected. */
 void results_forget(int64_t cid);
 
-/* r_share.c: link previews. share_base writes the absolute base URL of public links (--public-url
- * without a trailing '/', or http://<listen> when unset) into out. share_tags writes the Open Graph
+/* r_share.c: link previews, under the absolute base of public links (cfg->public_url: --public-url
+ * without a trailing '/', or http://<listen> when unset; see config.c). share_tags writes the Open Graph
  * and Twitter-card tags of page (a path under base) with title, description and image (a path
  * under base), HTML-escaped, onto m. share_page replies to GET /call.html, /model.html and
  * /catalogue.html with their tags filled in and returns true; false when the request is not one
  * of those (the caller serves the file). share_card replies to GET /cards/... (PNG, ETag, 304).
  * share_card_renders counts the cards this process has drawn. */
-void share_base(const struct sk_config *cfg, char *out, size_t outsz);
 void share_tags(FILE *m, const char *base, const char *type, const char *page, const char *title,
 		const char *description, const char *image);
 bool share_page(struct sk_request *req);

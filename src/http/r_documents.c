@@ -350,7 +350,7 @@ void documents_poster(struct sk_request *req)
 		return;
 	}
 	char url[4200];
-	const char *base = req->srv->cfg->public_url ? req->srv->cfg->public_url : "";
+	const char *base = req->srv->cfg->public_url; /* always set (config.c) */
 	if (published)
 		snprintf(url, sizeof url, "%s/results/%lld", base, (long long)cid);
 	else

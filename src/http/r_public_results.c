@@ -355,9 +355,7 @@ static struct results_doc *results_acquire(struct sk_request *req, int64_t cid)
 		doc = have; /* still the newest: keep it, built once */
 	} else {
 		doc_release(have);
-		char base[1024];
-		share_base(req->srv->cfg, base, sizeof base);
-		doc = doc_build(r, cid, template_path, &template, base);
+		doc = doc_build(r, cid, template_path, &template, req->srv->cfg->public_url);
 	}
 	PQclear(r);
 	if (doc == NULL) {

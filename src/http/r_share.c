@@ -24,17 +24,6 @@
 
 /* ---- Absolute URLs and tags --------------------------------------------------------------------- */
 
-void share_base(const struct sk_config *cfg, char *out, size_t outsz)
-{
-	if (cfg->public_url && cfg->public_url[0])
-		snprintf(out, outsz, "%s", cfg->public_url);
-	else
-		snprintf(out, outsz, "http://%s", cfg->listen ? cfg->listen : "127.0.0.1:8080");
-	size_t n = strlen(out);
-	while (n > 0 && out[n - 1] == '/')
-		out[--n] = '\0';
-}
-
 /* s escaped for an HTML attribute value in double quotes, onto m. */
 static void attr(FILE *m, const char *s)
 {
@@ -442,7 +431,7 @@ bool share_page(struct sk_request *req)
 		return true;
 	}
 	enum card_kind shown = kind;
-	char page[64], image[96], base[1024];
+	char page[64], image[96];
 	if (found == 0) { /* no such (public) call or model: the catalogue's preview, nothing of a draft */
 		shown = CARD_CATALOGUE;
 		id = 0;
@@ -453,7 +442,7 @@ bool share_page(struct sk_request *req)
 	else
 		snprintf(page, sizeof page, "/%s", name);
 	card_path(image, sizeof image, shown, id, content.fp);
-	share_base(req->srv->cfg, base, sizeof base);
+	const char *base = req->srv->cfg->public_url; /* absolute, no trailing '/' (config.c) */
 
 	char *out = NULL;
 	size_t len = 0;
