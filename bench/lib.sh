@@ -397,3 +397,12 @@ bench_statements() {
 bench_check() {
 	printf '%-4s  %s: %s\n' "$(verdict "$2")" "$1" "$3"
 }
+
+# bench_memory: the server's resident memory now and at its peak (VmRSS, VmHWM)
+bench_memory() {
+	[[ -n $SERVER_PID && -r /proc/$SERVER_PID/status ]] || return 0
+	MEM_RSS_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status")
+	MEM_PEAK_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status")
+	printf 'info  sangkien memory after the runs: RSS %.1f MiB, peak RSS %.1f MiB\n' \
+		"$(awk -v k="$MEM_RSS_KB" 'BEGIN { print k / 1024 }')" "$(awk -v k="$MEM_PEAK_KB" 'BEGIN { print k / 1024 }')"
+}
