@@ -63,7 +63,7 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$2" | head -n 1; }
 # bench_init NAME: reads the common settings, checks the tools, makes WORK, sets the exit trap.
 bench_init() {
 	BENCH_NAME=$1
-	DURATION=${BENCH_DURATION:-10}
+	DURATION=${BENCH_DURATION:-${BENCH_WINDOW:-10}}
 	DURATION=${DURATION%s}
 	CONNECTIONS=${BENCH_CONNECTIONS:-64}
 	WRK_THREADS=${BENCH_WRK_THREADS:-2}
