@@ -197,5 +197,5 @@ bench_check "every acknowledged submission stored with its audit row" \
 [[ $DISTURBED == 0 ]] ||
 	echo "note: $DISTURBED round(s) stayed disturbed (other processes > $MAX_OTHERS% of the CPU): absolute rates are low; ratios hold"
 bench_memory
-bench_check "peak RSS after the submissions < 64 MiB" "$MEM_PEAK_KB < 65536" "$((MEM_PEAK_KB / 1024)) MiB"
+bench_check "peak RSS after the submissions < 128 MiB" "$MEM_PEAK_KB < 131072" "$((MEM_PEAK_KB / 1024)) MiB"
 exit 0
