@@ -61,7 +61,7 @@ INSERT INTO sessions (token_hash, csrf_token, account_id, created_at, last_seen_
 	SELECT sha256(convert_to(token, 'UTF8')), csrf, id, to_timestamp($now), to_timestamp($now), '127.0.0.1' FROM seed;
 SELECT token FROM seed;
 SQL
-	wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$SK_ROOT/bench/lua/me_clock.lua" "$SERVER" -- \
+	wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$SK_ROOT/bench/lua/me_clock.lua" "$SERVER" -- \
 		"$WORK/tokens.txt" "$now" >"$WORK/hour-$h.txt" 2>&1 || { cat "$WORK/hour-$h.txt" >&2; die "wrk failed"; }
 	read -r rps _ _ bad n <<<"$(wrk_figures "$WORK/hour-$h.txt")"
 	TOTAL=$((TOTAL + n))
