@@ -42,7 +42,7 @@
 
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
-cd "$SK_ROOT"
+cd "$SK_ROOT" || exit 1
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
@@ -325,7 +325,8 @@ bench_measure() {
 		done
 		awk "BEGIN { exit !($best_worst > $MAX_OTHERS) }" && DISTURBED=$((DISTURBED + 1))
 		for target in "${TARGETS[@]}"; do
-			local x1= x2= x3=
+			local x1='' x2='' x3=''
+			# shellcheck disable=SC2034  # x1..x3 are read through ${!f}
 			read -r rps p50 p99 app_us db_us wrk_us others bad x1 x2 x3 <<<"${BEST[$target]}"
 			for f in "${FIGURES[@]}"; do ALL[$target.$f]+=" ${!f:-0}"; done
 			BAD[$target]=$((BAD[$target] + bad))
