@@ -317,6 +317,17 @@ fsync = on
 synchronous_commit = on
 full_page_writes = on
 
+# Group commit (issue 12): the backend that flushes the WAL waits commit_delay us for others'
+# commits to share the flush, when at least commit_siblings other transactions are open. Every
+# commit is still on disk before it is acknowledged.
+commit_delay = 200
+commit_siblings = 2
+
+# What each statement costs (bench/*.sh print it): needs a restart to load.
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = all
+pg_stat_statements.track_planning = on
+
 log_min_duration_statement = 1000          # log statements slower than 1 s
 EOF
 }
