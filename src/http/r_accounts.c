@@ -149,6 +149,11 @@ bool search_query(struct sk_request *req, const char **query, char *digits, size
 	return true;
 }
 
+const char *search_kind(const char *query, const char *digits)
+{
+	return strchr(query, '@') ? "email" : digits[0] ? "phone" : "name";
+}
+
 /* GET /admin/accounts?q=: the accounts a search finds, scoped to the caller's wards. */
 static void accounts_admin_search(struct sk_request *req)
 {
@@ -160,8 +165,9 @@ static void accounts_admin_search(struct sk_request *req)
 	if (!all)
 		role_wards(req, SK_ROLE_ADMIN, wards, sizeof wards);
 	PGresult *r;
+	struct sk_db_searcher who = { req->session.account_id, req->ip, search_kind(query, digits) };
 	enum sk_db_status st =
-		sk_db_accounts_search(req->db, query, digits[0] ? digits : NULL, all ? NULL : wards, 50, &r);
+		sk_db_accounts_search(req->db, query, digits[0] ? digits : NULL, all ? NULL : wards, 50, &who, &r);
 	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
 		sk_reply_db_error(req, st);
 		return;
