@@ -16,7 +16,8 @@ CREATE TABLE resident_lookups (
 	at timestamptz NOT NULL
 );
 CREATE INDEX resident_lookups_volunteer ON resident_lookups (volunteer_id, at);
-COMMENT ON TABLE resident_lookups IS 'One row per "find a resident" call of a volunteer (found, created or refused), at the request''s clock: the rate limit''s counter, shared by every server process. Holds no phone number (the audit log says what was found). Rows older than the window are deleted when a lookup is taken.';
+CREATE INDEX resident_lookups_at ON resident_lookups (at);
+COMMENT ON TABLE resident_lookups IS 'One row per "find a resident" call of a volunteer (found, created or refused), at the request''s clock: the rate limit''s counter, shared by every server process. Holds no phone number (the audit log says what was found). Rows older than the window are deleted whenever any volunteer takes a lookup.';
 
 CREATE FUNCTION resident_lookup_take(volunteer bigint, now timestamptz, max_lookups integer, window_secs integer)
 	RETURNS integer LANGUAGE plpgsql AS $$
@@ -26,8 +27,8 @@ DECLARE
 BEGIN
 	-- One volunteer's lookups are counted one at a time, so concurrent requests cannot both take the last one.
 	PERFORM pg_advisory_xact_lock(hashtextextended('resident_lookup:' || volunteer, 0));
-	DELETE FROM resident_lookups l WHERE l.volunteer_id = volunteer
-		AND l.at <= now - make_interval(secs => window_secs);
+	-- Every volunteer's expired rows (a few dozen per active volunteer), so none outlive the window for long.
+	DELETE FROM resident_lookups l WHERE l.at <= now - make_interval(secs => window_secs);
 	SELECT count(*), min(l.at) INTO n, oldest FROM resident_lookups l
 		WHERE l.volunteer_id = volunteer AND l.at > now - make_interval(secs => window_secs);
 	IF n >= max_lookups THEN
