@@ -13,6 +13,7 @@
 #include "harness.h"
 
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,68 @@ Test(enumeration, a_volunteer_cannot_try_numbers_beyond_the_hourly_budget)
 	resp_free(x);
 	client_cleanup(&v.c);
 	client_cleanup(&v2.c);
+	client_cleanup(&r.c);
+}
+
+struct lookup_burst {
+	struct client c;
+	int64_t ward, group;
+	const char *phone;
+	int ok, refused, other;
+};
+
+static void *lookup_twice(void *arg)
+{
+	struct lookup_burst *b = arg;
+	for (int i = 0; i < 2; i++) {
+		struct resp *x = find_resident(&b->c, b->ward, b->phone, b->group);
+		if (x->status == 200)
+			b->ok++;
+		else if (x->status == 429 && !strcmp(err_code(x), "too_many_lookups"))
+			b->refused++;
+		else
+			b->other++;
+		resp_free(x);
+	}
+	return NULL;
+}
+
+Test(enumeration, concurrent_lookups_cannot_share_the_last_one)
+{
+	/* A server with --resident-lookups 5; eight sessions of one volunteer, two lookups each, at once. */
+	struct srv s5;
+	const char *env[] = { "SANGKIEN_RESIDENT_LOOKUPS=5", NULL };
+	srv_start(&s5, NULL, env);
+	int64_t group, ward = seed_ward(PG, &group);
+	struct person v, r;
+	staff_new(&v, ward, "volunteer", "Tình nguyện viên");
+	resident_new(&r, ward, group);
+	struct lookup_burst b[8];
+	pthread_t t[8];
+	for (int i = 0; i < 8; i++) {
+		memset(&b[i], 0, sizeof b[i]);
+		client_own_ip(&b[i].c, &s5);
+		cr_assert_eq(login(&b[i].c, v.phone, TEST_PASSWORD), 201);
+		b[i].ward = ward;
+		b[i].group = group;
+		b[i].phone = r.phone;
+	}
+	for (int i = 0; i < 8; i++)
+		cr_assert_eq(pthread_create(&t[i], NULL, lookup_twice, &b[i]), 0);
+	int ok = 0, refused = 0, other = 0;
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		ok += b[i].ok;
+		refused += b[i].refused;
+		other += b[i].other;
+		client_cleanup(&b[i].c);
+	}
+	srv_stop(&s5);
+	cr_assert_eq(other, 0);
+	cr_assert_eq(ok, 5, "%d lookups answered with a budget of 5 (%d refused)", ok, refused);
+	cr_assert_eq(refused, 11);
+	cr_assert_eq(audit_count("resident_found_by_volunteer", v.id), 5);
+	client_cleanup(&v.c);
 	client_cleanup(&r.c);
 }
 
