@@ -288,6 +288,22 @@ enum sk_db_status sk_db_residents_search(struct sk_dbconn *c, int64_t ward, cons
 			  7, p, res);
 }
 
+enum sk_db_status sk_db_login_lookup_audit(struct sk_dbconn *c, const struct sk_db_searcher *who, const char *wards,
+					   const char *login, bool found)
+{
+	char a[24];
+	const char *p[] = { sk_db_i64str(a, who->actor), who->ip, wards, login, found ? "1" : "0" };
+	enum sk_db_status st = sk_db_exec(
+		c, "login_lookup_audit",
+		"WITH" LAZY_COMMIT_SQL " done AS (SELECT 1)"
+		" INSERT INTO audit_log (actor_account_id, ward_id, action, subject, ip, detail)"
+		" SELECT $1::bigint, (SELECT min(w) FROM unnest($3::bigint[]) w), 'people_searched', 'accounts', $2::inet,"
+		" jsonb_build_object('query_kind', 'login', 'query_hash', encode(auth_login_key($4::text), 'hex'),"
+		"  'results', $5::integer) FROM lazy",
+		5, p, NULL);
+	return st == SK_DB_NOROWS ? SK_DB_OK : st;
+}
+
 enum sk_db_status sk_db_account_in_admin_wards(struct sk_dbconn *c, int64_t admin, int64_t account, bool *staff)
 {
 	char m[24], a[24];

@@ -140,6 +140,14 @@ enum sk_db_status sk_db_admin_account_create(struct sk_dbconn *c, const struct s
 					     int64_t *expires);
 
 /*
+ * Audits an administrator's lookup of one exact (normalised) login as people_searched (subject
+ * "accounts", query_kind "login", a keyed hash of login, results 0 or 1; ward: the lowest of the
+ * PostgreSQL array text wards, NULL for NULL), committed without waiting for the WAL flush.
+ */
+enum sk_db_status sk_db_login_lookup_audit(struct sk_dbconn *c, const struct sk_db_searcher *who, const char *wards,
+					   const char *login, bool found);
+
+/*
  * Residents of ward (not deleted) whose name (diacritics and case ignored) or email holds query, or
  * whose phone holds digits (NULL: none), by name, at most limit: id, login, display_name, group_id,
  * group_name, group_retired_at, has_password, proposals (their number in the ward). Audited as

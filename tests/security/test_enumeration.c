@@ -229,18 +229,27 @@ Test(enumeration, searches_of_people_are_audited_without_the_query)
 	x = http(&inst.c, "GET", "/api/v1/admin/accounts?q=someone%40example.org", NULL, NULL);
 	cr_assert_eq(x->status, 200, "%s", x->body);
 	resp_free(x);
+	/* A lookup of one exact login is a search too, found or not. */
+	x = http(&a.c, "GET", fmt_path("/api/v1/admin/accounts?login=%s", r.phone), NULL, NULL);
+	cr_assert_eq(x->status, 200, "%s", x->body);
+	resp_free(x);
+	x = http(&a.c, "GET", "/api/v1/admin/accounts?login=0999999999", NULL, NULL);
+	cr_assert_eq(x->status, 404, "%s", x->body);
+	resp_free(x);
 
 	cr_assert_eq(audit_count("people_searched", l.id), 2);
 	cr_assert_eq(audit_count("resident_viewed", l.id), 1);
-	cr_assert_eq(audit_count("people_searched", a.id), 1);
+	cr_assert_eq(audit_count("people_searched", a.id), 3);
 	cr_assert_eq(audit_count("people_searched", inst.id), 1);
 	const char *kinds_sql = "SELECT string_agg(subject || ':' || coalesce(ward_id::text, '-') || ':' || (detail->>'query_kind')"
 				" || ':' || (detail->>'results'), ',' ORDER BY id) FROM audit_log"
 				" WHERE action = 'people_searched' AND actor_account_id IN ($1, $2, $3)";
 	char *kinds = db_text(PG, kinds_sql, 3, (const char *[]){ S64(l.id), S64(a.id), S64(inst.id) });
-	char want[256];
-	snprintf(want, sizeof want, "residents:%lld:phone:1,residents:%lld:name:0,accounts:%lld:phone:1,accounts:-:email:0",
-		 (long long)ward, (long long)ward, (long long)ward);
+	char want[512];
+	snprintf(want, sizeof want,
+		 "residents:%lld:phone:1,residents:%lld:name:0,accounts:%lld:phone:1,accounts:-:email:0,"
+		 "accounts:%lld:login:1,accounts:%lld:login:0",
+		 (long long)ward, (long long)ward, (long long)ward, (long long)ward, (long long)ward);
 	cr_assert_str_eq(kinds, want);
 	free(kinds);
 	/* Neither the number, nor its digits, nor the name or email typed is in the log; the hash is keyed. */
