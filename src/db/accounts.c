@@ -194,9 +194,9 @@ enum sk_db_status sk_db_setup_code_redeem(struct sk_dbconn *c, int64_t code, con
  * most the last fraction of a second of these rows (measured: the wait added 7-14 ms per search
  * of 5,000 residents on the loaded test machine, about 30%; without it, within noise).
  */
-#define LAZY_COMMIT_SQL " lazy AS (SELECT set_config('synchronous_commit', 'off', true) AS setting),"
+#define LAZY_COMMIT_SQL " lazy AS (SELECT set_config('synchronous_commit', 'off', true) AS setting)"
 #define SEARCH_AUDIT_SQL(ward_sql, subject)                                                                        \
-	LAZY_COMMIT_SQL                                                                                            \
+	LAZY_COMMIT_SQL ","                                                                                        \
 	" logged AS (INSERT INTO audit_log (actor_account_id, ward_id, action, subject, ip, detail)"              \
 	" SELECT $5::bigint, " ward_sql ", 'people_searched', '" subject "', $6::inet,"                              \
 	" jsonb_build_object('query_kind', $7::text, 'query_hash', encode(auth_login_key(CASE WHEN $7::text = 'phone'" \
@@ -295,7 +295,7 @@ enum sk_db_status sk_db_login_lookup_audit(struct sk_dbconn *c, const struct sk_
 	const char *p[] = { sk_db_i64str(a, who->actor), who->ip, wards, login, found ? "1" : "0" };
 	enum sk_db_status st = sk_db_exec(
 		c, "login_lookup_audit",
-		"WITH" LAZY_COMMIT_SQL " done AS (SELECT 1)"
+		"WITH" LAZY_COMMIT_SQL
 		" INSERT INTO audit_log (actor_account_id, ward_id, action, subject, ip, detail)"
 		" SELECT $1::bigint, (SELECT min(w) FROM unnest($3::bigint[]) w), 'people_searched', 'accounts', $2::inet,"
 		" jsonb_build_object('query_kind', 'login', 'query_hash', encode(auth_login_key($4::text), 'hex'),"
@@ -343,7 +343,7 @@ enum sk_db_status sk_db_resident_get(struct sk_dbconn *c, int64_t ward, int64_t 
 		" LEFT JOIN residential_groups g ON g.id = r.group_id"
 		" WHERE r.ward_id = $1 AND r.account_id = $2 AND r.role = 'resident'"
 		"  AND NOT EXISTS (SELECT 1 FROM account_deletions d WHERE d.account_id = a.id)),"
-		LAZY_COMMIT_SQL
+		LAZY_COMMIT_SQL ","
 		" logged AS (INSERT INTO audit_log (actor_account_id, ward_id, action, subject, ip)"
 		"  SELECT $3::bigint, $1::bigint, 'resident_viewed', 'account:' || found.id, $4::inet FROM found, lazy)"
 		" SELECT * FROM found",

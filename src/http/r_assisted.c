@@ -57,8 +57,8 @@ void assisted_residents_create(struct sk_request *req)
 		return;
 	}
 	PGresult *r;
-	st = sk_db_assisted_resident(req->db, req->session.account_id, ward, group, phone, name,
-						       req->now, req->ip, &r);
+	st = sk_db_assisted_resident(req->db, req->session.account_id, ward, group, phone, name, req->now, req->ip,
+				     &r);
 	if (st == SK_DB_CONFLICT) /* the number was registered meanwhile: look it up again, once */
 		st = sk_db_assisted_resident(req->db, req->session.account_id, ward, group, phone, name, req->now,
 					     req->ip, &r);
