@@ -70,6 +70,8 @@ static const struct opt opts[] = {
 	  "seconds a known-device cookie exempts its holder from others' failures (0: off)" },
 	{ "setup-code-ttl", "SANGKIEN_SETUP_CODE_TTL", OPT_LONG, O(setup_code_ttl), "259200", 900, 86400 * 30,
 	  "seconds a password set-up code stays valid" },
+	{ "resident-lookups", "SANGKIEN_RESIDENT_LOOKUPS", OPT_LONG, O(resident_lookups), "30", 1, 10000,
+	  "\"find a resident\" lookups a volunteer may make per hour (all server processes together)" },
 	{ "json-max-depth", "SANGKIEN_JSON_MAX_DEPTH", OPT_LONG, O(json_max_depth), "32", 2, 1000,
 	  "deepest nesting accepted in a JSON body" },
 	{ "test-clock", "SANGKIEN_TEST_CLOCK", OPT_BOOL, O(test_clock), "0", 0, 1,

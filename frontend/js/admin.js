@@ -19,6 +19,7 @@ const ACTIONS = [
   'password_set_with_code', 'password_reset_with_code', 'ward_created', 'ward_renamed', 'group_created',
   'group_renamed', 'group_retired', 'group_restored', 'login', 'login_failed', 'logout',
   'resident_created_by_volunteer', 'resident_found_by_volunteer', 'resident_lookup_refused',
+  'people_searched', 'resident_viewed',
 ];
 
 let wards = [];

@@ -40,6 +40,8 @@ void accounts_admin_create(struct sk_request *req);
 /* ?q= of a search, cleaned (2..100 characters, owned by req), with its phone digits (sk_login_search_digits,
  * "" when none) in digits; replies 400 itself and returns false. */
 bool search_query(struct sk_request *req, const char **query, char *digits, size_t digits_size);
+/* What the audit says a search was by: "email" (query holds '@'), "phone" (it has digits), else "name". */
+const char *search_kind(const char *query, const char *digits);
 
 /* r_setup_codes.c */
 void setup_codes_issue(struct sk_request *req);

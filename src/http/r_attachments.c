@@ -75,9 +75,8 @@ void attachments_create(struct sk_request *req)
 	const char *sniffed = sk_filetype_sniff((const unsigned char *)req->body, req->body_len);
 	/* A HEIC photo may be declared image/heic or image/heif; it is stored as a JPEG. */
 	bool heic = sniffed != NULL && !strcmp(sniffed, "image/heic");
-	if (sniffed == NULL || declared == NULL ||
-	    (strncasecmp(declared, sniffed, strlen(sniffed)) != 0 &&
-	     !(heic && strncasecmp(declared, "image/heif", strlen("image/heif")) == 0))) {
+	/* The declared media type must be exactly the sniffed one (parameters after ';' are ignored). */
+	if (sniffed == NULL || (!sk_media_type_is(declared, sniffed) && !(heic && sk_media_type_is(declared, "image/heif")))) {
 		sk_reply_error(req, 415, "unsupported_media_type", NULL,
 			       "Attach a JPEG, PNG, WebP or HEIC photo or a PDF, sent with its own Content-Type.");
 		return;

@@ -162,6 +162,10 @@ static void reply_refusal(struct sk_request *req, enum sk_db_status st)
 		sk_reply_error(req, 403, "forbidden", NULL, "Only residents of this ward can propose to its call.");
 	else if (!strcmp(rule, "not_volunteer"))
 		sk_reply_error(req, 403, "forbidden", NULL, "Only a volunteer of this ward can submit for a resident.");
+	else if (!strcmp(rule, "group_retired"))
+		sk_reply_error(req, 409, "group_retired", "group_id",
+			       "This proposal's residential group is no longer in use: choose the group it belongs to now, "
+			       "then submit.");
 	else if (!strcmp(rule, "resident_not_in_ward"))
 		sk_reply_error(req, 400, "invalid_field", "on_behalf_of", "That person is not a resident of this ward.");
 	else

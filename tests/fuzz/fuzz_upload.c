@@ -7,7 +7,7 @@
  *  - the stored name is 1..200 code points of NFC-cleaned UTF-8 with no '/', '\' nor control
  *    character, or the fallback "tep-dinh-kem";
  *  - a file is accepted only with a known type whose magic bytes it starts with and that the
- *    Content-Type names; the strip of an accepted file either refuses it as malformed or gives
+ *    Content-Type names exactly (sk_media_type_is: type/subtype, then only parameters); the strip of an accepted file either refuses it as malformed or gives
  *    a file of the same type, no larger than the upload plus the 36-byte Orientation segment.
  */
 #include "domain/filetype.h"
@@ -74,8 +74,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(name);
 
 	const char *sniffed = sk_filetype_sniff(body, left);
-	if (sniffed == NULL || strncasecmp(declared, sniffed, strlen(sniffed)) != 0)
+	if (sniffed == NULL || !sk_media_type_is(declared, sniffed))
 		goto out; /* 415 */
+	/* Accepted: the declared type, without spaces around it and its parameters, is exactly the sniffed one. */
+	const char *t = declared + strspn(declared, " \t");
+	size_t tlen = strcspn(t, " \t;");
+	FUZZ_CHECK(tlen == strlen(sniffed) && strncasecmp(t, sniffed, tlen) == 0, "\"%s\" accepted as %s", declared,
+		   sniffed);
 	static const struct {
 		const char *mime;
 		const char *magic;
