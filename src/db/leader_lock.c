@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* Seconds between two looks at the lock: how soon a process takes over from a holder that went away. */
+#define SK_SINGLETON_RECHECK 1.0
 
 /* The advisory lock's first key: the same for every sangkien singleton ("sk"). */
 #define SK_LOCK_CLASS "29547"
@@ -16,7 +20,15 @@ struct sk_singleton {
 	struct sk_dbconn *conn; /* NULL until connected, and after a lost connection */
 	bool held;
 	bool warned;
+	double checked; /* CLOCK_MONOTONIC seconds of the last look; 0: never */
 };
+
+static double monotonic_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 struct sk_singleton *sk_singleton_new(const char *url, const char *name)
 {
@@ -34,6 +46,10 @@ struct sk_singleton *sk_singleton_new(const char *url, const char *name)
 
 bool sk_singleton_acquire(struct sk_singleton *s)
 {
+	double now = monotonic_s();
+	if (s->checked > 0 && now - s->checked < SK_SINGLETON_RECHECK)
+		return s->held;
+	s->checked = now;
 	if (s->conn == NULL) {
 		char err[512];
 		s->conn = sk_dbconn_open(s->url, err, sizeof err);

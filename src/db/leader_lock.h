@@ -16,8 +16,9 @@ struct sk_singleton;
 struct sk_singleton *sk_singleton_new(const char *url, const char *name);
 
 /*
- * Whether this process holds the lock now: checks that the lock's connection still holds it and,
- * if not, (re)connects and tries to take it without waiting. Logs when this process becomes or
+ * Whether this process holds the lock now: at most once a second, checks that the lock's
+ * connection still holds it and, if not, (re)connects and tries to take it without waiting (in
+ * between, the last answer). Logs when this process becomes or
  * stops being the holder. One thread at a time per handle.
  */
 bool sk_singleton_acquire(struct sk_singleton *s);

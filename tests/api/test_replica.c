@@ -241,7 +241,7 @@ Test(replica, exactly_one_sealer_across_processes)
 	/* The holder goes away: the other process takes over within a second or so. */
 	srv_stop(&a);
 	long long n = 0;
-	for (int i = 0; i < 40 && n != 1; i++) {
+	for (int i = 0; i < 60 && n != 1; i++) {
 		usleep(100 * 1000);
 		n = sealers();
 	}
