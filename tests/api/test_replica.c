@@ -37,24 +37,30 @@ static void url_for(const char *url, const char *name, char *out, size_t outsz)
 	snprintf(out, outsz, "%.*s/%s%s", (int)(path - url), url, name, rest);
 }
 
-static void replica_up(void)
+/* Creates database name (dropped first if left over) on the test server, migrated; its URL into url. */
+static void database_new(const char *name, char *url, size_t urlsz)
 {
-	PG = db_connect(NULL);
-	snprintf(replica_name, sizeof replica_name, "sangkien_replica_%d", (int)getpid());
-	PQclear(db_exec(PG, fmt_path("DROP DATABASE IF EXISTS %s", replica_name), 0, NULL));
-	PQclear(db_exec(PG, fmt_path("CREATE DATABASE %s", replica_name), 0, NULL));
-	url_for(getenv("SANGKIEN_TEST_DATABASE_URL"), replica_name, replica_url, sizeof replica_url);
+	PQclear(db_exec(PG, fmt_path("DROP DATABASE IF EXISTS %s", name), 0, NULL));
+	PQclear(db_exec(PG, fmt_path("CREATE DATABASE %s", name), 0, NULL));
+	url_for(getenv("SANGKIEN_TEST_DATABASE_URL"), name, url, urlsz);
 	const char *bin = getenv("SANGKIEN_BIN"), *src = getenv("SANGKIEN_SRC");
 	pid_t pid = fork();
 	if (pid == 0) {
-		setenv("DATABASE_URL", replica_url, 1);
+		setenv("DATABASE_URL", url, 1);
 		setenv("SANGKIEN_SQL_DIR", fmt_path("%s/sql", src ? src : "."), 1);
 		execl(bin, bin, "migrate", (char *)NULL);
 		_exit(127);
 	}
 	int status = 0;
 	waitpid(pid, &status, 0);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "migrating the replica database failed");
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "migrating the database %s failed", name);
+}
+
+static void replica_up(void)
+{
+	PG = db_connect(NULL);
+	snprintf(replica_name, sizeof replica_name, "sangkien_replica_%d", (int)getpid());
+	database_new(replica_name, replica_url, sizeof replica_url);
 }
 
 static void replica_down(void)
@@ -247,4 +253,62 @@ Test(replica, exactly_one_sealer_across_processes)
 	}
 	cr_assert_eq(n, 1, "no process took the sealer over: %lld", n);
 	srv_stop(&b);
+}
+
+/* POST /accounts for a new login in ward/group; returns the status, and the error code into code. */
+static long register_status(struct srv *s, int64_t ward, int64_t group, char code[64], char retry[16])
+{
+	struct client c;
+	client_init(&c, s);
+	char phone[16];
+	rand_phone(phone);
+	const char *body = fmt_path("{\"login\":\"%s\",\"password\":\"%s\",\"display_name\":\"Cư dân\","
+				    "\"ward_id\":%lld,\"group_id\":%lld}",
+				    phone, TEST_PASSWORD, (long long)ward, (long long)group);
+	struct resp *r = http(&c, "POST", "/api/v1/accounts", body, NULL);
+	long st = r->status;
+	snprintf(code, 64, "%s", err_code(r));
+	retry[0] = '\0';
+	resp_header(r, "Retry-After", retry, 16);
+	resp_free(r);
+	client_cleanup(&c);
+	return st;
+}
+
+/*
+ * A failover as the pool sees it: every connection is cut, and the server that answers next is
+ * read-only (a standby, or the old primary come back as one); later a writable primary answers
+ * again. Writes meanwhile answer 503 database_unavailable with Retry-After (not 500), and once a
+ * primary is back they succeed without a restart: a connection that met a read-only server was
+ * not kept.
+ */
+Test(replica, writes_after_a_failover_need_no_restart)
+{
+	char name[64], url[1200];
+	snprintf(name, sizeof name, "sangkien_failover_%d", (int)getpid());
+	database_new(name, url, sizeof url);
+	struct srv s;
+	srv_start(&s, url, NULL);
+	PGconn *db = db_connect(url);
+	int64_t group, ward = seed_ward(db, &group);
+	char code[64], retry[16];
+	cr_assert_eq(register_status(&s, ward, group, code, retry), 201, "%s", code);
+
+	PQclear(db_exec(PG, fmt_path("ALTER DATABASE %s SET default_transaction_read_only = on", name), 0, NULL));
+	PQclear(db_exec(PG, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()"
+			" AND application_name LIKE 'sangkien%'", 1, (const char *const[]){ name }));
+	PQfinish(db);
+	for (int i = 0; i < 4; i++) {
+		long st = register_status(&s, ward, group, code, retry);
+		cr_assert_eq(st, 503, "write %d on a read-only server: %ld %s (expected 503)", i, st, code);
+		cr_assert_str_eq(code, "database_unavailable");
+		cr_assert_str_eq(retry, "5");
+	}
+	PQclear(db_exec(PG, fmt_path("ALTER DATABASE %s RESET default_transaction_read_only", name), 0, NULL));
+	long st = 0;
+	for (int i = 0; i < 4 && st != 201; i++)
+		st = register_status(&s, ward, group, code, retry);
+	cr_assert_eq(st, 201, "writes still fail after the primary is back: %ld %s", st, code);
+	srv_stop(&s);
+	PQclear(PQexec(PG, fmt_path("DROP DATABASE IF EXISTS %s WITH (FORCE)", name)));
 }
