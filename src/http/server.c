@@ -125,7 +125,10 @@ static bool read_pool_fresh(struct sk_server *srv, struct sk_dbconn *c, double *
 struct sk_dbconn *sk_req_public_db_or_reply(struct sk_request *req)
 {
 	struct sk_server *srv = req->srv;
-	if (req->db != NULL || req->has_session || srv->read_db == NULL)
+	/* A session cookie, valid or not (public routes do not look the session up): the client may
+	 * have just written what it now reads (an adoption on the model page, a leader's call). */
+	if (req->db != NULL || req->has_session || srv->read_db == NULL ||
+	    MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, SK_COOKIE_NAME) != NULL)
 		return sk_req_db_or_reply(req);
 	struct sk_dbconn *c = sk_db_acquire(srv->read_db, 1000);
 	double lag = 0;

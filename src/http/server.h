@@ -102,7 +102,8 @@ int64_t sk_param_id(const struct sk_request *req, int i);
 struct sk_dbconn *sk_req_db_or_reply(struct sk_request *req);
 
 /*
- * A connection for a public read: when the request has no session and --database-read-url is set,
+ * A connection for a public read: when the request has no session (nor a session cookie) and
+ * --database-read-url is set,
  * one from the read pool, provided that pool answers and lags at most --replica-max-lag (checked at
  * most once a second); otherwise (and always for a signed-in client, who must see their own writes)
  * the primary's, as sk_req_db_or_reply. Replies 503 itself and returns NULL when neither answers.

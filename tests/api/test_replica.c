@@ -126,6 +126,13 @@ Test(replica, public_reads_use_the_read_pool_and_signed_in_reads_the_primary)
 	r = http(&c, "GET", "/api/v1/me", NULL, NULL);
 	cr_assert_eq(r->status, 200, "own account not visible at once: %ld %s", r->status, r->body);
 	resp_free(r);
+	/* Public routes that do not look the session up still read the primary for a client with a
+	 * session cookie (it may have just written what it reads: an adoption on a model page). */
+	int64_t ward2 = seed_ward(PG, NULL);
+	char *code2 = db_text(PG, "SELECT code FROM wards WHERE id = $1", 1, (const char *const[]){ S64(ward2) });
+	cr_assert(wards_list_has(&s, code2, &c), "a signed-in client's public read went to the read pool");
+	cr_assert(!wards_list_has(&s, code2, NULL));
+	free(code2);
 	/* A signed-in client's call list is read on the primary: a call just opened there shows. */
 	const char *cp[] = { S64(ward) };
 	int64_t call = db_int(PG,
