@@ -4,6 +4,7 @@
 #include "cli_audit.h"
 #include "config.h"
 #include "db/migrate.h"
+#include "db/heartbeat.h"
 #include "db/sealer.h"
 #include "http/server.h"
 #include "log.h"
@@ -83,6 +84,10 @@ static int run_serve(const struct sk_config *cfg)
 		return 1;
 	}
 	sk_log_start();
+	/* With a read database, one process stamps the heartbeat its lag is measured by (sql/029). */
+	struct sk_heartbeat *heartbeat = read_db ? sk_heartbeat_start(cfg->database_url, cfg->db_role) : NULL;
+	if (read_db && heartbeat == NULL)
+		sk_warn("serve: the replica heartbeat did not start: an idle primary makes the replica look late");
 	/* Chains the review events every 25 ms: review writes never wait for the chain (sql/012). */
 	struct sk_sealer *sealer = sk_sealer_start(cfg->database_url, cfg->db_role, 25);
 	if (sealer == NULL)
@@ -98,6 +103,7 @@ static int run_serve(const struct sk_config *cfg)
 	sk_info("serve: %s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	sk_server_stop(srv);
 	sk_sealer_stop(sealer); /* after the server: the writes it acknowledged are sealed before exit */
+	sk_heartbeat_stop(heartbeat);
 	sk_db_free(read_db);
 	sk_db_free(db);
 	sk_info("serve: stopped");

@@ -394,14 +394,16 @@ bool sk_db_isnull(PGresult *r, int row, const char *name)
 enum sk_db_status sk_db_read_lag(struct sk_dbconn *c, double *lag)
 {
 	PGresult *r;
-	/* A standby that has applied all it received while streaming is current; otherwise its data is
-	 * as old as the last transaction it replayed (an idle primary therefore looks late: safe). */
+	/* A standby that has applied all it received while streaming is current (seen only with
+	 * pg_read_all_stats); otherwise its data is as old as the newest of the last transaction it
+	 * replayed and the last heartbeat it replayed (sql/029, stamped every second on the primary). */
 	enum sk_db_status st = sk_db_exec(
 		c, "db_read_lag",
 		"SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0::float8"
 		" WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()"
 		"  AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN 0::float8"
-		" ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8, 1e9) END AS lag",
+		" ELSE greatest(0, coalesce(extract(epoch FROM now() - greatest(pg_last_xact_replay_timestamp(),"
+		"  (SELECT at FROM replica_heartbeat WHERE id)))::float8, 1e9)) END AS lag",
 		0, NULL, &r);
 	if (st == SK_DB_OK)
 		*lag = strtod(sk_db_str(r, 0, "lag"), NULL);

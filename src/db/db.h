@@ -101,8 +101,8 @@ bool sk_db_isnull(PGresult *r, int row, const char *col);
 
 /*
  * How many seconds the data on c lags behind its primary into *lag: 0 on a primary and on a
- * standby that is streaming and has applied all it received; otherwise the age of the last
- * replayed transaction (1e9 when none).
+ * standby seen streaming with all it received applied; otherwise the age of the newer of the last
+ * replayed transaction and the last replayed heartbeat (sql/029; 1e9 when neither is known).
  */
 enum sk_db_status sk_db_read_lag(struct sk_dbconn *c, double *lag);
 

@@ -155,6 +155,20 @@ Test(replica, public_reads_use_the_read_pool_and_signed_in_reads_the_primary)
 	srv_stop(&s);
 }
 
+Test(replica, a_process_with_a_read_pool_stamps_the_heartbeat)
+{
+	struct srv s;
+	const char *env[] = { fmt_path("SANGKIEN_DATABASE_READ_URL=%s", replica_url), NULL };
+	srv_start(&s, NULL, env);
+	long long age = 99;
+	for (int i = 0; i < 30 && age > 1; i++) {
+		usleep(100 * 1000);
+		age = db_int(PG, "SELECT extract(epoch FROM now() - at)::int8 FROM replica_heartbeat", 0, NULL);
+	}
+	cr_assert(age <= 1, "replica_heartbeat not stamped: %lld s old", age);
+	srv_stop(&s);
+}
+
 Test(replica, an_unreachable_read_pool_falls_back_to_the_primary)
 {
 	struct srv s;
