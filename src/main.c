@@ -96,6 +96,10 @@ static int run_serve(const struct sk_config *cfg)
 		(unsigned)srv->port, cfg->threads, cfg->db_pool, read_db ? " (and as many for public reads)" : "");
 	if (cfg->proxies.n > 0)
 		sk_info("serve: the client address comes from X-Forwarded-For on connections from %s", cfg->trusted_proxy);
+	for (int i = 0; i < cfg->proxies.n; i++)
+		if (cfg->proxies.ranges[i].bits == 0)
+			sk_warn("serve: --trusted-proxy includes every address (/0): any client can choose the address "
+				"the login limits and the audit log see. List only the proxies' addresses.");
 	if (cfg->test_clock)
 		sk_warn("serve: the test clock is on: X-Sangkien-Test-Now is honoured. Never do this in production.");
 	int sig = 0;
