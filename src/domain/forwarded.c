@@ -132,29 +132,11 @@ void sk_forwarded_client(const struct sk_proxies *p, const char *peer, const cha
 		snprintf(out, outsz, "%s", peer ? peer : "unknown");
 	if (!peer_ok || xff == NULL || !contains(p, family, bytes))
 		return;
-	/* Check the whole field first: anything malformed and the header is not believed at all. */
-	int count = 0;
-	for (const char *s = xff;;) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		const char *e = s;
-		while (*e && *e != ',')
-			e++;
-		const char *t = e;
-		while (t > s && (t[-1] == ' ' || t[-1] == '\t'))
-			t--;
-		int f;
-		unsigned char b[16];
-		if (!addr_parse(s, (size_t)(t - s), &f, b))
-			return;
-		count++;
-		if (!*e)
-			break;
-		s = e + 1;
-	}
-	if (count == 0)
-		return;
-	/* Right to left: the first address that is not a trusted proxy is the client. */
+	/* Right to left: the first address that is not a trusted proxy is the client. What lies left of
+	 * it came from the client and is never read; an entry on the way that is not an address means
+	 * the chain cannot be followed: the peer. */
+	char trusted_peer[64];
+	snprintf(trusted_peer, sizeof trusted_peer, "%s", out);
 	const char *end = xff + strlen(xff);
 	while (end > xff) {
 		const char *s = end;
@@ -167,11 +149,16 @@ void sk_forwarded_client(const struct sk_proxies *p, const char *peer, const cha
 			t--;
 		int f;
 		unsigned char b[16];
-		if (addr_parse(a, (size_t)(t - a), &f, b)) {
-			addr_text(f, b, out, outsz);
-			if (!contains(p, f, b))
-				return;
+		if (!addr_parse(a, (size_t)(t - a), &f, b)) {
+			snprintf(out, outsz, "%s", trusted_peer);
+			return;
 		}
-		end = s > xff ? s - 1 : xff;
+		addr_text(f, b, out, outsz);
+		if (!contains(p, f, b))
+			return;
+		if (s == xff)
+			return; /* every entry is a trusted proxy: the left-most */
+		end = s - 1;
 	}
+	snprintf(out, outsz, "%s", trusted_peer); /* empty */
 }

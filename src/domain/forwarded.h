@@ -34,9 +34,10 @@ bool sk_proxies_contains(const struct sk_proxies *p, const char *ip);
 /*
  * The client's address for a request from TCP peer `peer` whose X-Forwarded-For fields, joined in
  * order with ",", are xff (NULL when absent), written into out. When the peer is not a trusted
- * proxy, or xff is absent, empty or holds anything that is not an address, it is the peer. Otherwise
- * it is the right-most address of xff that is not itself a trusted proxy (the left-most one when
- * all are). IPv4-mapped IPv6 addresses are written as IPv4.
+ * proxy, or xff is absent or empty, it is the peer. Otherwise it is the right-most address of xff
+ * that is not itself a trusted proxy (the left-most one when all are); entries left of it (which
+ * the client wrote) are not read, and an entry on the way that is not a plain address gives the
+ * peer. IPv4-mapped IPv6 addresses are written as IPv4.
  */
 void sk_forwarded_client(const struct sk_proxies *p, const char *peer, const char *xff, char *out, size_t outsz);
 

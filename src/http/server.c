@@ -199,9 +199,9 @@ static void client_ip(struct MHD_Connection *conn, char *out, size_t outsz)
 }
 
 struct xff_join {
-	char text[1024];
+	char *text; /* malloc'd; NULL until a field is seen */
 	size_t len;
-	bool overflow;
+	bool failed; /* out of memory */
 };
 
 static enum MHD_Result join_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
@@ -211,10 +211,12 @@ static enum MHD_Result join_xff(void *cls, enum MHD_ValueKind kind, const char *
 	if (key == NULL || strcasecmp(key, "X-Forwarded-For") != 0)
 		return MHD_YES;
 	size_t vlen = value ? strlen(value) : 0;
-	if (j->len + vlen + 2 > sizeof j->text) {
-		j->overflow = true;
+	char *grown = realloc(j->text, j->len + vlen + 2); /* headers are bounded by libmicrohttpd (32 KiB) */
+	if (grown == NULL) {
+		j->failed = true;
 		return MHD_NO;
 	}
+	j->text = grown;
 	if (j->len > 0)
 		j->text[j->len++] = ',';
 	memcpy(j->text + j->len, value ? value : "", vlen);
@@ -226,7 +228,7 @@ static enum MHD_Result join_xff(void *cls, enum MHD_ValueKind kind, const char *
 /*
  * The request's client address into out: the TCP peer, or, when the peer is a trusted proxy
  * (--trusted-proxy), what its X-Forwarded-For fields (all of them, in order) say by
- * sk_forwarded_client. A field too long to hold counts as malformed: the peer.
+ * sk_forwarded_client.
  */
 static void request_client(const struct sk_server *srv, struct MHD_Connection *conn, char *out, size_t outsz)
 {
@@ -236,12 +238,11 @@ static void request_client(const struct sk_server *srv, struct MHD_Connection *c
 		snprintf(out, outsz, "%s", peer);
 		return;
 	}
-	struct xff_join j = { .len = 0, .overflow = false };
-	j.text[0] = '\0';
-	bool any = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For") != NULL;
-	if (any)
+	struct xff_join j = { NULL, 0, false };
+	if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For") != NULL)
 		MHD_get_connection_values(conn, MHD_HEADER_KIND, join_xff, &j);
-	sk_forwarded_client(&srv->cfg->proxies, peer, any && !j.overflow ? j.text : (any ? "" : NULL), out, outsz);
+	sk_forwarded_client(&srv->cfg->proxies, peer, j.failed ? NULL : j.text, out, outsz);
+	free(j.text);
 }
 
 static int64_t request_now(struct sk_request *req)

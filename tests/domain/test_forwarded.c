@@ -69,6 +69,15 @@ Test(forwarded, malformed_header_gives_the_peer)
 	cr_assert_str_eq(client("127.0.0.5/32", "127.0.0.5", "unknown"), "127.0.0.5");
 	cr_assert_str_eq(client("127.0.0.5/32", "127.0.0.5", "203.0.113.7, "), "127.0.0.5");
 	cr_assert_str_eq(client("127.0.0.5/32", "127.0.0.5", "203.0.113.7:443"), "127.0.0.5");
-	cr_assert_str_eq(client("127.0.0.5/32", "127.0.0.5", "1.2.3.4,,5.6.7.8"), "127.0.0.5");
+	cr_assert_str_eq(client("127.0.0.5/32,10.0.0.0/8", "127.0.0.5", "1.2.3.4,, 10.0.0.1"), "127.0.0.5");
+	cr_assert_str_eq(client("127.0.0.5/32,10.0.0.0/8", "127.0.0.5", "1.2.3.4,junk, 10.0.0.1"), "127.0.0.5");
+	cr_assert_str_eq(client("127.0.0.5/32", "127.0.0.5", ",,,"), "127.0.0.5");
+}
+
+Test(forwarded, what_the_client_wrote_left_of_its_address_is_not_read)
+{
+	/* garbage from the client cannot make it count as the proxy */
+	cr_assert_str_eq(client("127.0.0.5/32", "127.0.0.5", "junk, 203.0.113.7"), "203.0.113.7");
+	cr_assert_str_eq(client("127.0.0.5/32,10.0.0.0/8", "127.0.0.5", "x:y,,, 203.0.113.7, 10.0.0.9"), "203.0.113.7");
 	cr_assert_str_eq(client("127.0.0.5/32", "127.0.0.5", NULL), "127.0.0.5");
 }
