@@ -2,8 +2,20 @@
 -- proposal if it wins, and to publish their name and phone number as the model's contact; the
 -- ward's public contact shown otherwise; and the one rule that says which photo is public.
 --
--- Functions this migration redefines (CREATE OR REPLACE): proposal_json (adds the two consents)
--- and proposal_panel_json (removes them again from the blind view). Everything else is new.
+-- Functions this migration redefines (CREATE OR REPLACE): proposal_json (adds the two consents),
+-- proposal_panel_json (removes them again from the blind view) and proposal_actor_ok (below).
+-- Everything else is new.
+
+-- sql/024's proposal_actor_ok answered NULL, and so true through its coalesce, for any volunteer
+-- of the ward on a proposal nobody helped with (helped_by NULL: NULL AND true is NULL, false OR
+-- NULL is NULL). The write functions of sql/003 check the actor again and were safe; a new function
+-- that trusted it alone was not. Same contract, without the NULL.
+CREATE OR REPLACE FUNCTION proposal_actor_ok(pid bigint, actor bigint) RETURNS boolean LANGUAGE sql STABLE AS $$
+	SELECT coalesce((SELECT p.author_id = actor OR (coalesce(p.helped_by = actor, false) AND EXISTS (
+			SELECT 1 FROM role_grants g
+			WHERE g.account_id = actor AND g.ward_id = p.ward_id AND g.role = 'volunteer'))
+		FROM proposals p WHERE p.id = pid), true)
+$$;
 
 ALTER TABLE proposals ADD COLUMN photos_public_at timestamptz, ADD COLUMN contact_public_at timestamptz;
 COMMENT ON COLUMN proposals.photos_public_at IS 'When the author (or the helping volunteer for them) consented that the proposal''s photos be published if it wins ("Cho phép công bố ảnh"); NULL: no consent (the default), or consent withdrawn.';
@@ -64,7 +76,7 @@ DECLARE
 	p proposals;
 BEGIN
 	SELECT * INTO old FROM proposals WHERE id = pid FOR UPDATE;
-	IF NOT FOUND OR NOT proposal_actor_ok(pid, actor) THEN
+	IF NOT FOUND OR actor NOT IN (old.author_id, coalesce(old.helped_by, -1)) OR NOT proposal_actor_ok(pid, actor) THEN
 		PERFORM rule('proposal_not_found');
 	END IF;
 	IF (v_photos AND old.photos_public_at IS NULL) OR (v_contact AND old.contact_public_at IS NULL) THEN
