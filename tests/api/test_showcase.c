@@ -267,6 +267,12 @@ Test(showcase, consented_winners_photos_are_public_and_immutable_everything_else
 	cr_assert_eq(db_int(PG, "SELECT count(*) FROM audit_log WHERE action = 'proposal_publicity_changed' AND subject = $1",
 			    1, ap),
 		     1);
+	/* A panel never sees the consents, blind or not. */
+	const char *pq[] = { S64(pa) };
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM proposals p WHERE id = $1 AND (proposal_panel_json(p, true) ?| $2::text[]"
+				" OR proposal_panel_json(p, false) ?| $2::text[])",
+			    2, (const char *[]){ pq[0], "{publish_photos,publish_photos_at,publish_contact,publish_contact_at}" }),
+		     0);
 	/* A bad body changes nothing. */
 	r = http(&A.c, "PUT", fmt_path("/api/v1/proposals/%lld/publicity", (long long)pa), "{\"photos\": \"yes\"}", NULL);
 	cr_assert_eq(r->status, 400, "%s", r->body);
