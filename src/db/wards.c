@@ -77,7 +77,7 @@ enum sk_db_status sk_db_wards_admin_list(struct sk_dbconn *c, const char *wards,
 {
 	const char *p[] = { wards };
 	return sk_db_exec(c, "wards_admin_list",
-			  "SELECT w.id, w.code, w.name, iso(w.created_at) AS created_at,"
+			  "SELECT w.id, w.code, w.name, w.public_contact, iso(w.created_at) AS created_at,"
 			  " coalesce((SELECT json_agg(json_build_object('id', g.id, 'name', g.name,"
 			  "   'retired_at', iso(g.retired_at),"
 			  "   'residents', (SELECT count(*) FROM role_grants r WHERE r.group_id = g.id AND r.role = 'resident'))"

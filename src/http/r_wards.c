@@ -126,8 +126,9 @@ void wards_admin_list(struct sk_request *req)
 	json_t *list = json_array();
 	for (int i = 0; i < PQntuples(r); i++) {
 		json_t *groups = json_loads(sk_db_str(r, i, "groups"), 0, NULL);
-		json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:s,s:o}", "id", (json_int_t)sk_db_i64(r, i, "id"),
+		json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)sk_db_i64(r, i, "id"),
 						      "code", sk_db_str(r, i, "code"), "name", sk_db_str(r, i, "name"),
+						      "public_contact", sk_db_str(r, i, "public_contact"),
 						      "created_at", sk_db_str(r, i, "created_at"), "groups",
 						      groups ? groups : json_array()));
 	}
