@@ -157,14 +157,18 @@ void wards_update(struct sk_request *req)
 /*
  * PUT /wards/{ward_id}/public-contact {"public_contact": "…"}: who to contact about the ward's
  * winning models when their author did not consent to show theirs (sql/026). A leader or an admin of
- * the ward, or an installation admin; another ward answers 404.
+ * the ward, or an installation admin (403 for anyone else; 404 for a ward that does not exist).
  */
 void wards_public_contact_put(struct sk_request *req)
 {
 	int64_t ward = sk_param_id(req, 0);
-	if (ward == 0 || !(sk_has_role(req, ward, SK_ROLE_LEADER) || sk_has_role(req, ward, SK_ROLE_ADMIN) ||
-			   sk_is_installation_admin(req))) {
+	if (ward == 0) {
 		sk_reply_error(req, 404, "not_found", NULL, "There is no such ward.");
+		return;
+	}
+	if (!(sk_has_role(req, ward, SK_ROLE_LEADER) || sk_has_role(req, ward, SK_ROLE_ADMIN) ||
+	      sk_is_installation_admin(req))) {
+		sk_reply_error(req, 403, "forbidden", NULL, "This needs the leader or admin role in this ward.");
 		return;
 	}
 	const char *contact = NULL;

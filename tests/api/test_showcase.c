@@ -292,7 +292,7 @@ Test(showcase, consented_winners_photos_are_public_and_immutable_everything_else
 	resp_free(r);
 	r = http_json(&A.c, "PUT", fmt_path("/api/v1/wards/%lld/public-contact", (long long)ward),
 		      json_pack("{s:s}", "public_contact", "hacked"));
-	cr_assert_eq(r->status, 404, "%s", r->body);
+	cr_assert_eq(r->status, 403, "%s", r->body);
 	resp_free(r);
 
 	/* Before publication nothing is public, consent or not. */

@@ -276,13 +276,16 @@ test('a consented winner\'s photo shows on the results, catalogue and model page
     await assertAccessibleWithCSP(vp, 'model without photo');
 
     assert.ok(photoResponses.length > 0);
+    const sizes = [];
     for (const r of photoResponses) {
       if (r.status() === 200) {
+        sizes.push(`${new URL(r.url()).searchParams.get('size')}: ${(await r.body()).length} B`);
         assert.equal(r.headers()['cache-control'], 'public, max-age=31536000, immutable');
         assert.match(r.headers().etag, /^"[0-9a-f]{64}"$/);
         assert.equal(r.headers()['content-type'], 'image/webp');
       }
     }
+    console.log(`# public photo responses (360 px, DPR 2): ${sizes.join(', ')}; ${photoResponses.length - sizes.length} not 200 (304 or from cache)`);
     assertNoProblems(vp, 'visitor');
   } finally {
     await visitor.context.close();
