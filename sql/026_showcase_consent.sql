@@ -104,14 +104,16 @@ $$;
 COMMENT ON FUNCTION proposal_publicity_set(bigint, bigint, timestamptz, boolean, boolean, inet) IS 'Sets the consents to publish the photos and the contact of proposal pid (author, or the helping volunteer holding the role). Giving a consent needs the proposal editable (rules proposal_withdrawn, campaign_not_accepting); withdrawing never does. Audited proposal_publicity_changed when something changed.';
 
 -- The one rule for a public photo: a photo (not a PDF) of a submitted proposal whose author
--- consented, that holds an award in the newest published decision of a published call.
+-- consented, that holds an award in the newest published decision of a published call. An author
+-- who deleted their account (DELETE /me) has withdrawn every consent with it.
 CREATE FUNCTION proposal_photos_public(pid bigint) RETURNS boolean LANGUAGE sql STABLE AS $$
 	SELECT EXISTS (SELECT 1 FROM proposals p JOIN campaigns c ON c.id = p.campaign_id
 		JOIN models m ON m.proposal_id = p.id
 		WHERE p.id = pid AND p.status = 'submitted' AND p.photos_public_at IS NOT NULL
-			AND c.state = 'published' AND m.award IS NOT NULL)
+			AND c.state = 'published' AND m.award IS NOT NULL
+			AND NOT EXISTS (SELECT 1 FROM account_deletions d WHERE d.account_id = p.author_id))
 $$;
-COMMENT ON FUNCTION proposal_photos_public(bigint) IS 'True when the photos of proposal pid may be served publicly: a published winner (award in the catalogue) whose author consented.';
+COMMENT ON FUNCTION proposal_photos_public(bigint) IS 'True when the photos of proposal pid may be served publicly: a published winner (award in the catalogue) whose author consented and has not deleted their account.';
 
 -- What the public pages show of a winner beside the decision: its photos (only under
 -- proposal_photos_public, only those with both derived sizes) and a contact (the author's name and

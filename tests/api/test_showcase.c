@@ -415,5 +415,20 @@ Test(showcase, consented_winners_photos_are_public_and_immutable_everything_else
 	cr_assert_eq(r->status, 409, "%s", r->body);
 	cr_assert_str_eq(err_code(r), "campaign_not_accepting");
 	resp_free(r);
+	char pa_s[24];
+	snprintf(pa_s, sizeof pa_s, "%lld", (long long)pa);
+	const char *pq2[] = { pa_s };
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM proposals WHERE id = $1 AND photos_public_at IS NULL", 1, pq2), 1);
+
+	/* An author who deletes their account takes the consents back with it. */
+	PQclear(db_exec(PG, "UPDATE proposals SET photos_public_at = now(), contact_public_at = now() WHERE id = $1", 1, pq2));
+	cr_assert_eq(status_of(&anon, photo_url(aa, sha_a, 320)), 200);
+	const char *dq[] = { S64(A.id) };
+	PQclear(db_exec(PG, "INSERT INTO account_deletions (account_id, deleted_at) VALUES ($1, now())", 1, dq));
+	cr_assert_eq(status_of(&anon, photo_url(aa, sha_a, 320)), 404);
+	json_t *gone = model_of(&anon, models[0]);
+	cr_assert_eq(photo_count(gone), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(gone, "contact"), "kind")), "ward");
+	json_decref(gone);
 	client_cleanup(&anon);
 }

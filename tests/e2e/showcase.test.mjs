@@ -231,7 +231,15 @@ test('a consented winner\'s photo shows on the results, catalogue and model page
     await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', SLOW);
     const photoResponses = [];
-    vp.on('response', (r) => { if (r.url().includes('/api/v1/public/photos/')) photoResponses.push(r); });
+    const sizeReads = [];
+    vp.on('response', (r) => {
+      if (!r.url().includes('/api/v1/public/photos/')) return;
+      photoResponses.push(r);
+      // Read at once: a body is gone once the page navigates away.
+      if (r.status() === 200) {
+        sizeReads.push(r.body().then((b) => `${new URL(r.url()).searchParams.get('size')}: ${b.length} B`, () => 'not read'));
+      }
+    });
 
     await open(vp, `/results/${call.id}`);
     await vp.locator('#res-winners li').first().waitFor();
@@ -276,10 +284,9 @@ test('a consented winner\'s photo shows on the results, catalogue and model page
     await assertAccessibleWithCSP(vp, 'model without photo');
 
     assert.ok(photoResponses.length > 0);
-    const sizes = [];
+    const sizes = await Promise.all(sizeReads);
     for (const r of photoResponses) {
       if (r.status() === 200) {
-        sizes.push(`${new URL(r.url()).searchParams.get('size')}: ${(await r.body()).length} B`);
         assert.equal(r.headers()['cache-control'], 'public, max-age=31536000, immutable');
         assert.match(r.headers().etag, /^"[0-9a-f]{64}"$/);
         assert.equal(r.headers()['content-type'], 'image/webp');
