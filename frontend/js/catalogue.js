@@ -6,6 +6,7 @@ import { onLangChange, setKey, t } from './i18n.js';
 import { api } from './api.js';
 import { clear, el } from './dom.js';
 import { formatDateTime, formatInt } from './format.js';
+import { cardPhoto } from './showcase.js';
 import { runPage, showAlert, startPage } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -21,6 +22,7 @@ function stagesText(stages) {
 
 function render() {
   clear($('cat-list')).append(...models.map((m) => el('li', { class: 'card card--link' },
+    cardPhoto(m.photos, m.title),
     el('h2', { class: 'card__title' }, el('a', { href: `model.html?id=${m.id}`, text: m.title })),
     el('p', { class: 'badges' }, m.award ? el('span', { class: 'badge badge--award', text: m.award }) : null),
     el('p', { class: 'card__meta', text: m.ward ? m.ward.name : '' }),

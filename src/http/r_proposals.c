@@ -328,6 +328,31 @@ void proposals_update(struct sk_request *req)
 	reply_proposal(req, 200, json);
 }
 
+/*
+ * PUT /proposals/{id}/publicity {"photos": bool, "contact": bool}: the author's consents to publish
+ * the photos and their name and phone if the proposal wins (sql/026). Giving one needs the proposal
+ * editable; withdrawing one is always possible (the photos stop being served at once).
+ */
+void proposals_publicity(struct sk_request *req)
+{
+	bool photos = false, contact = false;
+	struct sk_field fields[] = { SK_BOOL("photos", &photos), SK_BOOL("contact", &contact), SK_END };
+	if (!sk_json_parse(req, fields))
+		return;
+	char *json;
+	enum sk_db_status st = sk_db_proposal_publicity_set(req->db, sk_param_id(req, 0), req->session.account_id, req->now,
+							    photos, contact, req->ip, &json);
+	if (st != SK_DB_OK) {
+		reply_refusal(req, st);
+		return;
+	}
+	/* The public results of a winner whose consent changed are built again (other processes: within 30 s). */
+	json_t *v = json_loads(json, 0, NULL);
+	results_forget(json_integer_value(json_object_get(v, "campaign_id")));
+	json_decref(v);
+	reply_proposal(req, 200, json);
+}
+
 static void set_status(struct sk_request *req, const char *target)
 {
 	char *json;
