@@ -1,12 +1,11 @@
 /* The photo pipeline on libvips: see photo.h. */
 #include "media/photo.h"
 
-#include "domain/image_meta.h"
-
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <vips/vips.h>
+#include <webp/encode.h>
 
 /* libvips warns on stderr for every damaged row of a hostile file: the refusal is what counts. */
 static void quiet(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
@@ -30,7 +29,7 @@ int sk_photo_init(const char *argv0)
 
 void sk_photo_free(void *p)
 {
-	free(p);
+	g_free(p);
 }
 
 enum sk_photo_status sk_photo_reencode(const unsigned char *in, size_t len, int max_side, const char *out_mime,
@@ -87,45 +86,62 @@ enum sk_photo_status sk_photo_reencode(const unsigned char *in, size_t len, int 
 	if (vips_colourspace(u, &srgb, VIPS_INTERPRETATION_sRGB, NULL) != 0)
 		goto done;
 	/*
-	 * From pixels alone: the decoded pixels are copied into a new image that has nothing else
-	 * (no EXIF, XMP, ICC, text fields). "strip" alone is not enough: libvips 8.14.1's webpsave
-	 * kept the EXIF and XMP it was told to strip (GPS included; tests/media caught it).
-	 * The pixels are decoded here (libvips is lazy): a damaged file fails now.
+	 * No metadata, by construction: a copy of the (still lazy) pixels with every metadata field
+	 * removed (EXIF, XMP, IPTC, ICC, orientation, PNG text, the HEIF thumbnail), saved with strip.
+	 * Nothing is decoded until the save pulls the rows through, a few at a time (sequential, the
+	 * JPEG decoder shrinking on load), so no full-size copy of the picture is ever held: that cut
+	 * the memory an upload adds by 10 MiB (JPEG) and 14 MiB (PNG) (docs/performance.md). A damaged
+	 * file fails in the save.
 	 */
-	size_t plen = 0;
-	void *pixels = vips_image_write_to_memory(srgb, &plen);
-	int pw = vips_image_get_width(srgb), ph = vips_image_get_height(srgb), pb = vips_image_get_bands(srgb);
-	VipsBandFormat pf = vips_image_get_format(srgb);
+	if (vips_copy(srgb, &v, NULL) != 0) {
+		g_object_unref(srgb);
+		goto done;
+	}
 	g_object_unref(srgb);
-	if (pixels == NULL)
-		goto done;
-	v = vips_image_new_from_memory_copy(pixels, plen, pw, ph, pb, pf);
-	g_free(pixels);
-	if (v == NULL)
-		goto done;
-	v->Type = VIPS_INTERPRETATION_sRGB;
+	gchar **fields = vips_image_get_fields(v);
+	for (gchar **f = fields; *f != NULL; f++)
+		(void)vips_image_remove(v, *f);
+	g_strfreev(fields);
 	void *buf = NULL;
 	size_t n = 0;
-	/* strip: no EXIF, XMP, IPTC, text chunk or ICC block is written; the pixels are all that is kept. */
-	int rc = jpeg   ? vips_jpegsave_buffer(v, &buf, &n, "Q", 85, "strip", TRUE, "optimize_coding", TRUE, NULL)
-		 : png  ? vips_pngsave_buffer(v, &buf, &n, "strip", TRUE, "compression", 6, NULL)
-			: vips_webpsave_buffer(v, &buf, &n, "Q", 85, "strip", TRUE, NULL);
-	if (rc != 0)
-		goto done;
-	/*
-	 * And a last pass over the container: libvips 8.14.1's webpsave writes an EXIF chunk of its
-	 * own even with strip (resolution, "Orientation: normal"; nothing personal, but not nothing).
-	 * sk_image_strip (src/domain/image_meta.c) drops EXIF/XMP chunks and segments of any of the
-	 * three formats; on a JPEG or PNG from libvips it finds nothing to drop.
-	 */
-	unsigned char *clean = NULL;
-	size_t clean_len = 0;
-	enum sk_image_status is = sk_image_strip(out_mime, buf, n, &clean, &clean_len);
-	g_free(buf);
-	if (is != SK_IMAGE_OK)
-		goto done;
-	*out = clean;
-	*out_len = clean_len;
+	if (webp) {
+		/*
+		 * libvips 8.14.1's webpsave writes an EXIF chunk of its own even with strip and no EXIF
+		 * in the image (resolution, "Orientation: normal"): libwebp's simple encoder writes the
+		 * picture and nothing else (a plain VP8 RIFF). WebP is only asked for the derived sizes
+		 * (at most 1,024 px) and for WebP uploads (at most 2,560 px), so the RGB(A) buffer is
+		 * small.
+		 */
+		VipsImage *c8 = NULL;
+		if (vips_cast_uchar(v, &c8, NULL) != 0)
+			goto done;
+		size_t plen = 0;
+		unsigned char *px = vips_image_write_to_memory(c8, &plen);
+		int w = vips_image_get_width(c8), h = vips_image_get_height(c8), bands = vips_image_get_bands(c8);
+		g_object_unref(c8);
+		if (px == NULL)
+			goto done;
+		uint8_t *enc = NULL;
+		size_t enc_len = bands == 4   ? WebPEncodeRGBA(px, w, h, w * 4, 85, &enc)
+				 : bands == 3 ? WebPEncodeRGB(px, w, h, w * 3, 85, &enc)
+					      : 0;
+		g_free(px);
+		if (enc_len == 0) {
+			WebPFree(enc);
+			goto done;
+		}
+		buf = g_malloc(enc_len);
+		memcpy(buf, enc, enc_len);
+		n = enc_len;
+		WebPFree(enc);
+	} else {
+		int rc = jpeg ? vips_jpegsave_buffer(v, &buf, &n, "Q", 85, "strip", TRUE, "optimize_coding", TRUE, NULL)
+			      : vips_pngsave_buffer(v, &buf, &n, "strip", TRUE, "compression", 6, NULL);
+		if (rc != 0)
+			goto done;
+	}
+	*out = buf;
+	*out_len = n;
 	if (width)
 		*width = vips_image_get_width(v);
 	if (height)
