@@ -168,6 +168,41 @@ out:
 	return out;
 }
 
+/*
+ * The JPEG path: libjpeg's shrink-on-load (1/2, 1/4, 1/8, the largest that keeps the long side
+ * at least max_side), a sequential read, libvips' resize to max_side, then the EXIF orientation
+ * applied to the shrunk picture. What vips_thumbnail_buffer does, in a third less memory:
+ * 8.14's thumbnail held 33 MiB for a 50 MP JPEG where this holds 18 (docs/performance.md).
+ * Returns the fitted, upright image, or NULL when libjpeg cannot decode it.
+ */
+static VipsImage *jpeg_fitted(const unsigned char *in, size_t len, int width, int height, int max_side)
+{
+	int side = width > height ? width : height, shrink = 1;
+	while (shrink < 8 && side / (shrink * 2) >= max_side)
+		shrink *= 2;
+	VipsImage *load = NULL, *fit = NULL, *mem = NULL, *out = NULL;
+	if (vips_jpegload_buffer((void *)in, len, &load, "shrink", shrink, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
+				 VIPS_FAIL_ON_WARNING, NULL) != 0)
+		return NULL;
+	int lw = vips_image_get_width(load), lh = vips_image_get_height(load);
+	double scale = (double)max_side / (lw > lh ? lw : lh);
+	int rc = scale < 1.0 ? vips_resize(load, &fit, scale, NULL) : vips_copy(load, &fit, NULL);
+	g_object_unref(load);
+	if (rc != 0)
+		return NULL;
+	int orientation = vips_image_get_orientation(fit);
+	if (orientation < 2 || orientation > 8)
+		return fit;
+	/* Turning needs the whole (shrunk) picture: decoded here, once. */
+	mem = vips_image_copy_memory(fit);
+	g_object_unref(fit);
+	if (mem == NULL)
+		return NULL;
+	rc = vips_autorot(mem, &out, NULL);
+	g_object_unref(mem);
+	return rc == 0 ? out : NULL;
+}
+
 enum sk_photo_status sk_photo_reencode(const unsigned char *in, size_t len, int max_side, const char *out_mime,
 				       unsigned char **out, size_t *out_len, int *width, int *height)
 {
@@ -192,7 +227,8 @@ enum sk_photo_status sk_photo_reencode(const unsigned char *in, size_t len, int 
 		vips_error_clear();
 		return SK_PHOTO_INVALID;
 	}
-	long long px = (long long)vips_image_get_width(head) * vips_image_get_height(head);
+	int head_w = vips_image_get_width(head), head_h = vips_image_get_height(head);
+	long long px = (long long)head_w * head_h;
 	g_object_unref(head);
 	if (px <= 0)
 		return SK_PHOTO_INVALID;
@@ -204,7 +240,11 @@ enum sk_photo_status sk_photo_reencode(const unsigned char *in, size_t len, int 
 	enum sk_photo_status st = SK_PHOTO_INVALID;
 	struct heif_decoded heif = { 0 };
 	bool other = true;
-	if (!strcmp(loader, "VipsForeignLoadHeifBuffer")) {
+	if (!strcmp(loader, "VipsForeignLoadJpegBuffer")) {
+		t = jpeg_fitted(in, len, head_w, head_h, max_side);
+		if (t == NULL)
+			goto done;
+	} else if (!strcmp(loader, "VipsForeignLoadHeifBuffer")) {
 		t = heif_fitted(in, len, max_side, &heif, &other);
 		if (t == NULL && !other)
 			goto done;
