@@ -1,11 +1,11 @@
 /* The photo pipeline on libvips: see photo.h. */
 #include "media/photo.h"
 
+#include <libheif/heif.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <libheif/heif.h>
-#include <malloc.h>
 #include <vips/vips.h>
 #include <webp/encode.h>
 
