@@ -93,7 +93,8 @@ void attachments_create(struct sk_request *req)
 		return;
 	unsigned char *clean;
 	size_t clean_len;
-	if (strcmp(sniffed, "application/pdf") != 0) {
+	bool photo = strcmp(sniffed, "application/pdf") != 0;
+	if (photo) {
 		enum sk_photo_status ps = sk_photo_reencode((const unsigned char *)req->body, req->body_len, SK_PHOTO_MAX_SIDE,
 							    stored_mime, &clean, &clean_len, NULL, NULL);
 		if (ps == SK_PHOTO_TOO_LARGE) {
@@ -131,7 +132,10 @@ void attachments_create(struct sk_request *req)
 		if (id > 0)
 			store_derived_sizes(req, id, clean, clean_len);
 	}
-	free(clean);
+	if (photo)
+		sk_photo_free(clean);
+	else
+		free(clean);
 	if (st == SK_DB_RULE) {
 		const char *rule = sk_db_rule(req->db);
 		if (!strcmp(rule, "proposal_not_found"))
