@@ -26,6 +26,7 @@ SK_PACKAGES_RUN=(
   zlib1g-dev
   libcairo2-dev libpango1.0-dev libxlsxwriter-dev libqrencode-dev fonts-dejavu-core
   libvips-dev
+  libwebp-dev
   postgresql postgresql-contrib
   ca-certificates curl acl
 )

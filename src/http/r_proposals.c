@@ -162,6 +162,10 @@ static void reply_refusal(struct sk_request *req, enum sk_db_status st)
 		sk_reply_error(req, 403, "forbidden", NULL, "Only residents of this ward can propose to its call.");
 	else if (!strcmp(rule, "not_volunteer"))
 		sk_reply_error(req, 403, "forbidden", NULL, "Only a volunteer of this ward can submit for a resident.");
+	else if (!strcmp(rule, "group_retired"))
+		sk_reply_error(req, 409, "group_retired", "group_id",
+			       "This proposal's residential group is no longer in use: choose the group it belongs to now, "
+			       "then submit.");
 	else if (!strcmp(rule, "resident_not_in_ward"))
 		sk_reply_error(req, 400, "invalid_field", "on_behalf_of", "That person is not a resident of this ward.");
 	else
@@ -321,6 +325,31 @@ void proposals_update(struct sk_request *req)
 		reply_refusal(req, st);
 		return;
 	}
+	reply_proposal(req, 200, json);
+}
+
+/*
+ * PUT /proposals/{id}/publicity {"photos": bool, "contact": bool}: the author's consents to publish
+ * the photos and their name and phone if the proposal wins (sql/026). Giving one needs the proposal
+ * editable; withdrawing one is always possible (the photos stop being served at once).
+ */
+void proposals_publicity(struct sk_request *req)
+{
+	bool photos = false, contact = false;
+	struct sk_field fields[] = { SK_BOOL("photos", &photos), SK_BOOL("contact", &contact), SK_END };
+	if (!sk_json_parse(req, fields))
+		return;
+	char *json;
+	enum sk_db_status st = sk_db_proposal_publicity_set(req->db, sk_param_id(req, 0), req->session.account_id, req->now,
+							    photos, contact, req->ip, &json);
+	if (st != SK_DB_OK) {
+		reply_refusal(req, st);
+		return;
+	}
+	/* The public results of a winner whose consent changed are built again (other processes: within 30 s). */
+	json_t *v = json_loads(json, 0, NULL);
+	results_forget(json_integer_value(json_object_get(v, "campaign_id")));
+	json_decref(v);
 	reply_proposal(req, 200, json);
 }
 

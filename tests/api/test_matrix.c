@@ -466,6 +466,16 @@ static const struct cell CELLS[] = {
 	/* assigned, non-conflicted panelists (V, P2) open attachments too; the conflicted P1 does not */
 	{ "GET", "/api/v1/attachments/${att}", NULL, 0, { 401, 200, 404, 200, 200, 404, 200, 404, 404, 200, 404 } },
 	{ "DELETE", "/api/v1/attachments/${qatt}", NULL, 0, { 401, 204, 404, 404, 404, 404, 404, 404, 404, 404, 404 } },
+	/* publication consents (issue 11, sql/026): the author, or the helping volunteer while holding the role;
+	 * withdrawing one is allowed also after publication (rcid's call is published) */
+	{ "PUT", "/api/v1/proposals/${qid}/publicity", "{\"photos\":false,\"contact\":false}", 0,
+	  { 401, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404 } },
+	{ "PUT", "/api/v1/proposals/${rcid}/publicity", "{\"photos\":false,\"contact\":false}", 0,
+	  { 401, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404 } },
+	/* a photo that is not a consented winner's: the same 404 for everyone */
+	{ "GET", "/api/v1/public/photos/${att}?size=320", NULL, 0, { 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404 } },
+	{ "PUT", "/api/v1/wards/${ward}/public-contact", "{\"public_contact\":\"Văn phòng phường\"}", 0,
+	  { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/proposals/${qid}/withdraw", NULL, 0, { 401, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404 } },
 	{ "GET", "/api/v1/track/${code}", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "GET", "/api/v1/campaigns/${cid4}/results", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },

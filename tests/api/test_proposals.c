@@ -1947,13 +1947,18 @@ Test(attachments, wrong_types_are_415_and_the_sixth_file_is_409)
 	EXPECT(upload(&A.c, pid, &pdf, "image/png", NULL), 415, "unsupported_media_type");
 	EXPECT(upload(&A.c, pid, &gif, "image/gif", NULL), 415, "unsupported_media_type");
 	EXPECT(upload(&A.c, pid, &gif, "image/png", NULL), 415, "unsupported_media_type");
+	/* The media type is parsed exactly, not matched by prefix. */
+	EXPECT(upload(&A.c, pid, &png, "image/pngX", NULL), 415, "unsupported_media_type");
+	EXPECT(upload(&A.c, pid, &png, "image/png-evil; charset=x", NULL), 415, "unsupported_media_type");
+	EXPECT(upload(&A.c, pid, &pdf, "application/pdf+html", NULL), 415, "unsupported_media_type");
 	struct blob empty = { (unsigned char *)"", 0 };
 	struct resp *r = upload(&A.c, pid, &empty, "image/png", NULL);
 	cr_assert(r->status == 400 || r->status == 415, "an empty file: %ld %s", r->status, r->body);
 	resp_free(r);
 	cr_assert_eq(count_attachments(pid), 0);
 
-	for (int i = 0; i < 5; i++)
+	EXPECT(upload(&A.c, pid, &png, "IMAGE/PNG ; name=anh", NULL), 201, NULL);
+	for (int i = 0; i < 4; i++)
 		EXPECT(upload(&A.c, pid, &png, "image/png", NULL), 201, NULL);
 	cr_assert_eq(count_attachments(pid), 5);
 	EXPECT(upload(&A.c, pid, &pdf, "application/pdf", NULL), 409, "too_many_attachments");
