@@ -14,7 +14,8 @@
 --      UPDATE guarded by the version the client saw (the version moves on every change, so the status
 --      read in 3 is the one the update replaces; no row lock taken before the update); if it changes
 --      nothing the checks are redone, in their documented order, to say why;
---   5. one statement for the scores (DELETE of the criteria left out, upsert, canonical lines, reply);
+--   5. one statement for the scores (DELETE of the criteria left out, UPDATE of the others in place and
+--      INSERT of the new ones instead of an upsert, canonical lines, reply);
 --   6. on submission one statement for the audit row, the score event and its pending mark.
 -- The checks, their order and error codes, the isolation (READ COMMITTED with the version guard and the
 -- advisory lock), the audit row, the score event's canonical text (format sangkien-score-v1) and the
@@ -121,20 +122,35 @@ BEGIN
 		PERFORM rule('version_conflict');
 	END IF;
 	revising := was = 'submitted';
-	-- The scores: the criteria left out go, the others are written in place; the canonical lines and
-	-- the reply's list are built from the rows as stored.
-	WITH gone AS (DELETE FROM review_scores s WHERE s.review_id = r.id AND v_version <> 0
-			AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(scores) e
-				WHERE (e ->> 'criterion_id')::bigint = s.criterion_id)),
-		ins AS (INSERT INTO review_scores AS s (review_id, criterion_id, score, comment)
-			SELECT r.id, (e ->> 'criterion_id')::bigint, (e ->> 'score')::integer, coalesce(e ->> 'comment', '')
-			FROM jsonb_array_elements(scores) e
-			ON CONFLICT (review_id, criterion_id) DO UPDATE SET score = excluded.score, comment = excluded.comment
-			RETURNING s.criterion_id, s.score, s.comment)
-	SELECT string_agg('score=' || i.criterion_id || '|' || i.score || '|' || canon(i.comment), E'\n' ORDER BY i.criterion_id),
-		coalesce(jsonb_agg(jsonb_build_object('criterion_id', i.criterion_id, 'score', i.score, 'comment', i.comment)
-			ORDER BY i.criterion_id), '[]')
-	INTO lines, score_list FROM ins i;
+	-- The scores: the criteria left out go, the others are written in place (an UPDATE: under the review's
+	-- row lock nobody else changes them; no speculative insertion and no row lock per score), the new ones
+	-- inserted; the canonical lines and the reply's list are built from the rows as stored.
+	IF v_version = 0 THEN
+		WITH ins AS (INSERT INTO review_scores AS s (review_id, criterion_id, score, comment)
+				SELECT r.id, x.criterion_id, x.score, coalesce(x.comment, '')
+				FROM jsonb_to_recordset(scores) AS x (criterion_id bigint, score integer, comment text)
+				RETURNING s.criterion_id, s.score, s.comment)
+		SELECT string_agg('score=' || i.criterion_id || '|' || i.score || '|' || canon(i.comment), E'\n' ORDER BY i.criterion_id),
+			coalesce(jsonb_agg(jsonb_build_object('criterion_id', i.criterion_id, 'score', i.score, 'comment', i.comment)
+				ORDER BY i.criterion_id), '[]')
+		INTO lines, score_list FROM ins i;
+	ELSE
+		WITH x AS (SELECT * FROM jsonb_to_recordset(scores) AS x (criterion_id bigint, score integer, comment text)),
+			gone AS (DELETE FROM review_scores s WHERE s.review_id = r.id
+				AND NOT EXISTS (SELECT 1 FROM x WHERE x.criterion_id = s.criterion_id)),
+			upd AS (UPDATE review_scores s SET score = x.score, comment = coalesce(x.comment, '')
+				FROM x WHERE s.review_id = r.id AND s.criterion_id = x.criterion_id
+				RETURNING s.criterion_id, s.score, s.comment),
+			ins AS (INSERT INTO review_scores AS s (review_id, criterion_id, score, comment)
+				SELECT r.id, x.criterion_id, x.score, coalesce(x.comment, '') FROM x
+				WHERE NOT EXISTS (SELECT 1 FROM review_scores o WHERE o.review_id = r.id AND o.criterion_id = x.criterion_id)
+				RETURNING s.criterion_id, s.score, s.comment),
+			i AS (SELECT * FROM upd UNION ALL SELECT * FROM ins)
+		SELECT string_agg('score=' || i.criterion_id || '|' || i.score || '|' || canon(i.comment), E'\n' ORDER BY i.criterion_id),
+			coalesce(jsonb_agg(jsonb_build_object('criterion_id', i.criterion_id, 'score', i.score, 'comment', i.comment)
+				ORDER BY i.criterion_id), '[]')
+		INTO lines, score_list FROM i;
+	END IF;
 	IF submit THEN
 		kind := CASE WHEN revising THEN 'revise' ELSE 'submit' END;
 		-- The audit row, the event (its canonical text as docs/ranking.md documents it, format
