@@ -1,4 +1,6 @@
--- Issue 12: the review write in fewer, leaner statements; nothing it checks or records is given up.
+-- Issue 12: the write path cut; nothing checked or recorded is given up.
+-- The review write in fewer, leaner statements (review_save), and a submission's redundant ward key
+-- (at the end).
 --
 -- Before (sql/012): review_save() ran about fifteen statements per write: the whole proposal row,
 -- three access checks, the call's row, the review FOR UPDATE and then its UPDATE (two changes of the
@@ -180,3 +182,11 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION review_save(bigint, bigint, timestamptz, integer, jsonb, text, boolean, text, inet) IS 'Saves panelist''s review of proposal pid (version: the one the client saw, 0 for a new review): checks access (the panelist role in the call''s ward, the assignment, no conflict of interest), the panel, the version and the scores; on submission writes the audit row and the score event. Returns the review as JSON; raises rule(...) codes otherwise.';
+
+-- A submission checked that its ward exists twice: proposals.ward_id references wards, and (ward_id,
+-- campaign_id) references campaigns (ward_id, id), whose ward_id references wards. Both columns are
+-- NOT NULL, so the second key already guarantees the first; its check locked the ward's row (KEY
+-- SHARE) in every submission of the ward, a row all of them share (a new MultiXact and a WAL record
+-- when two overlap). Nothing is given up: a proposal still cannot name a ward that does not exist.
+ALTER TABLE proposals DROP CONSTRAINT proposals_ward_id_fkey;
+COMMENT ON CONSTRAINT proposals_ward_id_campaign_id_fkey ON proposals IS 'The proposal''s call, and through it (campaigns.ward_id references wards) its ward: the proposal''s ward exists and is the call''s.';
