@@ -39,6 +39,8 @@
 #   BENCH_PANELISTS     panelists (default 30)
 #   BENCH_API_PANELISTS of them registered through the API (default 2)
 #   BENCH_ASSIGN        reviews per proposal (mode k), or "all" (default 5)
+#   BENCH_ANALYZE       1: ANALYZE after the warm-up, the steady state autovacuum reaches within
+#                       a minute (default); 0: measure the first minute's plans instead
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

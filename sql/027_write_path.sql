@@ -16,16 +16,18 @@
 --      UPDATE guarded by the version the client saw (the version moves on every change, so the status
 --      read in 3 is the one the update replaces; no row lock taken before the update); if it changes
 --      nothing the checks are redone, in their documented order, to say why;
---   5. one statement for the scores (DELETE of the criteria left out, UPDATE of the others in place and
---      INSERT of the new ones instead of an upsert, canonical lines, reply);
---   6. on submission one statement for the audit row, the score event and its pending mark.
+--   5. the scores as before (a revision's DELETE of the criteria left out, then the upsert that also
+--      builds the canonical lines and the reply's list);
+--   6. on submission the audit row, the score event and its pending mark, as before. (Tried and
+--      measured slower, so not kept: the three inserts as one statement with data-modifying CTEs,
+--      and the scores as UPDATE + INSERT of the missing ones instead of the upsert; docs/performance.md.)
 -- The checks, their order and error codes, the isolation (READ COMMITTED with the version guard and the
 -- advisory lock), the audit row, the score event's canonical text (format sangkien-score-v1) and the
 -- reply are unchanged.
 --
--- Reviews and their scores are rewritten in place by every revision: with free room on each page the
--- new row version stays on its page and no index entry is added (a HOT update). Applies to pages
--- written from now on.
+-- Reviews and their scores are rewritten by every revision: with free room on each page the new row
+-- version can stay on its page with no new index entry (a HOT update). Applies to pages written from
+-- now on.
 ALTER TABLE reviews SET (fillfactor = 70);
 ALTER TABLE review_scores SET (fillfactor = 70);
 
@@ -44,6 +46,7 @@ DECLARE
 	revising boolean;
 	lines text;
 	score_list jsonb;
+	ev bigint;
 BEGIN
 	-- Assigned, on the call's panel (the panelist role in its ward), and none of the conflicts of the
 	-- view panel_conflicts (sql/004): not the author, not the volunteer who helped, not of the
@@ -124,54 +127,39 @@ BEGIN
 		PERFORM rule('version_conflict');
 	END IF;
 	revising := was = 'submitted';
-	-- The scores: the criteria left out go, the others are written in place (an UPDATE: under the review's
-	-- row lock nobody else changes them; no speculative insertion and no row lock per score), the new ones
-	-- inserted; the canonical lines and the reply's list are built from the rows as stored.
-	IF v_version = 0 THEN
-		WITH ins AS (INSERT INTO review_scores AS s (review_id, criterion_id, score, comment)
-				SELECT r.id, x.criterion_id, x.score, coalesce(x.comment, '')
-				FROM jsonb_to_recordset(scores) AS x (criterion_id bigint, score integer, comment text)
-				RETURNING s.criterion_id, s.score, s.comment)
-		SELECT string_agg('score=' || i.criterion_id || '|' || i.score || '|' || canon(i.comment), E'\n' ORDER BY i.criterion_id),
-			coalesce(jsonb_agg(jsonb_build_object('criterion_id', i.criterion_id, 'score', i.score, 'comment', i.comment)
-				ORDER BY i.criterion_id), '[]')
-		INTO lines, score_list FROM ins i;
-	ELSE
-		WITH x AS (SELECT * FROM jsonb_to_recordset(scores) AS x (criterion_id bigint, score integer, comment text)),
-			gone AS (DELETE FROM review_scores s WHERE s.review_id = r.id
-				AND NOT EXISTS (SELECT 1 FROM x WHERE x.criterion_id = s.criterion_id)),
-			upd AS (UPDATE review_scores s SET score = x.score, comment = coalesce(x.comment, '')
-				FROM x WHERE s.review_id = r.id AND s.criterion_id = x.criterion_id
-				RETURNING s.criterion_id, s.score, s.comment),
-			ins AS (INSERT INTO review_scores AS s (review_id, criterion_id, score, comment)
-				SELECT r.id, x.criterion_id, x.score, coalesce(x.comment, '') FROM x
-				WHERE NOT EXISTS (SELECT 1 FROM review_scores o WHERE o.review_id = r.id AND o.criterion_id = x.criterion_id)
-				RETURNING s.criterion_id, s.score, s.comment),
-			i AS (SELECT * FROM upd UNION ALL SELECT * FROM ins)
-		SELECT string_agg('score=' || i.criterion_id || '|' || i.score || '|' || canon(i.comment), E'\n' ORDER BY i.criterion_id),
-			coalesce(jsonb_agg(jsonb_build_object('criterion_id', i.criterion_id, 'score', i.score, 'comment', i.comment)
-				ORDER BY i.criterion_id), '[]')
-		INTO lines, score_list FROM i;
+	-- The scores: the criteria left out go, the others are upserted; the canonical lines and the
+	-- reply's list are built from the rows as stored.
+	IF v_version <> 0 THEN
+		DELETE FROM review_scores s WHERE s.review_id = r.id AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(scores) e
+			WHERE (e ->> 'criterion_id')::bigint = s.criterion_id);
 	END IF;
+	WITH ins AS (INSERT INTO review_scores AS s (review_id, criterion_id, score, comment)
+		SELECT r.id, (e ->> 'criterion_id')::bigint, (e ->> 'score')::integer, coalesce(e ->> 'comment', '')
+		FROM jsonb_array_elements(scores) e
+		ON CONFLICT (review_id, criterion_id) DO UPDATE SET score = excluded.score, comment = excluded.comment
+		RETURNING s.criterion_id, s.score, s.comment)
+	SELECT string_agg('score=' || i.criterion_id || '|' || i.score || '|' || canon(i.comment), E'\n' ORDER BY i.criterion_id),
+		coalesce(jsonb_agg(jsonb_build_object('criterion_id', i.criterion_id, 'score', i.score, 'comment', i.comment)
+			ORDER BY i.criterion_id), '[]')
+	INTO lines, score_list FROM ins i;
 	IF submit THEN
 		kind := CASE WHEN revising THEN 'revise' ELSE 'submit' END;
 		-- The audit row, the event (its canonical text as docs/ranking.md documents it, format
-		-- sangkien-score-v1, unchanged) and its mark for the sealer: one statement.
-		WITH audit AS (INSERT INTO audit_log (actor_account_id, ward_id, action, subject, ip, detail)
-				VALUES (panelist, wid, 'review_' || kind, 'proposal:' || pid, ip,
-					jsonb_build_object('review', r.id, 'version', r.version))),
-			ev AS (INSERT INTO score_events (campaign_id, ward_id, review_id, kind, content, at)
-				VALUES (r.campaign_id, r.ward_id, r.id, kind,
-					'sangkien-score-v1' || E'\n'
-					|| 'campaign=' || r.campaign_id || E'\n' || 'proposal=' || r.proposal_id || E'\n'
-					|| 'panelist=' || r.panelist_id || E'\n' || 'review=' || r.id || E'\n'
-					|| 'kind=' || kind || E'\n' || 'version=' || r.version || E'\n'
-					|| 'at=' || to_char(now AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || E'\n'
-					|| coalesce(lines, '') || E'\n'
-					|| 'comment=' || canon(r.overall_comment) || E'\n'
-					|| 'reason=' || canon(CASE WHEN revising THEN reason END), now)
-				RETURNING id)
-		INSERT INTO score_pending (event_id, campaign_id) SELECT ev.id, r.campaign_id FROM ev;
+		-- sangkien-score-v1, unchanged) and its mark for the sealer.
+		INSERT INTO audit_log (actor_account_id, ward_id, action, subject, ip, detail)
+		VALUES (panelist, wid, 'review_' || kind, 'proposal:' || pid, ip, jsonb_build_object('review', r.id, 'version', r.version));
+		INSERT INTO score_events (campaign_id, ward_id, review_id, kind, content, at)
+		VALUES (r.campaign_id, r.ward_id, r.id, kind,
+			'sangkien-score-v1' || E'\n'
+			|| 'campaign=' || r.campaign_id || E'\n' || 'proposal=' || r.proposal_id || E'\n'
+			|| 'panelist=' || r.panelist_id || E'\n' || 'review=' || r.id || E'\n'
+			|| 'kind=' || kind || E'\n' || 'version=' || r.version || E'\n'
+			|| 'at=' || to_char(now AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || E'\n'
+			|| coalesce(lines, '') || E'\n'
+			|| 'comment=' || canon(r.overall_comment) || E'\n'
+			|| 'reason=' || canon(CASE WHEN revising THEN reason END), now)
+		RETURNING id INTO ev;
+		INSERT INTO score_pending (event_id, campaign_id) VALUES (ev, r.campaign_id);
 	END IF;
 	-- Times as iso() (sql/003) writes them, spelt out: an SQL function that cannot be inlined costs a
 	-- parse per call here.
