@@ -41,6 +41,12 @@ void accounts_admin_create(struct sk_request *req);
  * "" when none) in digits; replies 400 itself and returns false. */
 bool search_query(struct sk_request *req, const char **query, char *digits, size_t digits_size);
 
+/* r_notifications.c */
+void notifications_list(struct sk_request *req);
+void notifications_read(struct sk_request *req);
+void notification_settings_get(struct sk_request *req);
+void notification_settings_put(struct sk_request *req);
+
 /* r_setup_codes.c */
 void setup_codes_issue(struct sk_request *req);
 void setup_codes_redeem(struct sk_request *req);
