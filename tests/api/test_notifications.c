@@ -392,6 +392,20 @@ Test(notices, a_whole_call_tells_the_right_people_and_nobody_else)
 	free(facts);
 	(void)qb;
 
+	/* The tracking page says the same: the call's stage and, for the winner, the award. */
+	struct client anon;
+	client_init(&anon, &S);
+	r = http(&anon, "GET", fmt_path("/api/v1/track/%s", codeA), NULL, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert_str_eq(jstr(jget(r->json, "campaign"), "state"), "published", "%s", r->body);
+	cr_assert(json_is_object(jget(r->json, "result")), "%s", r->body);
+	if (rankA == 1)
+		cr_assert_str_eq(jstr(jget(r->json, "result"), "award"), "Giải Nhất", "%s", r->body);
+	else
+		cr_assert_null(jget(jget(r->json, "result"), "award"), "%s", r->body);
+	resp_free(r);
+	client_cleanup(&anon);
+
 	/* A correction: the leaders hear it was published, the authors their corrected result. */
 	EXPECT(http_json(&f.L.c, "POST", fmt_path("/api/v1/campaigns/%lld/corrections", (long long)f.cid),
 			 json_pack("{s:s,s:s}", "correction_reason", "Sai sót khi nhập", "password", TEST_PASSWORD)),
