@@ -589,6 +589,22 @@ Test(notices, settings_are_validated_and_choose_the_deliveries)
 			     1, pt);
 	cr_assert_str_eq(addr, fmt_path("+84%s", f.V.phone + 1));
 	free(addr);
+
+	/* Personal data: the export lists my notices, their deliveries and my choices; deleting the
+	 * account deletes them. */
+	r = http(&f.A.c, "GET", "/api/v1/me/export", NULL, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	json_t *mine = jget(r->json, "notifications");
+	cr_assert_eq(json_array_size(mine), 1, "%s", r->body);
+	cr_assert_str_eq(jstr(json_array_get(mine, 0), "event"), "proposal_received");
+	cr_assert_eq(json_array_size(jget(json_array_get(mine, 0), "deliveries")), 2, "%s", r->body);
+	cr_assert_str_eq(jstr(jget(r->json, "notification_settings"), "email_address"), "anh.nguyen@example.vn");
+	cr_assert_null(strstr(r->body, fmt_path("+84%s", f.B.phone + 1)), "nobody else's: %s", r->body);
+	resp_free(r);
+	EXPECT(http_json(&f.A.c, "DELETE", "/api/v1/me", json_pack("{s:s}", "password", TEST_PASSWORD)), 204, NULL);
+	cr_assert_eq(notices(f.A.id, NULL), 0, "a deleted account's notices go");
+	cr_assert_eq(db_int(PG, count, 1, pa), 0, "and its channel choices");
+	cr_assert_eq(notices(f.B.id, NULL), 1, "other people's stay");
 	fx_free(&f);
 }
 
