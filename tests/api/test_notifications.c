@@ -650,3 +650,35 @@ Test(notices, account_events_set_up_code_password_and_new_device)
 	client_cleanup(&c2);
 	fx_free(&f);
 }
+
+Test(notices, the_servers_thread_writes_the_timed_notices_at_its_clock)
+{
+	/* A call whose deadline passed an hour ago (real time), still open; its ward's leader. */
+	int64_t group, ward = seed_ward(PG, &group);
+	struct who L;
+	who_new(&L, ward, "Lãnh đạo phường");
+	grant(L.id, ward, 0, "leader");
+	const char *pw[] = { S64(ward) };
+	int64_t cid = db_int(PG,
+			     "INSERT INTO campaigns (ward_id, title, opens_at, closes_at, state, config_digest)"
+			     " VALUES ($1, 'Đợt đã hết hạn', now() - interval '2 hours', now() - interval '1 hour', 'open',"
+			     " repeat('a', 64)) RETURNING id",
+			     1, pw);
+	cr_assert_eq(notices(L.id, "deadline_passed"), 0);
+	/* A server without the test clock: its periodic thread runs notification_timers at start. */
+	struct srv S2;
+	const char *env[] = { "SANGKIEN_TEST_CLOCK=0", NULL };
+	srv_start(&S2, NULL, env);
+	long long n = 0;
+	for (int i = 0; i < 100 && n == 0; i++) {
+		struct timespec ts = { 0, 100 * 1000000L };
+		nanosleep(&ts, NULL);
+		n = notices(L.id, "deadline_passed");
+	}
+	srv_stop(&S2);
+	cr_assert_eq(n, 1, "the leader is told within 10 s");
+	char *facts = facts_of(L.id, "deadline_passed");
+	cr_assert_not_null(strstr(facts, fmt_path("\"campaign_id\": %lld", (long long)cid)), "%s", facts);
+	free(facts);
+	client_cleanup(&L.c);
+}
