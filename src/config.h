@@ -41,6 +41,9 @@ struct sk_config {
 	long resident_lookups; /* "find a resident" lookups a volunteer may make per hour */
 	long json_max_depth;
 	bool test_clock;
+	/* Outside channels this installation can send notices by (issue 13; part 2 sets them from its
+	 * gateway and SMTP flags). A person may choose only these in their notification settings. */
+	bool notify_sms, notify_zalo, notify_email;
 	bool access_log;
 };
 

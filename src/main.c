@@ -88,8 +88,10 @@ static int run_serve(const struct sk_config *cfg)
 	struct sk_heartbeat *heartbeat = read_db ? sk_heartbeat_start(cfg->database_url, cfg->db_role) : NULL;
 	if (read_db && heartbeat == NULL)
 		sk_warn("serve: the replica heartbeat did not start: an idle primary makes the replica look late");
-	/* Chains the review events every 25 ms: review writes never wait for the chain (sql/012). */
-	struct sk_sealer *sealer = sk_sealer_start(cfg->database_url, cfg->db_role, 25);
+	/* Chains the review events every 25 ms: review writes never wait for the chain (sql/012). Writes
+	 * the timed notices every 30 s, at the server's clock: not with the test clock, whose tests call
+	 * notification_timers with their own time. */
+	struct sk_sealer *sealer = sk_sealer_start(cfg->database_url, cfg->db_role, 25, cfg->test_clock ? 0 : 30000);
 	if (sealer == NULL)
 		sk_warn("serve: the score record's sealer did not start: events are sealed only on demand");
 	sk_info("serve: listening on %s (port %u), %ld threads, %ld database connections%s", cfg->listen,

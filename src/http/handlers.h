@@ -45,6 +45,12 @@ bool search_query(struct sk_request *req, const char **query, char *digits, size
 /* What the audit says a search was by: "email" (query holds '@'), "phone" (it has digits), else "name". */
 const char *search_kind(const char *query, const char *digits);
 
+/* r_notifications.c */
+void notifications_list(struct sk_request *req);
+void notifications_read(struct sk_request *req);
+void notification_settings_get(struct sk_request *req);
+void notification_settings_put(struct sk_request *req);
+
 /* r_setup_codes.c */
 void setup_codes_issue(struct sk_request *req);
 void setup_codes_redeem(struct sk_request *req);

@@ -109,14 +109,19 @@ void accounts_me(struct sk_request *req)
 			sk_reply_db_error(req, st);
 			return;
 		}
-		sk_reply_json(req, 200, json_pack("{s:o,s:s}", "account", view, "csrf_token", session->csrf));
+		sk_reply_json(req, 200, json_pack("{s:o,s:s,s:I}", "account", view, "csrf_token", session->csrf,
+						  "unread_notifications", (json_int_t)session->unread_notifications));
 		return;
 	}
 	/* The account as the session lookup built it, spliced in without parsing: the same bytes
-	 * sk_reply_json would make of {"account":...,"csrf_token":...} (the token is base64url). */
-	static const char head[] = "{\"account\":", mid[] = ",\"csrf_token\":\"", tail[] = "\"}";
+	 * sk_reply_json would make of {"account":...,"csrf_token":...,"unread_notifications":N} (the
+	 * token is base64url). */
+	static const char head[] = "{\"account\":", mid[] = ",\"csrf_token\":\"";
+	char tail[64];
+	snprintf(tail, sizeof tail, "\",\"unread_notifications\":%lld}", (long long)session->unread_notifications);
 	size_t csrf_len = strlen(session->csrf);
-	size_t len = sizeof head - 1 + session->account_json_len + sizeof mid - 1 + csrf_len + sizeof tail - 1;
+	size_t tail_len = strlen(tail);
+	size_t len = sizeof head - 1 + session->account_json_len + sizeof mid - 1 + csrf_len + tail_len;
 	char *text = malloc(len + 1);
 	if (text == NULL) {
 		sk_reply_error(req, 500, "internal", NULL, "The reply could not be built.");
@@ -131,7 +136,7 @@ void accounts_me(struct sk_request *req)
 	w += sizeof mid - 1;
 	memcpy(w, session->csrf, csrf_len);
 	w += csrf_len;
-	memcpy(w, tail, sizeof tail);
+	memcpy(w, tail, tail_len + 1);
 	sk_reply_json_text(req, 200, text, len);
 }
 

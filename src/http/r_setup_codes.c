@@ -7,9 +7,9 @@
  * The SQL function setup_code_authority decides. The code is only ever in the issuer's reply: it is
  * stored as an argon2id hash and never logged.
  *
- * Notifications hook: a code made for an account that already has a password is audited as
- * password_reset_code_issued, its redemption as password_reset_with_code. When the installation can
- * send messages, both must tell the account holder; today the audit rows are the only trace.
+ * Notices: issuing a code (setup_code_issued, or password_reset_code_issued for an account that already
+ * has a password) and redeeming one (password_set_with_code, password_reset_with_code) tell the account
+ * holder, through the audit_notify trigger of sql/028 in the same transaction.
  */
 #include "db/accounts.h"
 #include "db/audit.h"

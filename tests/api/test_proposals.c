@@ -1414,16 +1414,19 @@ Test(proposals, tracking_reply_has_exactly_the_contract_fields)
 	struct resp *r = http(&anon.c, "GET", pathf("/api/v1/track/%s", jstr(p, "tracking_code")), NULL, NULL);
 	json_decref(p);
 	cr_assert_eq(r->status, 200, "%s", r->body);
-	/* Contract: {"tracking_code","status","campaign":{"id","title"},"submitted_at"} only. */
+	/* Contract: {"tracking_code","status","campaign":{"id","title","state","closes_at"},"submitted_at","result"}
+	 * only (state and result since issue 13: what the author is told; result null until published). */
 	const char *key;
 	json_t *v;
 	json_object_foreach(r->json, key, v)
 	{
 		cr_assert(!strcmp(key, "tracking_code") || !strcmp(key, "status") || !strcmp(key, "campaign") ||
-				  !strcmp(key, "submitted_at"),
+				  !strcmp(key, "submitted_at") || !strcmp(key, "result"),
 			  "the public tracking reply has a field beyond the contract: '%s' in %s", key, r->body);
 	}
-	cr_assert_eq(json_object_size(jget(r->json, "campaign")), 2, "%s", r->body);
+	cr_assert_eq(json_object_size(jget(r->json, "campaign")), 4, "%s", r->body);
+	cr_assert_str_eq(jstr(jget(r->json, "campaign"), "state"), "open", "%s", r->body);
+	cr_assert(json_is_null(jget(r->json, "result")), "%s", r->body);
 	resp_free(r);
 	bye(&L);
 	bye(&A);

@@ -316,6 +316,7 @@ function everyPage() {
     [null, `/model.html?id=${model.id}`, 'main h1'],
     [all, '/', 'main'],
     [all, '/account.html', '#account-data'],
+    [all, '/notices.html', '#notices-summary:not([hidden])'],
     [all, '/my.html', '#my-list li'],
     [all, `/proposal.html?id=${proposal.id}`, '#proposal-body'],
     [all, `/propose.html?campaign=${call.id}`, '#pf-step-1'],
