@@ -6,8 +6,9 @@
  * type. The input is "Content-Type\nX-Filename\nbody". Invariants:
  *  - the stored name is 1..200 code points of NFC-cleaned UTF-8 with no '/', '\' nor control
  *    character, or the fallback "tep-dinh-kem";
- *  - a file is accepted only with a known type whose magic bytes it starts with and that the
- *    Content-Type names exactly (sk_media_type_is: type/subtype, then only parameters); the strip of an accepted file either refuses it as malformed or gives
+ *  - a file is accepted only with a known type (JPEG, PNG, WebP, PDF, HEIC) whose magic bytes it holds and
+ *    that the Content-Type names exactly (sk_media_type_is: type/subtype, then only parameters; a HEIC
+ *    photo may be declared image/heif, as the handler allows); the strip of an accepted file either refuses it as malformed or gives
  *    a file of the same type, no larger than the upload plus the 36-byte Orientation segment.
  */
 #include "domain/filetype.h"
@@ -74,28 +75,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(name);
 
 	const char *sniffed = sk_filetype_sniff(body, left);
-	if (sniffed == NULL || !sk_media_type_is(declared, sniffed))
+	/* As the handler: a HEIC photo may also be declared image/heif. */
+	bool heic = sniffed != NULL && !strcmp(sniffed, "image/heic");
+	bool as_heif = heic && sk_media_type_is(declared, "image/heif");
+	if (sniffed == NULL || (!sk_media_type_is(declared, sniffed) && !as_heif))
 		goto out; /* 415 */
-	/* Accepted: the declared type, without spaces around it and its parameters, is exactly the sniffed one. */
+	/* Accepted: the declared type, without spaces around it and its parameters, is exactly the sniffed one
+	 * (or image/heif for a HEIC photo). */
 	const char *t = declared + strspn(declared, " \t");
 	size_t tlen = strcspn(t, " \t;");
-	FUZZ_CHECK(tlen == strlen(sniffed) && strncasecmp(t, sniffed, tlen) == 0, "\"%s\" accepted as %s", declared,
+	const char *named = as_heif && !sk_media_type_is(declared, sniffed) ? "image/heif" : sniffed;
+	FUZZ_CHECK(tlen == strlen(named) && strncasecmp(t, named, tlen) == 0, "\"%s\" accepted as %s", declared,
 		   sniffed);
 	static const struct {
 		const char *mime;
 		const char *magic;
-		size_t magic_len, min_len;
+		size_t magic_at, magic_len, min_len;
 	} known[] = {
-		{ "image/jpeg", "\xFF\xD8\xFF", 3, 4 },
-		{ "image/png", "\x89PNG\r\n\x1a\n", 8, 8 },
-		{ "image/webp", "RIFF", 4, 12 },
-		{ "application/pdf", "%PDF-", 5, 5 },
+		{ "image/jpeg", "\xFF\xD8\xFF", 0, 3, 4 },
+		{ "image/png", "\x89PNG\r\n\x1a\n", 0, 8, 8 },
+		{ "image/webp", "RIFF", 0, 4, 12 },
+		{ "application/pdf", "%PDF-", 0, 5, 5 },
+		{ "image/heic", "ftyp", 4, 4, 12 }, /* an ISO BMFF box: its size, then "ftyp" and a HEIF brand */
 	};
 	size_t k = 0;
 	while (k < sizeof known / sizeof *known && strcmp(known[k].mime, sniffed) != 0)
 		k++;
 	FUZZ_CHECK(k < sizeof known / sizeof *known, "unknown type %s accepted", sniffed);
-	FUZZ_CHECK(left >= known[k].min_len && memcmp(body, known[k].magic, known[k].magic_len) == 0,
+	FUZZ_CHECK(left >= known[k].min_len && memcmp(body + known[k].magic_at, known[k].magic, known[k].magic_len) == 0,
 		   "%s accepted without its magic bytes", sniffed);
 
 	unsigned char *clean;
