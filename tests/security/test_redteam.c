@@ -8,6 +8,7 @@
 #include "harness.h"
 
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -776,4 +777,172 @@ Test(redteam, people_searches_have_an_hourly_budget_per_person)
 	client_cleanup(&WA.c);
 	client_cleanup(&R.c);
 	srv_stop(&s);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Budgets raced across server processes                                     */
+/* ------------------------------------------------------------------------- */
+
+struct burst {
+	struct client c;
+	const char *path; /* GET path, or NULL: a "find a resident" POST */
+	int64_t ward, group;
+	const char *phone;
+	const char *refusal;
+	int ok, refused, other;
+};
+
+static void *twice(void *arg)
+{
+	struct burst *b = arg;
+	for (int i = 0; i < 2; i++) {
+		struct resp *x = b->path ? http(&b->c, "GET", b->path, NULL, NULL)
+					 : http_json(&b->c, "POST", fmt_path("/api/v1/wards/%lld/assisted-residents", (long long)b->ward),
+						     json_pack("{s:s,s:s,s:I}", "phone", b->phone, "display_name", "Bà Tư",
+							       "group_id", (json_int_t)b->group));
+		if (x->status == 200)
+			b->ok++;
+		else if (x->status == 429 && !strcmp(err_code(x), b->refusal))
+			b->refused++;
+		else
+			b->other++;
+		resp_free(x);
+	}
+	return NULL;
+}
+
+/* n sessions of login, half on each of two servers, each trying twice at once; asserts exactly max answered. */
+static void race(struct srv two[2], const char *phone, const char *path, int64_t ward, int64_t group, const char *who_phone,
+		 const char *refusal, int max)
+{
+	enum { N = 6 };
+	struct burst b[N];
+	pthread_t t[N];
+	for (int i = 0; i < N; i++) {
+		memset(&b[i], 0, sizeof b[i]);
+		own_ip(&b[i].c, &two[i % 2]);
+		cr_assert_eq(login(&b[i].c, phone, TEST_PASSWORD), 201);
+		b[i].path = path;
+		b[i].ward = ward;
+		b[i].group = group;
+		b[i].phone = who_phone;
+		b[i].refusal = refusal;
+	}
+	for (int i = 0; i < N; i++)
+		cr_assert_eq(pthread_create(&t[i], NULL, twice, &b[i]), 0);
+	int ok = 0, refused = 0, other = 0;
+	for (int i = 0; i < N; i++) {
+		pthread_join(t[i], NULL);
+		ok += b[i].ok;
+		refused += b[i].refused;
+		other += b[i].other;
+		client_cleanup(&b[i].c);
+	}
+	cr_assert_eq(other, 0);
+	cr_assert_eq(ok, max, "%s: %d answered across two processes with a budget of %d (%d refused)", refusal, ok, max,
+		     refused);
+	cr_assert_eq(refused, 2 * N - max);
+}
+
+Test(redteam, budgets_hold_when_raced_across_two_server_processes)
+{
+	struct srv two[2];
+	const char *env[] = { "SANGKIEN_PEOPLE_SEARCHES=4", "SANGKIEN_RESIDENT_LOOKUPS=4", NULL };
+	srv_start(&two[0], NULL, env);
+	srv_start(&two[1], NULL, env);
+	int64_t group, ward = seed_ward(PG, &group);
+	struct person L, V, R;
+	staff_new(&L, &two[0], ward, "leader");
+	staff_new(&V, &two[0], ward, "volunteer");
+	person_new(&R, &two[0], ward, group, NULL);
+	race(two, L.phone, fmt_path("/api/v1/wards/%lld/residents?q=Nguy", (long long)ward), ward, group, NULL,
+	     "too_many_searches", 4);
+	race(two, V.phone, NULL, ward, group, R.phone, "too_many_lookups", 4);
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM people_searches WHERE searcher_id = $1", 1,
+			    (const char *[]){ S64(L.id) }),
+		     4);
+	client_cleanup(&L.c);
+	client_cleanup(&V.c);
+	client_cleanup(&R.c);
+	srv_stop(&two[0]);
+	srv_stop(&two[1]);
+}
+
+/* ------------------------------------------------------------------------- */
+/* The ward's public contact; photos after publication                       */
+/* ------------------------------------------------------------------------- */
+
+Test(redteam, only_the_wards_leaders_and_admins_set_its_public_contact)
+{
+	int64_t group, ward = seed_ward(PG, &group);
+	int64_t group2, ward2 = seed_ward(PG, &group2);
+	struct person R, V, P, L2, WA2, L, WA;
+	person_new(&R, &S, ward, group, NULL);
+	person_new(&V, &S, ward, group, "volunteer");
+	person_new(&P, &S, ward, group, "panelist");
+	person_new(&L2, &S, ward2, group2, "leader");
+	staff_new(&WA2, &S, ward2, "admin");
+	person_new(&L, &S, ward, group, "leader");
+	staff_new(&WA, &S, ward, "admin");
+	const char *path = fmt_path("/api/v1/wards/%lld/public-contact", (long long)ward);
+	struct client *others[] = { &R.c, &V.c, &P.c, &L2.c, &WA2.c };
+	for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+		struct resp *r = http_json(others[i], "PUT", path, json_pack("{s:s}", "public_contact", "Gọi 0999 999 999"));
+		cr_assert_eq(r->status, 403, "caller %zu: %ld %s", i, r->status, r->body);
+		resp_free(r);
+	}
+	struct client anon;
+	client_init(&anon, &S);
+	struct resp *r = http_json(&anon, "PUT", path, json_pack("{s:s}", "public_contact", "x"));
+	cr_assert_eq(r->status, 401, "%ld", r->status);
+	resp_free(r);
+	/* Texts that would mislead on a public page: bidirectional controls, NUL, too long. */
+	const char *bad[] = { "{\"public_contact\":\"Gọi \\u202e999\"}", "{\"public_contact\":\"a\\u0000b\"}",
+			      "{\"public_contact\":1}", "{}" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		r = http(&L.c, "PUT", path, bad[i], NULL);
+		cr_assert_eq(r->status, 400, "%s: %ld %s", bad[i], r->status, r->body);
+		resp_free(r);
+	}
+	char *contact = db_text(PG, "SELECT public_contact FROM wards WHERE id = $1", 1, (const char *[]){ S64(ward) });
+	cr_assert_str_eq(contact, "");
+	free(contact);
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM audit_log WHERE action = 'ward_public_contact_changed' AND ward_id = $1",
+			    1, (const char *[]){ S64(ward) }),
+		     0);
+	r = http_json(&WA.c, "PUT", path, json_pack("{s:s}", "public_contact", "Văn phòng phường, 028 1234 5678"));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	resp_free(r);
+	client_cleanup(&anon);
+	struct client *all[] = { &R.c, &V.c, &P.c, &L2.c, &WA2.c, &L.c, &WA.c };
+	for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+		client_cleanup(all[i]);
+}
+
+Test(redteam, no_photo_joins_a_published_winner_after_the_deadline)
+{
+	int64_t group, ward = seed_ward(PG, &group);
+	struct person L, W, V;
+	person_new(&L, &S, ward, group, "leader");
+	person_new(&W, &S, ward, group, NULL);
+	person_new(&V, &S, ward, group, "volunteer");
+	int64_t cid = open_call(&L, ward);
+	int64_t pw = proposal(&W.c, cid, group, "Đồng ý");
+	char sw[65];
+	upload(&W.c, pw, sw);
+	cr_assert_eq(publicity_status(&W.c, pw, true, true), 200);
+	int64_t winners[] = { pw };
+	publish(ward, cid, L.id, winners, 1, NULL);
+	const char *h[] = { "Content-Type: image/png", NULL };
+	struct client *who[] = { &W.c, &L.c, &V.c };
+	for (size_t i = 0; i < sizeof who / sizeof *who; i++) {
+		struct resp *r = http_bytes(who[i], "POST", fmt_path("/api/v1/proposals/%lld/attachments", (long long)pw), PNG,
+					    sizeof PNG, h);
+		cr_assert(r->status >= 400 && r->status < 500, "caller %zu added a photo after publication: %ld", i, r->status);
+		resp_free(r);
+	}
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM attachments WHERE proposal_id = $1", 1, (const char *[]){ S64(pw) }), 1);
+	client_cleanup(&L.c);
+	client_cleanup(&W.c);
+	client_cleanup(&V.c);
 }
