@@ -115,11 +115,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		unsigned char *clean;
 		size_t clean_len;
-		enum sk_photo_status st = sk_photo_reencode(body, left, 64, sniffed, &clean, &clean_len, NULL, NULL);
+		const char *stored = strcmp(sniffed, "image/heic") == 0 ? "image/jpeg" : sniffed; /* as r_attachments.c stores it */
+		enum sk_photo_status st = sk_photo_reencode(body, left, 64, stored, &clean, &clean_len, NULL, NULL);
 		FUZZ_CHECK(st == SK_PHOTO_OK || st == SK_PHOTO_INVALID || st == SK_PHOTO_TOO_LARGE, "photo status %d", (int)st);
 		if (st == SK_PHOTO_OK) {
 			const char *again = sk_filetype_sniff(clean, clean_len);
-			const char *stored = strcmp(sniffed, "image/heic") == 0 ? "image/jpeg" : sniffed; /* as r_attachments.c stores it */
 			FUZZ_CHECK(again != NULL && strcmp(again, stored) == 0, "the stored file is no longer a %s", stored);
 			sk_photo_free(clean);
 		} else {
