@@ -1991,7 +1991,11 @@ Test(attachments, ten_mebibytes_pass_and_one_byte_more_is_413)
 	int64_t cid = campaign(&L.c, ward, T - 3600, T + 1200, true);
 	int64_t pid = propose(&A.c, cid, proposal_body(group, "Tệp lớn"), false, NULL);
 	struct blob big = make_blob(PNG_HEAD, sizeof PNG_HEAD, 10485760 + 1);
-	struct resp *r = upload(&A.c, pid, &big, "image/png", NULL);
+	/* As curl does by default for a large body, the client waits for the server's answer before
+	 * sending it: the 413 comes at once. Without it the server answers at once all the same and
+	 * closes, and a client still sending may see the connection reset first (docs/api.md, known
+	 * issues), which made this test fail now and then. */
+	struct resp *r = upload(&A.c, pid, &big, "image/png", "Expect: 100-continue");
 	cr_assert_eq(r->status, 413, "%ld %.200s", r->status, r->body ? r->body : "");
 	cr_assert_str_eq(err_code(r), "payload_too_large");
 	resp_free(r);
