@@ -28,13 +28,14 @@ SK_PACKAGES_RUN=(
   libvips-dev
   postgresql postgresql-contrib
   ca-certificates curl acl
+  libcurl4-openssl-dev
 )
 # Additionally to run the tests and benchmarks: criterion, libcurl for the C
 # tests, Debian's chromium (+ a font) for the browser tests, wrk for bench/,
 # PyYAML for tests/openapi/check_routes.py; pdftotext/pdfinfo and zbarimg to read the
 # rendered documents back; the vips CLI and exiftool make and read camera-like photos (tests/media).
 SK_PACKAGES_TEST=(
-  libcriterion-dev libcurl4-openssl-dev python3-yaml
+  libcriterion-dev python3-yaml python3-aiosmtpd
   chromium fonts-liberation
   wrk
   poppler-utils zbar-tools
