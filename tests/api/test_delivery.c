@@ -660,6 +660,15 @@ int main(int argc, char *argv[])
 	}
 	PQclear(r);
 	PQfinish(pg);
+	/* the schema, before any test writes people and notices */
+	const char *bin = getenv("SANGKIEN_BIN") ? getenv("SANGKIEN_BIN") : "build-test/sangkien";
+	const char *src = getenv("SANGKIEN_SRC") ? getenv("SANGKIEN_SRC") : ".";
+	char cmd[3000];
+	snprintf(cmd, sizeof cmd, "'%s' --database-url '%s' --sql-dir '%s/sql' migrate", bin, DURL, src);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "cannot migrate %s\n", dbname);
+		return 1;
+	}
 	struct criterion_test_set *tests = criterion_initialize();
 	int result = 0;
 	criterion_options.jobs = 1;
