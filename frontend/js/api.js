@@ -156,6 +156,7 @@ export const api = {
   /** POST without a body (the server refuses bodies on such actions). */
   action: (path) => request('POST', path),
   patch: (path, body) => request('PATCH', path, body === undefined ? {} : body),
+  put: (path, body) => request('PUT', path, body === undefined ? {} : body),
   del: (path, body) => request('DELETE', path, body),
   /** Sends file as the raw body (its own Content-Type), its name in X-Filename (percent-encoded UTF-8). */
   upload: (path, file) => request('POST', path, undefined, {
