@@ -505,6 +505,67 @@ Test(delivery, daily_cap_per_address_and_channel)
 	srv_stop(&s);
 }
 
+Test(delivery, settings_offer_the_configured_channels)
+{
+	struct srv s;
+	serve(&s, NULL, 0);
+	struct client c;
+	client_init(&c, &s);
+	int64_t group, ward = seed_ward(PG, &group);
+	char phone[16], login_[24];
+	rand_phone(phone);
+	snprintf(login_, sizeof login_, "+84%s", phone + 1);
+	make_account(&c, PG, ward, phone, "Người thử");
+	client_forget_session(&c);
+	cr_assert_eq(login(&c, login_, TEST_PASSWORD), 200);
+	struct resp *r = http(&c, "GET", "/api/v1/me/notification-settings", NULL, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	json_t *a = json_object_get(r->json, "available");
+	cr_expect(json_is_true(json_object_get(a, "sms")) && json_is_true(json_object_get(a, "zalo")) &&
+		  json_is_true(json_object_get(a, "email")), "%s", r->body);
+	resp_free(r);
+	r = http(&c, "PUT", "/api/v1/me/notification-settings",
+		 "{\"sms\": true, \"zalo\": true, \"email\": true, \"notify_helper\": false,"
+		 " \"email_address\": \"nguoi.thu@example.vn\"}",
+		 NULL);
+	cr_expect_eq(r->status, 200, "%s", r->body);
+	resp_free(r);
+	client_cleanup(&c);
+	srv_stop(&s);
+}
+
+/* Flags that cannot work stop the server at start, with a message, instead of losing notices. */
+Test(delivery, unfit_flags_refuse_to_start)
+{
+	const char *bin = getenv("SANGKIEN_BIN") ? getenv("SANGKIEN_BIN") : "build-test/sangkien";
+	const struct {
+		const char *flags, *says;
+		int status;
+	} cases[] = {
+		{ "--sms-gateway-url=http://127.0.0.1:9/sms", "needs --gateway-secret-file", 2 },
+		{ "--zalo-gateway-url=ftp://x/ --gateway-secret-file=/dev/null", "is not an http:// or https:// address", 2 },
+		{ "--smtp-url=smtp://127.0.0.1:25", "needs --smtp-from", 2 },
+		{ "--smtp-url=http://x --smtp-from=a@b.vn", "is not smtp://host:port", 2 },
+		{ "--quiet-hours=21-7", "is not HH:MM-HH:MM", 2 },
+		{ "--sms-gateway-url=http://127.0.0.1:9/sms --gateway-secret-file=/nonexistent serve",
+		  "--gateway-secret-file cannot be read", 1 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char cmd[1200];
+		snprintf(cmd, sizeof cmd, "'%s' --database-url '%s' --sql-dir '%s/sql' %s%s 2>&1", bin, DURL,
+			 getenv("SANGKIEN_SRC") ? getenv("SANGKIEN_SRC") : ".", cases[i].flags,
+			 strstr(cases[i].flags, " serve") ? "" : " migrate");
+		FILE *f = popen(cmd, "r");
+		char out[4096] = "";
+		size_t n = fread(out, 1, sizeof out - 1, f);
+		out[n] = '\0';
+		int st = pclose(f);
+		cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == cases[i].status, "%s: status %d: %s", cases[i].flags,
+			  WEXITSTATUS(st), out);
+		cr_expect(strstr(out, cases[i].says) != NULL, "%s: %s", cases[i].flags, out);
+	}
+}
+
 static bool log_has(const struct srv *s, const char *what)
 {
 	char *log = srv_log(s);
