@@ -517,7 +517,7 @@ Test(delivery, settings_offer_the_configured_channels)
 	snprintf(login_, sizeof login_, "+84%s", phone + 1);
 	make_account(&c, PG, ward, phone, "Người thử");
 	client_forget_session(&c);
-	cr_assert_eq(login(&c, login_, TEST_PASSWORD), 200);
+	cr_assert_eq(login(&c, login_, TEST_PASSWORD), 201);
 	struct resp *r = http(&c, "GET", "/api/v1/me/notification-settings", NULL, NULL);
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	json_t *a = json_object_get(r->json, "available");
