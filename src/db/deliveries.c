@@ -43,15 +43,16 @@ static enum sk_db_status count_of(struct sk_dbconn *c, const char *name, const c
 	return st;
 }
 
-enum sk_db_status sk_db_deliveries_release_claims(struct sk_dbconn *c, int64_t now, int64_t *n)
+enum sk_db_status sk_db_deliveries_release_claims(struct sk_dbconn *c, int64_t now, bool unsent, int64_t *n)
 {
 	char t[24];
-	const char *p[] = { sk_db_i64str(t, now) };
+	const char *p[] = { sk_db_i64str(t, now), unsent ? "t" : "f" };
 	return count_of(c, "deliveries_release_claims",
 			"WITH u AS (UPDATE notification_deliveries SET claimed_at = NULL,"
-			" next_attempt_at = least(next_attempt_at, to_timestamp($1))"
+			" next_attempt_at = least(next_attempt_at, to_timestamp($1)),"
+			" attempts = attempts - CASE WHEN $2::boolean THEN 1 ELSE 0 END"
 			" WHERE claimed_at IS NOT NULL AND state = 'pending' RETURNING 1) SELECT count(*) AS n FROM u",
-			1, p, n);
+			2, p, n);
 }
 
 enum sk_db_status sk_db_deliveries_expire(struct sk_dbconn *c, int64_t now, int64_t *n)

@@ -19,9 +19,10 @@ enum sk_db_status sk_db_sender_lock_held(struct sk_dbconn *c, bool *held);
 
 /*
  * Run once by a process that has just become the sender: rows a dead sender left claimed (in
- * flight) become due at now, to be sent again with their idempotency key. Their count into *n.
+ * flight) become due at now, to be sent again with their idempotency key. With unsent (a sender
+ * stopping, that knows it did not send them), their attempt is given back too. Their count into *n.
  */
-enum sk_db_status sk_db_deliveries_release_claims(struct sk_dbconn *c, int64_t now, int64_t *n);
+enum sk_db_status sk_db_deliveries_release_claims(struct sk_dbconn *c, int64_t now, bool unsent, int64_t *n);
 
 /* Pending, unclaimed rows whose give_up_at has passed become failed ("not delivered in time"). */
 enum sk_db_status sk_db_deliveries_expire(struct sk_dbconn *c, int64_t now, int64_t *n);

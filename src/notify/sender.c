@@ -361,6 +361,14 @@ static bool deliver(struct sk_sender *s, struct sk_dbconn *c, PGresult *r, int i
 	return st == SK_DB_OK;
 }
 
+static bool is_stopping(struct sk_sender *s)
+{
+	pthread_mutex_lock(&s->lock);
+	bool stop = s->stopping;
+	pthread_mutex_unlock(&s->lock);
+	return stop;
+}
+
 /* One round: give up what is overdue, postpone what quiet hours hold back, claim and deliver a
  * batch. Returns how many rows were claimed (-1 when the database failed). */
 static int round_once(struct sk_sender *s)
@@ -372,7 +380,7 @@ static int round_once(struct sk_sender *s)
 	int claimed = -1;
 	PGresult *r = NULL;
 	if (s->reclaim) {
-		if (sk_db_deliveries_release_claims(c, now, &n) != SK_DB_OK)
+		if (sk_db_deliveries_release_claims(c, now, false, &n) != SK_DB_OK)
 			goto out;
 		if (n > 0)
 			sk_info("notices: %lld deliveries were in flight when the last sender stopped: sending them again "
@@ -396,12 +404,20 @@ static int round_once(struct sk_sender *s)
 	if (st != SK_DB_OK)
 		goto out;
 	claimed = PQntuples(r);
-	for (int i = 0; i < claimed; i++)
+	for (int i = 0; i < claimed; i++) {
+		if (is_stopping(s)) { /* the rest of the batch goes back unsent, for the next sender */
+			s->reclaim = true;
+			claimed = 0;
+			break;
+		}
 		if (!deliver(s, c, r, i)) {
 			s->reclaim = true; /* this process is the only sender: its claims are safe to release */
 			claimed = -1;
 			break;
 		}
+	}
+	if (s->reclaim && is_stopping(s) && sk_db_deliveries_release_claims(c, (int64_t)time(NULL), true, &n) == SK_DB_OK)
+		s->reclaim = false;
 out:
 	if (claimed < 0)
 		sk_warn("notices: the sender's database work failed (will retry): %s", sk_db_last_error(c));

@@ -25,7 +25,11 @@ struct sk_sender;
  */
 struct sk_sender *sk_sender_start(const struct sk_config *cfg, const char **err);
 
-/* Stops the thread after the delivery in hand (a claimed row is recorded first) and frees s. NULL: nothing. */
+/*
+ * Stops the thread after the message in hand (at most --notify-timeout seconds): its outcome is
+ * recorded, and the rest of its batch is unclaimed unsent, for the next sender. Frees s. NULL:
+ * nothing.
+ */
 void sk_sender_stop(struct sk_sender *s);
 
 #endif

@@ -566,6 +566,36 @@ Test(delivery, unfit_flags_refuse_to_start)
 	}
 }
 
+/* SIGTERM while a slow gateway holds a batch: the server stops after the message in hand and
+ * gives the rest of the batch back unsent (not claimed), instead of sending them all first. */
+Test(delivery, stop_gives_the_rest_of_a_batch_back)
+{
+	gw_mode("{\"mode\": \"timeout\"}");
+	int64_t who = person(true, false, false), first = notice(who);
+	for (int i = 1; i < 10; i++)
+		notice(who);
+	struct srv s;
+	serve(&s, NULL, 0);
+	double until = now_s() + 15;
+	while (gw_requests() == 0 && now_s() < until)
+		usleep(50 * 1000);
+	cr_assert_eq(gw_requests(), 1);
+	double t0 = now_s();
+	srv_stop(&s);
+	double took = now_s() - t0;
+	cr_expect(took < 4.5, "stopping took %.1f s with a gateway that times out (2 s each)", took);
+	const char *p[] = { S64(first), S64(first + 9) };
+	cr_expect_eq(db_int(PG, "SELECT count(*) FROM notification_deliveries WHERE notification_id BETWEEN $1 AND $2"
+				" AND claimed_at IS NOT NULL",
+			    2, p),
+		     0, "rows left claimed");
+	cr_expect_eq(db_int(PG, "SELECT count(*) FROM notification_deliveries WHERE notification_id BETWEEN $1 AND $2"
+				" AND state = 'pending' AND attempts = 0",
+			    2, p),
+		     9, "the rest of the batch, not attempted");
+	cr_expect_leq(gw_requests(), 2);
+}
+
 static bool log_has(const struct srv *s, const char *what)
 {
 	char *log = srv_log(s);
