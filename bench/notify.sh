@@ -182,14 +182,16 @@ echo "2. delivery: $DELIVERIES notices x (SMS, Zalo, email) to the local gateway
 q -c "ALTER TABLE audit_log ENABLE TRIGGER audit_notify_proposal"
 q -c "UPDATE notification_deliveries SET state = 'cancelled' WHERE state = 'pending'"
 printf 'bench-gateway-secret-0123456789abcdef\n' >"$WORK/secret"
-start_py() { # start_py SCRIPT ARG: prints the port
+start_py() { # start_py SCRIPT ARG: sets PORT (not in a subshell: PIDS must keep the pid for the cleanup)
 	"$PY" "tests/notify/$1" "$WORK/$1.port" "$2" >"$WORK/$1.log" 2>&1 &
 	PIDS+=($!)
-	for _ in $(seq 100); do [[ -s $WORK/$1.port ]] && { cat "$WORK/$1.port"; return 0; }; sleep 0.1; done
+	for _ in $(seq 100); do [[ -s $WORK/$1.port ]] && { PORT=$(cat "$WORK/$1.port"); return 0; }; sleep 0.1; done
 	die "$1 did not start"
 }
-GW=$(start_py gateway.py "$WORK/secret")
-SMTP=$(start_py smtp.py "$WORK/mails.jsonl")
+start_py gateway.py "$WORK/secret"
+GW=$PORT
+start_py smtp.py "$WORK/mails.jsonl"
+SMTP=$PORT
 first=$(q -c "SELECT coalesce(max(id), 0) + 1 FROM notifications")
 q -c "SELECT count(notify(id, NULL, 'proposal_received', jsonb_build_object('tracking_code', 'HC-2026-' || lpad(g::text, 4, '0'),
 	'title', 'Chợ số cho phường', 'campaign_title', 'Sáng kiến 2026', 'proposal_id', g, 'campaign_id', 1), now()))
