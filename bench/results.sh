@@ -25,161 +25,28 @@
 # ETag of the variant it gets (the gzip one when the server compresses). Before measuring,
 # the script checks that the gzip reply inflates to exactly the identity document and that
 # both ETags answer 304.
-# Target (issue 5): results req/s >= 0.5 x the reference's req/s at 64 connections.
+# Target (issue 12): results req/s >= 0.8 x the reference's req/s at 64 connections
+# (bench/lib.sh has the harness and its BENCH_* settings).
 # Exits 0 once it could measure (it is a report), non-zero when it cannot set up.
 #
 # Environment (the conventions of bench/http.sh):
-#   BENCH_DURATION      wrk duration per run (default 10s)
-#   BENCH_CONNECTIONS   concurrent connections (default 64)
-#   BENCH_WRK_THREADS   wrk threads (default 2)
-#   BENCH_RUNS          runs per target, the median is reported (default 3)
-#   BENCH_WARMUP        warm-up duration per target (default 2s)
-#   BENCH_MAX_OTHERS    a run during which other processes used more than this share of
-#                       the CPU, in per cent, is repeated (default 10)
-#   BENCH_RETRIES       how many times at most (default 2); the least disturbed run counts
 #   BENCH_PROPOSALS     proposals in the call (default 200)
 #   BENCH_PANELISTS     panelists (default 10)
-#   BENCH_BUILD_DIR     build directory (default build)
-#   BENCH_SKIP_BUILD    1: do not run meson (the binaries must exist)
-#   BENCH_SERVER_LOG    where sangkien's stderr goes (default: a temporary file)
-#   SANGKIEN_THREADS    sangkien's threads; bench-reference uses the same (default 4)
-#   SANGKIEN_*          any other is passed to the server
-#   DATABASE_URL        an existing PostgreSQL the bench database is created on
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# shellcheck source=scripts/lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
-cd "$SK_ROOT"
-
-DURATION=${BENCH_DURATION:-10s}
-CONNECTIONS=${BENCH_CONNECTIONS:-64}
-WRK_THREADS=${BENCH_WRK_THREADS:-2}
-RUNS=${BENCH_RUNS:-3}
-WARMUP=${BENCH_WARMUP:-2s}
-MAX_OTHERS=${BENCH_MAX_OTHERS:-10}
-RETRIES=${BENCH_RETRIES:-2}
+bench_init results
 NPROPOSALS=${BENCH_PROPOSALS:-200}
 NPANELISTS=${BENCH_PANELISTS:-10}
-BUILD_DIR=${BENCH_BUILD_DIR:-build}
-THREADS=${SANGKIEN_THREADS:-4}
 REVIEWS_PER_PROPOSAL=5
-
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
-
-for v in CONNECTIONS WRK_THREADS RUNS NPROPOSALS NPANELISTS; do
+for v in NPROPOSALS NPANELISTS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "BENCH_${v#N} must be a positive integer"
 done
-[[ $RETRIES =~ ^[0-9]+$ ]] || die "BENCH_RETRIES must be a whole number"
-[[ $MAX_OTHERS =~ ^[0-9]+([.][0-9]+)?$ ]] || die "BENCH_MAX_OTHERS must be a number (per cent)"
 [[ $NPANELISTS -ge $REVIEWS_PER_PROPOSAL ]] || die "BENCH_PANELISTS must be at least $REVIEWS_PER_PROPOSAL"
-[[ $WRK_THREADS -le $CONNECTIONS ]] || die "BENCH_WRK_THREADS ($WRK_THREADS) > BENCH_CONNECTIONS ($CONNECTIONS)"
-ensure_packages run >&2
-for tool in wrk curl psql; do
-	command -v "$tool" >/dev/null || die "$tool is not installed (Debian: apt-get install $tool)"
-done
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/sangkien-bench-results.XXXXXX")
-SERVER_PID=
-REFERENCE_PID=
-ADMIN_URL=
-BENCH_DB=
-
-# shellcheck disable=SC2317  # invoked by the EXIT trap
-cleanup() {
-	local rc=$?
-	set +e
-	for pid in $SERVER_PID $REFERENCE_PID; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in $SERVER_PID $REFERENCE_PID; do
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	if [[ -n $BENCH_DB && -n $ADMIN_URL ]]; then
-		psql -X -q -d "$ADMIN_URL" -v ON_ERROR_STOP=1 \
-			-c "DROP DATABASE IF EXISTS \"$BENCH_DB\" WITH (FORCE)" >/dev/null 2>&1 ||
-			log "could not drop database $BENCH_DB"
-	fi
-	stop_cluster >&2
-	rm -rf "$WORK"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# ---------------------------------------------------------------- build
-if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
-	if [[ ! -f $BUILD_DIR/build.ninja ]]; then
-		log "meson setup $BUILD_DIR --buildtype=release"
-		meson setup "$BUILD_DIR" --buildtype=release >&2 || die "meson setup failed"
-	fi
-	log "meson compile -C $BUILD_DIR sangkien bench-reference"
-	meson compile -C "$BUILD_DIR" sangkien bench-reference >"$WORK/compile.log" 2>&1 ||
-		{ tail -n 40 "$WORK/compile.log" >&2; die "build failed"; }
-fi
-SANGKIEN=$BUILD_DIR/sangkien
-REFERENCE=$BUILD_DIR/bench/bench-reference
-[[ -x $SANGKIEN ]] || die "$SANGKIEN not built"
-[[ -x $REFERENCE ]] || die "$REFERENCE not built"
-buildtype=$(_sk_python -c 'import json, sys
-print(next((o["value"] for o in json.load(open(sys.argv[1])) if o["name"] == "buildtype"), ""))' \
-	"$BUILD_DIR/meson-info/intro-buildoptions.json" 2>/dev/null || true)
-[[ $buildtype == release ]] || log "warning: $BUILD_DIR has buildtype '${buildtype:-unknown}', not release"
-
-# ---------------------------------------------------------------- database
-if [[ -n ${DATABASE_URL:-} ]]; then
-	ADMIN_URL=$DATABASE_URL
-	log "using the PostgreSQL at \$DATABASE_URL for the bench database"
-else
-	ensure_cluster >&2
-	ADMIN_URL=$(db_url postgres)
-	log "using the embedded PostgreSQL in .data/pg"
-fi
-psql -X -q -d "$ADMIN_URL" -c 'SELECT 1' >/dev/null 2>&1 || die "cannot connect to PostgreSQL ($ADMIN_URL)"
-BENCH_DB="sangkien_bench_res_$$_$(date +%s)"
-psql -X -q -d "$ADMIN_URL" -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$BENCH_DB\"" >/dev/null ||
-	{ BENCH_DB=; die "cannot create the bench database"; }
-BENCH_URL=$(url_with_dbname "$ADMIN_URL" "$BENCH_DB")
-q() { psql -X -q -t -A -d "$BENCH_URL" -v ON_ERROR_STOP=1 "$@"; }
-log "bench database $BENCH_DB"
-
-# ---------------------------------------------------------------- servers
-# wait_port FILE PID NAME: prints the port written to FILE by process PID.
-wait_port() {
-	local file=$1 pid=$2 name=$3
-	for _ in $(seq 300); do
-		if [[ -s $file ]]; then
-			tr -dc '0-9' <"$file"
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || die "$name exited during start-up"
-		sleep 0.1
-	done
-	die "$name did not report its port within 30 s"
-}
-
-SERVER_LOG=${BENCH_SERVER_LOG:-$WORK/sangkien.log}
-log "starting $SANGKIEN serve ($THREADS threads; log: $SERVER_LOG)"
-DATABASE_URL=$BENCH_URL SANGKIEN_LISTEN=127.0.0.1:0 SANGKIEN_PORT_FILE=$WORK/sangkien.port \
-	SANGKIEN_THREADS=$THREADS SANGKIEN_SECURE_COOKIES=0 SANGKIEN_TEST_CLOCK=0 \
-	"$SANGKIEN" serve 2>"$SERVER_LOG" >/dev/null &
-SERVER_PID=$!
-BENCH_REFERENCE_THREADS=$THREADS "$REFERENCE" 0 "$WORK/reference.port" 2>"$WORK/reference.log" &
-REFERENCE_PID=$!
-SERVER_PORT=$(wait_port "$WORK/sangkien.port" "$SERVER_PID" sangkien) ||
-	{ tail -n 20 "$SERVER_LOG" >&2; exit 1; }
-REFERENCE_PORT=$(wait_port "$WORK/reference.port" "$REFERENCE_PID" bench-reference)
-SERVER=http://127.0.0.1:$SERVER_PORT
-REFERENCE_URL=http://127.0.0.1:$REFERENCE_PORT/api/v1/version
-for _ in $(seq 100); do
-	[[ $(curl -s -m 60 -o /dev/null -w '%{http_code}' "$SERVER/api/v1/health") == 200 ]] && break
-	sleep 0.1
-done
-[[ $(curl -s -m 60 -o /dev/null -w '%{http_code}' "$SERVER/api/v1/health") == 200 ]] ||
-	{ tail -n 20 "$SERVER_LOG" >&2; die "sangkien /api/v1/health is not 200"; }
+bench_build
+bench_database res
+bench_start
 
 # ---------------------------------------------------------------- seed
 PASSWORD=bench-password-$$
@@ -316,59 +183,11 @@ fi
 log "seeded and published call $CAMPAIGN_ID: $NPROPOSALS proposals, $NREVIEWS reviews; results $RESULTS_BYTES bytes, ETag $ETAG"
 
 # ---------------------------------------------------------------- measure
-declare -A URL=([reference]=$REFERENCE_URL [results]=$SERVER$RESULTS_PATH [results304]=$SERVER$RESULTS_PATH
+declare -A URL=([reference]=$REFERENCE/api/v1/version [results]=$SERVER$RESULTS_PATH [results304]=$SERVER$RESULTS_PATH
 	[page]=$SERVER/results/$CAMPAIGN_ID)
 # Like a browser, the results requests accept gzip; results304 revalidates the variant it has.
 declare -A HDR=([reference]="" [results]="Accept-Encoding: gzip" [results304]="Accept-Encoding: gzip|If-None-Match: $WIRE_ETAG"
 	[page]="Accept-Encoding: gzip")
-CLK_TCK=$(getconf CLK_TCK)
-NCPU=$(nproc)
-
-proc_ticks() {
-	local pid sum=0 t
-	for pid in "$@"; do
-		t=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
-		sum=$((sum + ${t:-0}))
-	done
-	echo "$sum"
-}
-machine_ticks() {
-	awk '$1 == "cpu" {busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6; exit}' /proc/stat
-}
-server_pid() { if [[ $1 == reference ]]; then echo "$REFERENCE_PID"; else echo "$SERVER_PID"; fi; }
-backend_pids() {
-	[[ $1 != reference ]] || return 0
-	psql -X -q -t -A -d "$ADMIN_URL" \
-		-c "SELECT pid FROM pg_stat_activity WHERE datname = '$BENCH_DB' AND pid <> pg_backend_pid()" | tr '\n' ' '
-}
-run_wrk() {
-	local target=$1 duration=$2 out=$3 spid bpids a0 a1 d0 d1 m0 m1 m0b m0t m1b m1t x
-	local args=(-t"$WRK_THREADS" -c"$CONNECTIONS" -d"$duration" --latency)
-	local h
-	if [[ -n ${HDR[$target]} ]]; then
-		IFS='|' read -ra h <<<"${HDR[$target]}"
-		for x in "${h[@]}"; do args+=(-H "$x"); done
-	fi
-	spid=$(server_pid "$target")
-	read -ra bpids <<<"$(backend_pids "$target")"
-	a0=$(proc_ticks "$spid")
-	d0=$(proc_ticks "${bpids[@]}")
-	m0=$(machine_ticks)
-	/usr/bin/time -f '%U %S' -o "$out.time" wrk "${args[@]}" "${URL[$target]}" >"$out" 2>&1 ||
-		{ cat "$out" >&2; die "wrk failed on $target"; }
-	m1=$(machine_ticks)
-	a1=$(proc_ticks "$spid")
-	d1=$(proc_ticks "${bpids[@]}")
-	read -r m0b m0t <<<"$m0"
-	read -r m1b m1t <<<"$m1"
-	echo "$((a1 - a0)) $((d1 - d0)) $(awk '{print $1 + $2}' "$out.time") $((m1b - m0b)) $((m1t - m0t))" >"$out.cpu"
-}
-to_ms() {
-	awk -v v="$1" 'BEGIN {
-		n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-		if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-		printf "%.3f", n }'
-}
 # to_mib VALUE: wrk's Transfer/sec (e.g. 1.20GB, 512.00KB) in MiB/s
 to_mib() {
 	awk -v v="$1" 'BEGIN {
@@ -376,102 +195,40 @@ to_mib() {
 		if (u == "B") n /= 1048576; else if (u == "KB") n /= 1024; else if (u == "GB") n *= 1024
 		printf "%.1f", n }'
 }
-# parse OUT: "rps p50 p99 errors app_us db_us wrk_us others_pct mib_s"
-parse() {
-	local f=$1 rps p50 p99 errors non2xx requests app_ticks db_ticks wrk_s busy total mib
-	rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
-	p50=$(awk '$1 == "50%" {print $2; exit}' "$f")
-	p99=$(awk '$1 == "99%" {print $2; exit}' "$f")
-	requests=$(awk '/ requests in / {print $1; exit}' "$f")
-	errors=$(awk '/Socket errors:/ {gsub(/,/, ""); print $4 + $6 + $8 + $10}' "$f")
-	non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $4}' "$f")
-	mib=$(to_mib "$(awk '/^Transfer\/sec:/ {print $2}' "$f")")
-	[[ -n $rps && -n $p50 && -n $p99 && ${requests:-0} -gt 0 ]] || { cat "$f" >&2; die "cannot parse wrk output"; }
-	read -r app_ticks db_ticks wrk_s busy total <"$f.cpu"
-	awk -v rps="$rps" -v p50="$(to_ms "$p50")" -v p99="$(to_ms "$p99")" -v bad=$((${errors:-0} + ${non2xx:-0})) \
-		-v n="$requests" -v at="$app_ticks" -v dt="$db_ticks" -v ws="$wrk_s" -v busy="$busy" -v total="$total" \
-		-v hz="$CLK_TCK" -v mib="$mib" 'BEGIN {
-			others = (busy - at - dt - ws * hz) / total * 100; if (others < 0) others = 0
-			printf "%s %s %s %d %.1f %.1f %.1f %.1f %s\n", rps, p50, p99, bad,
-				at / hz * 1e6 / n, dt / hz * 1e6 / n, ws * 1e6 / n, others, mib }'
+bench_run() { # TARGET SECONDS OUT
+	local args=(-t"$WRK_THREADS" -c"$CONNECTIONS" -d"$2s" --latency) h x rps p50 p99 bad n
+	if [[ -n ${HDR[$1]} ]]; then
+		IFS='|' read -ra h <<<"${HDR[$1]}"
+		for x in "${h[@]}"; do args+=(-H "$x"); done
+	fi
+	bench_wrk "$([[ $1 == reference ]] && echo reference || echo sangkien)" "$3" "${args[@]}" "${URL[$1]}"
+	read -r rps p50 p99 bad n <<<"$(wrk_figures "$3")"
+	# 304 replies are what results304 asks for: not errors there.
+	[[ $1 != results304 ]] || bad=$(awk '/Socket errors:/ {gsub(/,/, ""); print $4 + $6 + $8 + $10}' "$3")
+	echo "$rps $p50 $p99 ${bad:-0} $n $(to_mib "$(awk '/^Transfer\/sec:/ {print $2}' "$3")")"
 }
-median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {
-	if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-
-UPTIME_BEFORE=$(uptime)
-log "machine: $NCPU cores; load: ${UPTIME_BEFORE#*load average: }; wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION, $RUNS runs per target, interleaved"
-for target in "${TARGETS[@]}"; do
-	log "warm-up $target ($WARMUP)"
-	run_wrk "$target" "$WARMUP" "$WORK/warmup-$target.txt"
-done
-FIGURES=(rps p50 p99 app_us db_us wrk_us others mib)
-declare -A ALL BAD MED
-for target in "${TARGETS[@]}"; do
-	BAD[$target]=0
-	for f in "${FIGURES[@]}"; do ALL[$target.$f]=""; done
-done
-DISTURBED=0
-for run in $(seq "$RUNS"); do
-	for target in "${TARGETS[@]}"; do
-		best=
-		for attempt in $(seq 0 "$RETRIES"); do
-			out=$WORK/run-$run-$target-$attempt.txt
-			run_wrk "$target" "$DURATION" "$out"
-			result=$(parse "$out")
-			read -r rps p50 p99 bad app_us db_us wrk_us others mib <<<"$result"
-			# 304 replies are what results304 asks for: not errors there.
-			[[ $target != results304 ]] || bad=$(awk '/Socket errors:/ {gsub(/,/, ""); print $4 + $6 + $8 + $10}' "$out")
-			result="$rps $p50 $p99 ${bad:-0} $app_us $db_us $wrk_us $others $mib"
-			log "run $run/$RUNS $(printf '%-10s' "$target") $(printf '%8.0f' "$rps") req/s  p50 $p50 ms  p99 $p99 ms  $mib MiB/s  errors ${bad:-0}  CPU/req: server $app_us us, PostgreSQL $db_us us, wrk $wrk_us us; others' CPU $others%"
-			if [[ -z $best ]] || awk "BEGIN { exit !($others < $(cut -d' ' -f8 <<<"$best")) }"; then
-				best=$result
-			fi
-			awk "BEGIN { exit !($others > $MAX_OTHERS) }" || break
-			[[ $attempt == "$RETRIES" ]] || log "  other processes used $others% of the CPU (> $MAX_OTHERS%): repeating"
-		done
-		read -r rps p50 p99 bad app_us db_us wrk_us others mib <<<"$best"
-		awk "BEGIN { exit !($others > $MAX_OTHERS) }" && DISTURBED=$((DISTURBED + 1))
-		for f in "${FIGURES[@]}"; do ALL[$target.$f]+=" ${!f}"; done
-		BAD[$target]=$((BAD[$target] + bad))
-	done
-done
-for target in "${TARGETS[@]}"; do
-	for f in "${FIGURES[@]}"; do MED[$target.$f]=$(median <<<"${ALL[$target.$f]}"); done
-done
-UPTIME_AFTER=$(uptime)
+bench_measure
 
 # ---------------------------------------------------------------- report
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-echo
-echo "sangkien results benchmark (issue 5), $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src sql 2>/dev/null || echo ' (src/ or sql/ modified)')"
-echo "$NCPU cores, wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency, $THREADS server threads, median of $RUNS interleaved runs"
+bench_header "sangkien results benchmark (issues 5, 12)"
 echo "published call: $NPROPOSALS proposals, $NREVIEWS reviews; results document $RESULTS_BYTES bytes ($RESULTS_GZIP with gzip -6)"
 echo "with Accept-Encoding: gzip the server sends $WIRE_BYTES bytes, Content-Encoding: ${WIRE_ENCODING:-none}; the reference reply is 37 bytes"
-echo "load before: ${UPTIME_BEFORE#*load average: }; after: ${UPTIME_AFTER#*load average: }"
-echo "(runs with other processes above $MAX_OTHERS% of the CPU repeated up to $RETRIES times; $DISTURBED stayed disturbed)"
 echo
-printf '%-44s %8s %7s %7s %6s %8s %6s | %6s %6s %6s | %6s\n' target 'req/s' 'p50 ms' 'p99 ms' 'vs ref' 'MiB/s' errors server wrk total 'others'
 declare -A LABEL=([reference]="bench-reference (37-byte reply)" [results]="GET /api/v1/campaigns/{id}/results"
 	[results304]="  the same, If-None-Match (304)" [page]="GET /results/{id} (page)")
-for target in "${TARGETS[@]}"; do
-	printf '%-44s %8.0f %7.2f %7.2f %6s %8.1f %6d | %6.1f %6.1f %6.1f | %5.1f%%\n' "${LABEL[$target]}" "${MED[$target.rps]}" \
-		"${MED[$target.p50]}" "${MED[$target.p99]}" "$(ratio "${MED[$target.rps]}" "${MED[reference.rps]}")" "${MED[$target.mib]}" \
-		"${BAD[$target]}" "${MED[$target.app_us]}" "${MED[$target.wrk_us]}" \
-		"$(awk "BEGIN { print ${MED[$target.app_us]} + ${MED[$target.db_us]} + ${MED[$target.wrk_us]} }")" "${MED[$target.others]}"
-done
-echo "CPU us per request: the server process and wrk (PostgreSQL is not involved: results are served from"
-echo "memory; its share is in total). others: CPU used by anything else, as a share of the machine."
+declare -A REF=([results]=reference [results304]=reference [page]=reference)
+bench_table LABEL REF
+for target in "${TARGETS[@]}"; do printf 'info  %s: %.1f MiB/s\n' "$target" "${MED[$target.x1]}"; done
 [[ -z $PAGE_NOTE ]] || echo "$PAGE_NOTE"
 echo
-verdict() { if awk "BEGIN { exit !($1) }"; then echo PASS; else echo FAIL; fi; }
-printf '%-4s  results >= 0.5 x reference req/s at %s connections: %.0f vs %.0f (%sx)\n' \
-	"$(verdict "${MED[results.rps]} >= 0.5 * ${MED[reference.rps]} && ${BAD[results]} == 0")" \
-	"$CONNECTIONS" "${MED[results.rps]}" "${MED[reference.rps]}" "$(ratio "${MED[results.rps]}" "${MED[reference.rps]}")"
+bench_check "public results >= 0.8 x bench-reference" "${MED[results.rps]} >= 0.8 * ${MED[reference.rps]} && ${BAD[results]} == 0" \
+	"$(printf '%.0f vs %.0f req/s (%sx) at %s connections' "${MED[results.rps]}" "${MED[reference.rps]}" \
+		"$(ratio "${MED[results.rps]}" "${MED[reference.rps]}")" "$CONNECTIONS")"
 printf 'info  conditional GET (304) vs reference: %.0f vs %.0f (%sx)\n' \
 	"${MED[results304.rps]}" "${MED[reference.rps]}" "$(ratio "${MED[results304.rps]}" "${MED[reference.rps]}")"
 for target in "${TARGETS[@]}"; do
 	[[ ${BAD[$target]} == 0 ]] || echo "      $target: ${BAD[$target]} socket errors or unexpected replies: its figures are not valid"
 done
 [[ $DISTURBED == 0 ]] ||
-	echo "note: $DISTURBED run(s) stayed disturbed (other processes > $MAX_OTHERS% of the CPU): absolute req/s is low; rerun on a quiet machine"
+	echo "note: $DISTURBED round(s) stayed disturbed (other processes > $MAX_OTHERS% of the CPU): absolute req/s is low; ratios hold"
 exit 0

@@ -28,6 +28,7 @@ SK_PACKAGES_RUN=(
   zlib1g-dev
   libcairo2-dev libpango1.0-dev libxlsxwriter-dev libqrencode-dev fonts-dejavu-core
   libvips-dev
+  libwebp-dev
   postgresql postgresql-contrib
   ca-certificates curl acl
   libcurl4-openssl-dev
@@ -319,6 +320,17 @@ random_page_cost = 1.1
 fsync = on
 synchronous_commit = on
 full_page_writes = on
+
+# Group commit (issue 12): the backend that flushes the WAL waits commit_delay us for others'
+# commits to share the flush, when at least commit_siblings other transactions are open. Every
+# commit is still on disk before it is acknowledged.
+commit_delay = 200
+commit_siblings = 2
+
+# What each statement costs (bench/*.sh print it): needs a restart to load.
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = all
+pg_stat_statements.track_planning = on
 
 log_min_duration_statement = 1000          # log statements slower than 1 s
 EOF

@@ -314,3 +314,32 @@ COMMENT ON FUNCTION notification_timers(timestamptz) IS 'Writes the time-based n
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON notifications, notification_settings, notification_deliveries,
 	notification_attempts TO sangkien_app;
+
+-- Personal data: the export lists a person's notices, channel choices and queued deliveries; deleting
+-- the account deletes them (their facts quote the person's proposals, the deliveries their addresses).
+ALTER FUNCTION personal_export(bigint) RENAME TO personal_export_without_notices;
+
+CREATE FUNCTION personal_export(aid bigint) RETURNS jsonb LANGUAGE sql STABLE AS $$
+	SELECT personal_export_without_notices(aid) || jsonb_build_object(
+		'notifications', coalesce((SELECT jsonb_agg(jsonb_build_object('id', n.id, 'event', n.event, 'facts', n.facts,
+			'lang', n.lang, 'created_at', iso(n.created_at), 'read_at', iso(n.read_at),
+			'deliveries', coalesce((SELECT jsonb_agg(jsonb_build_object('channel', d.channel, 'address', d.address,
+				'state', d.state, 'attempts', d.attempts, 'sent_at', iso(d.sent_at)) ORDER BY d.id)
+				FROM notification_deliveries d WHERE d.notification_id = n.id), '[]')) ORDER BY n.id)
+			FROM notifications n WHERE n.account_id = aid), '[]'),
+		'notification_settings', (SELECT jsonb_build_object('sms', s.sms, 'zalo', s.zalo, 'email', s.email,
+			'email_address', s.email_address, 'notify_helper', s.notify_helper, 'lang', s.lang,
+			'updated_at', iso(s.updated_at)) FROM notification_settings s WHERE s.account_id = aid))
+$$;
+COMMENT ON FUNCTION personal_export(bigint) IS 'Everything held about account aid, as one JSON document (GET /api/v1/me/export): the account, roles, sessions, proposals with revisions, consents, audit events (other people''s addresses left out), password set-up codes (never their hashes), known devices (never their tokens), the assisted-flow records, and notices with their deliveries and the channel choices.';
+
+ALTER FUNCTION personal_delete(bigint, timestamptz, inet) RENAME TO personal_delete_keeping_notices;
+
+CREATE FUNCTION personal_delete(aid bigint, now timestamptz, ip inet) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM personal_delete_keeping_notices(aid, now, ip);
+	DELETE FROM notifications WHERE account_id = aid;
+	DELETE FROM notification_settings WHERE account_id = aid;
+END
+$$;
+COMMENT ON FUNCTION personal_delete(bigint, timestamptz, inet) IS 'Deletes account aid''s personal data (personal_delete_keeping_notices), then its notices, their deliveries and its channel choices.';

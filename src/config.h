@@ -2,11 +2,17 @@
 #ifndef SK_CONFIG_H
 #define SK_CONFIG_H
 
+#include "domain/forwarded.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
 struct sk_config {
 	char *database_url;
+	char *database_read_url; /* public anonymous reads (a hot standby may serve them); NULL: database_url */
+	long replica_max_lag;    /* seconds: a read pool further behind than this is not used */
+	char *trusted_proxy;     /* "CIDR[,CIDR…]": peers whose X-Forwarded-For is believed */
+	struct sk_proxies proxies; /* trusted_proxy, parsed */
 	char *listen;        /* "host:port" */
 	char *port_file;     /* write the bound port here once listening, if set */
 	char *frontend_dir;
@@ -32,6 +38,7 @@ struct sk_config {
 	long login_delay_max; /* seconds: cap of the per-login progressive delay across addresses */
 	long device_ttl;      /* seconds a known-device cookie is honoured (0: none set) */
 	long setup_code_ttl; /* seconds a password set-up code is valid */
+	long resident_lookups; /* "find a resident" lookups a volunteer may make per hour */
 	long json_max_depth;
 	bool test_clock;
 	/* Outside channels this installation can send notices by (issue 13; part 2 sets them from its

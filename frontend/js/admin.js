@@ -17,8 +17,9 @@ const ROLES = ['resident', 'volunteer', 'panelist', 'leader', 'admin'];
 const ACTIONS = [
   'account_created', 'role_granted', 'role_revoked', 'setup_code_issued', 'password_reset_code_issued',
   'password_set_with_code', 'password_reset_with_code', 'ward_created', 'ward_renamed', 'group_created',
-  'group_renamed', 'group_retired', 'group_restored', 'login', 'login_failed', 'logout',
+  'group_renamed', 'group_retired', 'group_restored', 'ward_public_contact_changed', 'proposal_publicity_changed', 'login', 'login_failed', 'logout',
   'resident_created_by_volunteer', 'resident_found_by_volunteer', 'resident_lookup_refused',
+  'people_searched', 'resident_viewed',
 ];
 
 let wards = [];
@@ -168,13 +169,29 @@ function wardCard(w) {
     renameSlot.replaceChildren(form);
     form.querySelector('input').focus();
   });
+  // Who to contact about the ward's winning models when their author did not consent to show theirs (issue 11).
+  const contactLine = el('p', { id: `ward-${w.id}-contact`, class: 'card__meta', i18n: w.public_contact ? 'admin.publicContactIs' : 'admin.publicContactNone', vars: { contact: w.public_contact || '' } });
+  const contactButton = el('button', {
+    type: 'button', class: 'button button--tertiary', id: `ward-${w.id}-contact-edit`,
+    'aria-describedby': `ward-${w.id}-title`, i18n: 'admin.publicContactEdit',
+  });
+  const contactSlot = el('div', {});
+  contactButton.addEventListener('click', () => {
+    contactButton.hidden = true;
+    const form = oneFieldForm(`ward-${w.id}-contact-form`, 'admin.publicContactLabel', 'admin.publicContactSave', w.public_contact, async (v) => {
+      await api.put(`/wards/${w.id}/public-contact`, { public_contact: v });
+      await afterWardChange('admin.publicContactSaved', { contact: v }, `ward-${w.id}-contact-edit`);
+    }, { onCancel: () => { contactSlot.replaceChildren(); contactButton.hidden = false; contactButton.focus(); } });
+    contactSlot.replaceChildren(form);
+    form.querySelector('input').focus();
+  });
   const groups = sortGroups(w.groups.filter((g) => !g.retired_at)).concat(sortGroups(w.groups.filter((g) => g.retired_at)));
   const addForm = oneFieldForm(`ward-${w.id}-group`, 'admin.groupNameLabel', 'admin.groupCreate', '', async (v) => {
     await api.post(`/admin/wards/${w.id}/groups`, { name: v });
     await afterWardChange('admin.groupCreated', { name: v }, `ward-${w.id}-group-input`);
   });
   card.append(
-    titleRow(), renameButton, renameSlot,
+    titleRow(), renameButton, renameSlot, contactLine, contactButton, contactSlot,
     el('h4', { i18n: 'admin.groupsHeading' }),
     groups.length
       ? el('ul', { class: 'admin-groups' }, groups.map((g) => groupItem(w, g)))

@@ -68,7 +68,7 @@ function menuItem(entry, here) {
     return li;
   }
   // The count: a number to see, and "(3 unread)" for a screen reader, filled once /me answers.
-  li.append(make('a', attrs, make('span', { 'data-i18n': entry.key }),
+  li.append(make('a', attrs, make('span', { 'data-i18n': entry.key }), ' ',
     make('span', { class: 'nav-count', 'data-nav-count': entry.count, 'aria-hidden': 'true', hidden: true }),
     make('span', { class: 'visually-hidden', 'data-nav-count-label': entry.count })));
   return li;

@@ -9,6 +9,7 @@ import { clear, el, idParam } from './dom.js';
 import { FormErrors, errorMessage, setBusy } from './form.js';
 import { formatDate, formatDateTime, formatInt, formatVnd, parseInteger } from './format.js';
 import { wardsWithRole } from './session.js';
+import { contactNode, photoList } from './showcase.js';
 import { runPage, showAlert, startPage, wardGroups } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -104,14 +105,24 @@ function render() {
   setKey($('model-heading'), null, undefined, m.title);
   setKey(document.querySelector('title'), 'model.titleWith', { title: m.title });
   clear($('model-badges')).append(m.award ? el('span', { class: 'badge badge--award', text: m.award }) : '');
-  clear($('model-details')).append(
+  clear($('model-details')).append(...[
     row('catalogue.wardLabel', m.ward ? m.ward.name : ''),
     row('proposal.call', el('a', { href: `/results/${m.campaign.id}`, text: m.campaign.title })),
     row('proposal.code', m.tracking_code || ''),
     row('proposal.tags', (m.tags || []).join(', ')),
-    row('results.publishedAt', formatDate(m.published_at)));
+    row('results.publishedAt', formatDate(m.published_at)),
+    m.households === null || m.households === undefined ? null : row('proposal.households', formatInt(m.households)),
+    m.cost_vnd === null || m.cost_vnd === undefined ? null : row('proposal.cost', formatVnd(m.cost_vnd)),
+    m.contact ? row('showcase.contact', contactNode(m.contact)) : null].filter(Boolean));
+  const photos = photoList(m.photos, m.title);
+  $('model-photos-section').hidden = !photos;
+  clear($('model-photos')).append(photos || '');
   $('model-summary').textContent = m.summary || '';
   $('model-text').textContent = m.model || '';
+  $('model-problem-section').hidden = !m.problem;
+  $('model-problem').textContent = m.problem || '';
+  $('model-resources-section').hidden = !m.resources;
+  $('model-resources').textContent = m.resources || '';
   const list = data.adoptions || [];
   $('model-adoptions-empty').hidden = list.length > 0;
   clear($('model-adoptions')).append(...list.map((a) => el('li', { class: 'card' },

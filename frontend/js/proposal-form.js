@@ -18,7 +18,7 @@ import { shrinkPhoto } from './shrink.js';
 import { el, clear } from './dom.js';
 import { confirmDialog } from './dialog.js';
 import { FormErrors, errorMessage, fieldMessage } from './form.js';
-import { setKey, onLangChange } from './i18n.js';
+import { setKey, onLangChange, t } from './i18n.js';
 import { formatInt, formatVnd, formatTime, formatSize, parseInteger } from './format.js';
 
 export const STEPS = 8;
@@ -117,6 +117,12 @@ export function createProposalForm(root, opts) {
   let status = opts.proposal ? opts.proposal.status : 'draft';
   let attachments = opts.proposal && Array.isArray(opts.proposal.attachments) ? [...opts.proposal.attachments] : [];
   let values = opts.proposal ? valuesFrom(opts.proposal) : valuesFrom({});
+  // The consents to publish the photos and the author's contact if it wins (off by default), and
+  // what the server has; sent with PUT …/publicity whenever they differ after a save.
+  const publishedOnServer = {
+    photos: !!(opts.proposal && opts.proposal.publish_photos),
+    contact: !!(opts.proposal && opts.proposal.publish_contact),
+  };
   if (!values.group_id && opts.defaultGroupId) values.group_id = String(opts.defaultGroupId);
   let step = 1;
   let busy = false;
@@ -198,6 +204,19 @@ export function createProposalForm(root, opts) {
     uploadName, el('div', { class: 'upload__row' }, uploadBar, uploadPct), uploadLive,
     el('div', { class: 'upload__actions' }, uploadCancel, uploadRetry));
   const reviewBox = el('div', { id: id('review'), class: 'review' });
+  // Consents: what is published if the proposal wins. Off until ticked; can be taken back.
+  const consentPhotos = el('input', { id: id('publish-photos'), type: 'checkbox', name: 'publish_photos', 'aria-describedby': id('publish-photos-hint') });
+  const consentContact = el('input', { id: id('publish-contact'), type: 'checkbox', name: 'publish_contact', 'aria-describedby': id('publish-contact-hint') });
+  consentPhotos.checked = publishedOnServer.photos;
+  consentContact.checked = publishedOnServer.contact;
+  const consentBox = el('fieldset', { id: id('publish'), class: 'fieldset publish' },
+    el('legend', { i18n: 'propose.publishLegend' }),
+    el('div', { class: 'checkbox checkbox--strong' }, consentPhotos,
+      el('label', { for: id('publish-photos'), i18n: behalf ? 'propose.publishPhotosBehalf' : 'propose.publishPhotos' })),
+    el('p', { id: id('publish-photos-hint'), class: 'hint', i18n: 'propose.publishPhotosHint' }),
+    el('div', { class: 'checkbox checkbox--strong' }, consentContact,
+      el('label', { for: id('publish-contact'), i18n: behalf ? 'propose.publishContactBehalf' : 'propose.publishContact' })),
+    el('p', { id: id('publish-contact-hint'), class: 'hint', i18n: 'propose.publishContactHint' }));
 
   const sections = [
     [
@@ -240,6 +259,7 @@ export function createProposalForm(root, opts) {
         el('label', { for: id('camera'), class: 'button button--secondary file-picker__label', i18n: 'propose.takePhoto' })),
       el('div', { class: 'file-picker' }, pickInput,
         el('label', { for: id('files'), class: 'button button--secondary file-picker__label', i18n: 'propose.choosePhoto' })),
+      consentBox,
     ],
     [el('p', { i18n: 'propose.reviewIntro' }), reviewBox],
   ];
@@ -318,7 +338,7 @@ export function createProposalForm(root, opts) {
   }
 
   form.addEventListener('input', (ev) => {
-    if (ev.target === cameraInput || ev.target === pickInput) return;
+    if (ev.target === cameraInput || ev.target === pickInput || ev.target === consentPhotos || ev.target === consentContact) return;
     if (ev.target === inputs.cost_vnd) echoCost();
     scheduleLocal();
   });
@@ -385,6 +405,16 @@ export function createProposalForm(root, opts) {
     if (firstSave) storeLocal();
   }
 
+  /** Sends the consents when they differ from the server's (needs the proposal saved). Throws ApiError. */
+  async function syncPublicity() {
+    const want = { photos: consentPhotos.checked, contact: consentContact.checked };
+    if (!proposalId || (want.photos === publishedOnServer.photos && want.contact === publishedOnServer.contact)) return null;
+    const res = await api.put(`/proposals/${proposalId}/publicity`, want);
+    publishedOnServer.photos = !!res.proposal.publish_photos;
+    publishedOnServer.contact = !!res.proposal.publish_contact;
+    return res.proposal;
+  }
+
   /** Sends the draft to the server (create or PATCH). Throws ApiError. */
   async function saveServer() {
     const body = payload();
@@ -401,6 +431,7 @@ export function createProposalForm(root, opts) {
       const res = await api.patch(`/proposals/${proposalId}`, body);
       adopt(res.proposal);
     }
+    await syncPublicity();
     storeLocal();
   }
 
@@ -529,6 +560,8 @@ export function createProposalForm(root, opts) {
         await saveServer();
         result = (await api.action(`/proposals/${proposalId}/submit`)).proposal;
       }
+      proposalId = result.id;
+      result = (await syncPublicity()) || result;
     } catch (err) {
       setBusyState(false);
       storeLocal();
@@ -592,7 +625,9 @@ export function createProposalForm(root, opts) {
       5: [reviewRow('proposal.resources', values.resources.trim(), { pre: true }),
         reviewRow('proposal.cost', c === null ? '' : formatVnd(c))],
       6: [reviewRow('proposal.group', group ? group.name : ''), reviewRow('proposal.tags', tags.join(', '))],
-      7: [reviewRow('proposal.attachments', attachments.map((a) => a.filename).join(', '))],
+      7: [reviewRow('proposal.attachments', attachments.map((a) => a.filename).join(', ')),
+        reviewRow('proposal.publishPhotos', t(consentPhotos.checked ? 'proposal.consentYes' : 'proposal.consentNot')),
+        reviewRow('proposal.publishContact', t(consentContact.checked ? 'proposal.consentYes' : 'proposal.consentNot'))],
     };
     for (let n = 1; n < STEPS; n++) {
       const editButton = el('button', {

@@ -46,6 +46,12 @@ function render() {
   meta.append(row('proposal.group', p.group_name || ''));
   if (p.submitted_at) meta.append(row('proposal.submittedAt', formatDateTime(p.submitted_at)));
   meta.append(row('proposal.updatedAt', formatDateTime(p.updated_at)));
+  // The consents to publish (sql/026), with when they were given.
+  const consent = (on, at) => (on ? t('proposal.consentGiven', { date: formatDateTime(at) }) : t('proposal.consentNot'));
+  if (p.publish_photos !== undefined) {
+    meta.append(row('proposal.publishPhotos', consent(p.publish_photos, p.publish_photos_at)),
+      row('proposal.publishContact', consent(p.publish_contact, p.publish_contact_at)));
+  }
 
   const revisions = $('proposal-revisions');
   revisions.hidden = !(p.revision_count > 0);
@@ -83,7 +89,33 @@ function render() {
       type: 'button', class: 'button button--secondary', i18n: p.status === 'draft' ? 'my.discard' : 'my.withdraw',
       on: { click: (ev) => withdraw(ev.currentTarget) },
     })));
+  } else if ((mine || helped) && (p.publish_photos || p.publish_contact)) {
+    // After the deadline a consent can still be taken back (not given): the photos stop at once.
+    actions.append(el('li', {}, el('button', {
+      type: 'button', id: 'proposal-unpublish', class: 'button button--secondary', i18n: 'proposal.unpublish',
+      on: { click: (ev) => unpublish(ev.currentTarget) },
+    })));
   }
+}
+
+/** Withdraws both publication consents (allowed at any time). */
+async function unpublish(button) {
+  const yes = await confirmDialog({ title: 'proposal.unpublishTitle', body: 'proposal.unpublishBody', confirm: 'proposal.unpublishConfirm' });
+  if (!yes) return;
+  const alertEl = $('proposal-alert');
+  clearAlert(alertEl);
+  button.disabled = true;
+  try {
+    const res = await api.put(`/proposals/${p.id}/publicity`, { photos: false, contact: false });
+    p = { ...p, ...res.proposal };
+  } catch (err) {
+    button.disabled = false;
+    showAlert(alertEl, err);
+    return;
+  }
+  render();
+  setKey($('proposal-status'), 'proposal.unpublished');
+  $('proposal-heading').focus();
 }
 
 /** Withdraws a sent proposal, or deletes an unsent draft (the same API call, different words). */

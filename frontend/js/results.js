@@ -18,6 +18,7 @@
 import { onLangChange, setKey, t } from './i18n.js';
 import { api, apiUrl } from './api.js';
 import { clear, el } from './dom.js';
+import { cardPhoto, contactNode } from './showcase.js';
 import { formatDateTime, formatNumber } from './format.js';
 import { runPage, showAlert, startPage } from './ui.js';
 
@@ -74,16 +75,26 @@ function agreementSentence(alpha) {
   return ['results.agreementNegative', vars];
 }
 
+/** The public photos and contact of winner e (sql/026), or {}. */
+function showcaseOf(e) {
+  const list = data && Array.isArray(data.showcase) ? data.showcase : [];
+  return list.find((x) => x.proposal_id === e.proposal_id) || {};
+}
+
 function winnerCard(e) {
+  const shown = showcaseOf(e);
   return el('li', { class: 'card result' },
+    cardPhoto(shown.photos, e.title),
     el('p', { class: 'badges' }, el('span', { class: 'badge badge--award', text: e.award })),
-    el('h3', { class: 'card__title', text: e.title }),
+    el('h3', { class: 'card__title' }, shown.model_id
+      ? el('a', { href: `model.html?id=${shown.model_id}`, text: e.title }) : e.title),
     el('dl', { class: 'details' },
       el('div', { class: 'details__row' }, el('dt', { i18n: 'results.colRank' }), el('dd', { text: String(e.rank) })),
       el('div', { class: 'details__row' }, el('dt', { i18n: 'results.colCode' }), el('dd', { class: 'tracking-code--small', text: e.tracking_code })),
       el('div', { class: 'details__row' }, el('dt', { i18n: 'results.colGroup' }), el('dd', { text: e.group_name || '' })),
       el('div', { class: 'details__row' }, el('dt', { i18n: 'results.colScoreOnly' }), el('dd', { text: scoreOnly(e) })),
-      e.reason ? el('div', { class: 'details__row' }, el('dt', { i18n: 'results.reason' }), el('dd', { text: e.reason })) : null),
+      e.reason ? el('div', { class: 'details__row' }, el('dt', { i18n: 'results.reason' }), el('dd', { text: e.reason })) : null,
+      shown.contact ? el('div', { class: 'details__row' }, el('dt', { i18n: 'showcase.contact' }), el('dd', {}, contactNode(shown.contact))) : null),
     breakdown(e));
 }
 

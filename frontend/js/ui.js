@@ -110,7 +110,9 @@ export function attachmentItem(a) {
   const url = apiUrl(`/attachments/${a.id}`);
   return el('li', { class: 'files__item' },
     /^image\//.test(a.mime)
-      ? el('img', { class: 'files__thumb', src: url, alt: '', width: 64, height: 64 })
+      // The 320 px copy (sql/030), not the photo itself (up to 2,560 px, hundreds of KB): the
+      // thumbnail is 64 CSS px, so 320 px is sharp up to 5x screens (issue 11).
+      ? el('img', { class: 'files__thumb', src: `${url}?size=320`, alt: '', width: 64, height: 64, loading: 'lazy', decoding: 'async' })
       : el('span', { class: 'files__thumb files__thumb--pdf', 'aria-hidden': 'true', text: 'PDF' }),
     el('span', { class: 'files__name' },
       el('a', { class: 'files__link', href: url, download: a.filename },

@@ -96,13 +96,27 @@ enum sk_db_status sk_db_setup_code_redeem(struct sk_dbconn *c, int64_t code, con
 					  const char *ip);
 
 /*
+ * *staff: whether account holds a role in a ward where admin holds the admin role, or the
+ * installation-wide admin role (what explains a ward admin's refused set-up code).
+ */
+enum sk_db_status sk_db_account_in_admin_wards(struct sk_dbconn *c, int64_t admin, int64_t account, bool *staff);
+
+/* Who searches people, for the audit row a search writes in the same statement (SEARCH_AUDIT_SQL). */
+struct sk_db_searcher {
+	int64_t actor;
+	const char *ip;
+	const char *kind; /* "phone", "email" or "name": sk_search_kind */
+};
+
+/*
  * Accounts (not deleted) whose name (diacritics and case ignored) or email holds query, or whose phone
  * holds digits (sk_login_search_digits; NULL: none), holding a role in one of the wards of the
  * PostgreSQL array text wards (NULL: any account), by name, at most limit: column json, the account
- * view as sk_db_account_json makes it.
+ * view as sk_db_account_json makes it. Audited as people_searched (subject "accounts", the lowest of
+ * wards) in the same statement: the query's kind and keyed hash, never the query.
  */
 enum sk_db_status sk_db_accounts_search(struct sk_dbconn *c, const char *query, const char *digits,
-					const char *wards, int limit, PGresult **res);
+					const char *wards, int limit, const struct sk_db_searcher *who, PGresult **res);
 
 struct sk_admin_new_account {
 	const char *login;      /* normalised */
@@ -126,20 +140,30 @@ enum sk_db_status sk_db_admin_account_create(struct sk_dbconn *c, const struct s
 					     int64_t *expires);
 
 /*
+ * Audits an administrator's lookup of one exact (normalised) login as people_searched (subject
+ * "accounts", query_kind "login", a keyed hash of login, results 0 or 1; ward: the lowest of the
+ * PostgreSQL array text wards, NULL for NULL), committed without waiting for the WAL flush.
+ */
+enum sk_db_status sk_db_login_lookup_audit(struct sk_dbconn *c, const struct sk_db_searcher *who, const char *wards,
+					   const char *login, bool found);
+
+/*
  * Residents of ward (not deleted) whose name (diacritics and case ignored) or email holds query, or
  * whose phone holds digits (NULL: none), by name, at most limit: id, login, display_name, group_id,
- * group_name, group_retired_at, has_password, proposals (their number in the ward).
+ * group_name, group_retired_at, has_password, proposals (their number in the ward). Audited as
+ * people_searched (subject "residents") in the same statement: the query's kind and keyed hash.
  */
 enum sk_db_status sk_db_residents_search(struct sk_dbconn *c, int64_t ward, const char *query, const char *digits,
-					 int limit, PGresult **res);
+					 int limit, const struct sk_db_searcher *who, PGresult **res);
 
 /*
  * Account as a resident of ward (SK_DB_NOROWS when it is not one, or deleted): the columns of
  * sk_db_residents_search but proposals, may_issue_setup_code (whether actor may make it a set-up
  * code) and proposals (JSON array text of its proposals in the ward, newest first: id, title, status,
- * tracking_code, campaign_id, campaign_title, group_name, updated_at, submitted_at).
+ * tracking_code, campaign_id, campaign_title, group_name, updated_at, submitted_at). A resident found
+ * is audited as resident_viewed by actor from ip, in the same statement.
  */
 enum sk_db_status sk_db_resident_get(struct sk_dbconn *c, int64_t ward, int64_t account, int64_t actor,
-				     PGresult **res);
+				     const char *ip, PGresult **res);
 
 #endif

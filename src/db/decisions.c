@@ -107,13 +107,27 @@ enum sk_db_status sk_db_decision_latest(struct sk_dbconn *c, int64_t cid, bool p
 			  2, p, res);
 }
 
+enum sk_db_status sk_db_decision_latest_id(struct sk_dbconn *c, int64_t cid, int64_t *id)
+{
+	char a[24];
+	const char *p[] = { sk_db_i64str(a, cid) };
+	PGresult *r;
+	enum sk_db_status st = sk_db_exec(c, "decision_latest_id",
+					  "SELECT id FROM decisions WHERE campaign_id = $1 AND published_at IS NOT NULL"
+					  " ORDER BY version DESC LIMIT 1",
+					  1, p, &r);
+	*id = st == SK_DB_OK ? sk_db_i64(r, 0, "id") : 0;
+	PQclear(r);
+	return st;
+}
+
 enum sk_db_status sk_db_models_list(struct sk_dbconn *c, int64_t ward, const char *stage, const char *tag,
 				    const char *folded, PGresult **res)
 {
 	char w[24];
 	const char *p[] = { ward ? sk_db_i64str(w, ward) : NULL, stage, tag, folded };
 	return sk_db_exec(c, "models_list",
-			  "SELECT model_json(m)::text AS json FROM models m"
+			  "SELECT (model_json(m) || model_showcase(m))::text AS json FROM models m"
 			  " WHERE m.award IS NOT NULL AND ($1::bigint IS NULL OR m.ward_id = $1)"
 			  " AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM adoptions a WHERE a.model_id = m.id AND a.stage = $2))"
 			  " AND ($3::text IS NULL OR $3 = ANY (m.tags))"
@@ -129,7 +143,7 @@ enum sk_db_status sk_db_model_get(struct sk_dbconn *c, int64_t id, PGresult **re
 	char a[24];
 	const char *p[] = { sk_db_i64str(a, id) };
 	return sk_db_exec(c, "model_get",
-			  "SELECT model_json(m)::text AS json, coalesce((SELECT jsonb_agg(adoption_json(a) ORDER BY a.id)"
+			  "SELECT (model_json(m) || model_showcase(m))::text AS json, coalesce((SELECT jsonb_agg(adoption_json(a) ORDER BY a.id)"
 			  " FROM adoptions a WHERE a.model_id = m.id), '[]')::text AS adoptions FROM models m WHERE m.id = $1",
 			  1, p, res);
 }
@@ -173,4 +187,16 @@ enum sk_db_status sk_db_adoption_update(struct sk_dbconn *c, int64_t id, int64_t
 					int64_t now, const char *ip, char **json)
 {
 	return adoption_save(c, id, 0, 0, actor, in, now, ip, json);
+}
+
+enum sk_db_status sk_db_results_showcase(struct sk_dbconn *c, int64_t cid, char **json)
+{
+	char a[24];
+	const char *p[] = { sk_db_i64str(a, cid) };
+	return sk_db_json(c, "results_showcase",
+			  "SELECT coalesce(jsonb_agg(jsonb_build_object('proposal_id', m.proposal_id, 'model_id', m.id)"
+			  " || proposal_showcase(m.proposal_id) ORDER BY m.award_position NULLS LAST, m.rank NULLS LAST, m.id),"
+			  " '[]')::text FROM models m JOIN campaigns c ON c.id = m.campaign_id"
+			  " WHERE m.campaign_id = $1 AND m.award IS NOT NULL AND c.state = 'published'",
+			  1, p, json);
 }

@@ -15,6 +15,23 @@ enum sk_db_status sk_db_assisted_resident(struct sk_dbconn *c, int64_t volunteer
 			  7, p, res);
 }
 
+enum sk_db_status sk_db_resident_lookup_take(struct sk_dbconn *c, int64_t volunteer, int64_t now, long max,
+					     long window, long *retry_after)
+{
+	char v[24], n[24], m[24], w[24];
+	const char *p[] = { sk_db_i64str(v, volunteer), sk_db_i64str(n, now), sk_db_i64str(m, max), sk_db_i64str(w, window) };
+	PGresult *r;
+	enum sk_db_status st = sk_db_exec(c, "resident_lookup_take",
+					  "SELECT resident_lookup_take($1, to_timestamp($2), $3, $4) AS retry_after", 4, p, &r);
+	if (st != SK_DB_OK) {
+		PQclear(r);
+		return st == SK_DB_NOROWS ? SK_DB_ERROR : st;
+	}
+	*retry_after = (long)sk_db_i64(r, 0, "retry_after");
+	PQclear(r);
+	return SK_DB_OK;
+}
+
 enum sk_db_status sk_db_personal_export(struct sk_dbconn *c, int64_t account, PGresult **res)
 {
 	char a[24];

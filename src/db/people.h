@@ -19,6 +19,14 @@
 enum sk_db_status sk_db_assisted_resident(struct sk_dbconn *c, int64_t volunteer, int64_t ward, int64_t group,
 					 const char *phone, const char *name, int64_t now, const char *ip, PGresult **res);
 
+/*
+ * Takes one of volunteer's "find a resident" lookups: at most max per window seconds, counted in the
+ * database (every server process shares the count) at the request's clock now. *retry_after: 0 when
+ * taken (recorded), otherwise the seconds until one frees (nothing recorded).
+ */
+enum sk_db_status sk_db_resident_lookup_take(struct sk_dbconn *c, int64_t volunteer, int64_t now, long max,
+					     long window, long *retry_after);
+
 /* Everything held about account as one JSON document (column "json"). */
 enum sk_db_status sk_db_personal_export(struct sk_dbconn *c, int64_t account, PGresult **res);
 

@@ -94,7 +94,10 @@ enum sk_db_status sk_db_proposal_track(struct sk_dbconn *c, const char *code, PG
 	const char *p[] = { code };
 	return sk_db_exec(c, "proposal_track",
 			  "SELECT p.tracking_code, p.status, p.campaign_id, c.title AS campaign_title,"
-			  " iso(p.submitted_at) AS submitted_at, iso(p.updated_at) AS updated_at"
+			  " iso(p.submitted_at) AS submitted_at, iso(p.updated_at) AS updated_at,"
+			  " c.state AS campaign_state, iso(c.closes_at) AS closes_at,"
+			  " (SELECT iso(max(d.published_at)) FROM decisions d WHERE d.campaign_id = c.id) AS results_published_at,"
+			  " (SELECT m.award FROM models m WHERE m.proposal_id = p.id) AS award"
 			  " FROM proposals p JOIN campaigns c ON c.id = p.campaign_id WHERE p.tracking_code = upper($1)",
 			  1, p, res);
 }
@@ -166,4 +169,27 @@ enum sk_db_status sk_db_attachment_delete(struct sk_dbconn *c, int64_t id, int64
 	char b[3][24];
 	const char *p[] = { sk_db_i64str(b[0], id), sk_db_i64str(b[1], actor), sk_db_i64str(b[2], now), ip };
 	return sk_db_exec(c, "attachment_delete", "SELECT attachment_delete($1, $2, to_timestamp($3), $4::inet)", 4, p, NULL);
+}
+
+enum sk_db_status sk_db_proposal_publicity_set(struct sk_dbconn *c, int64_t id, int64_t actor, int64_t now, bool photos,
+					       bool contact, const char *ip, char **json)
+{
+	char b[3][24];
+	const char *p[] = { sk_db_i64str(b[0], id), sk_db_i64str(b[1], actor), sk_db_i64str(b[2], now),
+			    photos ? "true" : "false", contact ? "true" : "false", ip };
+	return sk_db_json(c, "proposal_publicity_set",
+		       "SELECT proposal_publicity_set($1, $2, to_timestamp($3), $4, $5, $6::inet)::text", 6, p, json);
+}
+
+enum sk_db_status sk_db_public_photo_get(struct sk_dbconn *c, int64_t id, int long_side, const char *hash32,
+					 PGresult **res)
+{
+	char i[24], s[24];
+	const char *p[] = { sk_db_i64str(i, id), sk_db_i64str(s, long_side), hash32 };
+	return sk_db_exec_bin(c, "public_photo_get",
+			      "SELECT z.content, z.sha256 FROM attachments a"
+			      " JOIN attachment_sizes z ON z.attachment_id = a.id AND z.long_side = $2"
+			      " WHERE a.id = $1 AND left(a.sha256, 32) = $3 AND a.mime LIKE 'image/%'"
+			      " AND proposal_photos_public(a.proposal_id)",
+			      3, p, NULL, NULL, 1, res);
 }

@@ -69,6 +69,22 @@ enum sk_db_status sk_db_attachment_size_add(struct sk_dbconn *c, int64_t id, int
 /* Like sk_db_attachment_get, with the derived size long_side in place of the file; NOROWS when absent. */
 enum sk_db_status sk_db_attachment_size_get(struct sk_dbconn *c, int64_t id, int long_side, PGresult **res);
 
+/*
+ * Gives or withdraws the consents to publish proposal id's photos and contact (sql/026
+ * proposal_publicity_set): rules proposal_not_found, proposal_withdrawn, campaign_not_accepting
+ * (giving only). *json: the proposal's view.
+ */
+enum sk_db_status sk_db_proposal_publicity_set(struct sk_dbconn *c, int64_t id, int64_t actor, int64_t now, bool photos,
+					       bool contact, const char *ip, char **json);
+
+/*
+ * The derived size long_side of attachment id when it is a public photo (sql/026
+ * proposal_photos_public) whose SHA-256 starts with hash32 (32 hex digits): binary columns
+ * content, sha256 (hex text). SK_DB_NOROWS in every other case.
+ */
+enum sk_db_status sk_db_public_photo_get(struct sk_dbconn *c, int64_t id, int long_side, const char *hash32,
+					 PGresult **res);
+
 /* Deletes attachment id of proposal (deadline rules apply). */
 enum sk_db_status sk_db_attachment_delete(struct sk_dbconn *c, int64_t id, int64_t actor, int64_t now, const char *ip);
 

@@ -1,6 +1,7 @@
 #include "db/sealer.h"
 
 #include "db/db.h"
+#include "db/leader_lock.h"
 #include "db/notifications.h"
 #include "db/panel.h"
 #include "log.h"
@@ -14,6 +15,7 @@
 
 struct sk_sealer {
 	struct sk_db *db; /* a pool of one connection, the sealer's own */
+	struct sk_singleton *leader; /* only the holder of "score-sealer" seals */
 	int interval_ms;
 	int timers_ms; /* 0: no notification timers */
 	pthread_mutex_t lock;
@@ -31,6 +33,8 @@ struct sk_sealer {
  */
 static bool seal_once(struct sk_sealer *s, bool *failing)
 {
+	if (!sk_singleton_acquire(s->leader))
+		return true; /* another process seals (or the database is away: the holder's check logs it) */
 	struct sk_dbconn *c = sk_db_acquire(s->db, 1000);
 	PGresult *r = NULL;
 	enum sk_db_status st = SK_DB_UNAVAILABLE;
@@ -72,6 +76,8 @@ static bool seal_once(struct sk_sealer *s, bool *failing)
  * recovery once. */
 static void timers_once(struct sk_sealer *s, bool *failing)
 {
+	/* Every process runs them (not only the sealer's lock holder): they are idempotent (dedupe
+	 * keys), cheap every 30 s, and the lock holder may be a process that writes none (--test-clock). */
 	struct sk_dbconn *c = sk_db_acquire(s->db, 1000);
 	int64_t written = 0;
 	enum sk_db_status st = c ? sk_db_notification_timers(c, (int64_t)time(NULL), &written) : SK_DB_UNAVAILABLE;
@@ -122,12 +128,14 @@ struct sk_sealer *sk_sealer_start(const char *url, const char *role, int interva
 	if (s == NULL)
 		return NULL;
 	s->db = sk_db_new(url, 1, role);
+	s->leader = sk_singleton_new(url, "score-sealer");
 	s->interval_ms = interval_ms;
 	s->timers_ms = timers_ms;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
-	if (s->db == NULL || pthread_create(&s->thread, NULL, sealer_main, s) != 0) {
+	if (s->db == NULL || s->leader == NULL || pthread_create(&s->thread, NULL, sealer_main, s) != 0) {
 		sk_db_free(s->db);
+		sk_singleton_free(s->leader);
 		pthread_mutex_destroy(&s->lock);
 		pthread_cond_destroy(&s->wake);
 		free(s);
@@ -146,6 +154,7 @@ void sk_sealer_stop(struct sk_sealer *s)
 	pthread_mutex_unlock(&s->lock);
 	pthread_join(s->thread, NULL); /* its last run seals what the stopped server wrote */
 	sk_db_free(s->db);
+	sk_singleton_free(s->leader); /* another process takes over at its next run */
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->wake);
 	free(s);

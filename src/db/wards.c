@@ -7,7 +7,7 @@
 enum sk_db_status sk_db_wards_list(struct sk_dbconn *c, PGresult **res)
 {
 	return sk_db_exec(c, "wards_list",
-			  "SELECT w.id, w.code, w.name,"
+			  "SELECT w.id, w.code, w.name, w.public_contact,"
 			  " coalesce((SELECT json_agg(json_build_object('id', g.id, 'name', g.name)"
 			  "   ORDER BY g.name) FROM residential_groups g WHERE g.ward_id = w.id AND g.retired_at IS NULL),"
 			  "  '[]')::text AS groups"
@@ -77,7 +77,7 @@ enum sk_db_status sk_db_wards_admin_list(struct sk_dbconn *c, const char *wards,
 {
 	const char *p[] = { wards };
 	return sk_db_exec(c, "wards_admin_list",
-			  "SELECT w.id, w.code, w.name, iso(w.created_at) AS created_at,"
+			  "SELECT w.id, w.code, w.name, w.public_contact, iso(w.created_at) AS created_at,"
 			  " coalesce((SELECT json_agg(json_build_object('id', g.id, 'name', g.name,"
 			  "   'retired_at', iso(g.retired_at),"
 			  "   'residents', (SELECT count(*) FROM role_grants r WHERE r.group_id = g.id AND r.role = 'resident'))"
@@ -183,4 +183,19 @@ enum sk_db_status sk_db_group_json(struct sk_dbconn *c, int64_t group, char **js
 			  "SELECT json_build_object('id', g.id, 'ward_id', g.ward_id, 'name', g.name,"
 			  " 'retired_at', iso(g.retired_at))::text FROM residential_groups g WHERE g.id = $1",
 			  1, p, json);
+}
+
+enum sk_db_status sk_db_ward_public_contact_set(struct sk_dbconn *c, int64_t actor, int64_t ward, const char *contact,
+						const char *ip)
+{
+	char w[24], a[24];
+	const char *p[] = { sk_db_i64str(w, ward), sk_db_i64str(a, actor), contact, ip };
+	PGresult *r;
+	enum sk_db_status st = sk_db_exec(c, "ward_public_contact_set",
+					  "SELECT ward_public_contact_set($1, $2, $3, $4::inet) AS found", 4, p, &r);
+	if (st != SK_DB_OK)
+		return st;
+	bool found = sk_db_bool(r, 0, "found");
+	PQclear(r);
+	return found ? SK_DB_OK : SK_DB_NOROWS;
 }

@@ -29,6 +29,10 @@ enum sk_db_status sk_db_wards_admin_list(struct sk_dbconn *c, const char *wards,
 enum sk_db_status sk_db_ward_rename(struct sk_dbconn *c, int64_t actor, int64_t ward, const char *name,
 				    const char *ip);
 
+/* Sets ward's public contact (sql/026), audited ward_public_contact_changed. SK_DB_NOROWS: no such ward. */
+enum sk_db_status sk_db_ward_public_contact_set(struct sk_dbconn *c, int64_t actor, int64_t ward, const char *contact,
+						const char *ip);
+
 /* The ward of residential group into *ward. SK_DB_NOROWS: no such group. */
 enum sk_db_status sk_db_group_ward(struct sk_dbconn *c, int64_t group, int64_t *ward);
 

@@ -67,7 +67,8 @@ void sk_csv_field(struct sk_csv *csv, const char *value)
 		put(csv, ",", 1);
 	csv->row_started = true;
 	bool number = plain_number(value); /* -8.5 is a number, not a formula */
-	bool formula = !number && (value[0] == '=' || value[0] == '+' || value[0] == '-' || value[0] == '@');
+	/* OWASP's list: = + - @, and a tab or carriage return, which some spreadsheets skip before a formula. */
+	bool formula = !number && value[0] != '\0' && strchr("=+-@\t\r", value[0]) != NULL;
 	bool quote = formula || strpbrk(value, ",\"\r\n") != NULL;
 	if (!quote) {
 		put(csv, value, strlen(value));

@@ -17,7 +17,7 @@ void sk_csv_init(struct sk_csv *csv);
 
 /*
  * Appends one field to the current row, quoted when it holds a comma, quote,
- * or line break. A field starting with = + - @ (a formula to a spreadsheet)
+ * or line break. A field starting with = + - @, a tab or a carriage return (a formula to a spreadsheet)
  * is prefixed with an apostrophe so that opening the file runs nothing; a plain decimal number
  * such as -8.5 or -1e5 stays a number (but not "-inf", "-nan" or a hexadecimal float).
  */

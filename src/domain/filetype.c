@@ -1,6 +1,7 @@
 #include "domain/filetype.h"
 
 #include <string.h>
+#include <strings.h>
 
 const char *sk_filetype_sniff(const unsigned char *d, size_t len)
 {
@@ -20,6 +21,68 @@ const char *sk_filetype_sniff(const unsigned char *d, size_t len)
 				return "image/heic";
 	}
 	return NULL;
+}
+
+/* RFC 9110 tchar: what a token (a type, a subtype, a parameter name or bare value) is made of. */
+static bool tchar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static const char *skip_ows(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* The end of a token starting at s (s itself when there is none). */
+static const char *token_end(const char *s)
+{
+	while (tchar(*s))
+		s++;
+	return s;
+}
+
+bool sk_media_type_is(const char *header, const char *type)
+{
+	if (header == NULL)
+		return false;
+	const char *s = skip_ows(header);
+	const char *t = token_end(s);
+	if (t == s || *t != '/')
+		return false;
+	const char *u = token_end(t + 1);
+	if (u == t + 1)
+		return false;
+	size_t n = (size_t)(u - s);
+	if (strlen(type) != n || strncasecmp(s, type, n) != 0)
+		return false;
+	s = skip_ows(u);
+	while (*s == ';') {
+		s = skip_ows(s + 1);
+		const char *name_end = token_end(s);
+		if (name_end == s || *name_end != '=')
+			return false;
+		s = name_end + 1;
+		if (*s == '"') {
+			for (s++; *s != '"'; s++) {
+				if (*s == '\\' && s[1] != '\0')
+					s++;
+				else if (*s == '\0' || ((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+					return false;
+			}
+			s++;
+		} else {
+			const char *value_end = token_end(s);
+			if (value_end == s)
+				return false;
+			s = value_end;
+		}
+		s = skip_ows(s);
+	}
+	return *s == '\0';
 }
 
 static int hexval(char c)

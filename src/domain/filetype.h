@@ -2,6 +2,7 @@
 #ifndef SK_DOMAIN_FILETYPE_H
 #define SK_DOMAIN_FILETYPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -11,6 +12,15 @@
  * bytes; NULL for anything else.
  */
 const char *sk_filetype_sniff(const unsigned char *data, size_t len);
+
+/*
+ * True when a Content-Type header value declares exactly the media type `type` (lower case
+ * "type/subtype"): the type and subtype compared without regard to case, optional spaces or tabs
+ * around it, and nothing after it but well-formed parameters (";" name "=" token or quoted
+ * string), which are ignored. "image/pngX", "image/png x" or "image/png," are not image/png.
+ * NULL header: false.
+ */
+bool sk_media_type_is(const char *header, const char *type);
 
 /*
  * The name an upload declares in its X-Filename header: percent-decoded into out (at most

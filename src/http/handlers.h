@@ -13,6 +13,8 @@ bool sk_led_campaign(struct sk_request *req, PGresult **c);
 /* Drops this process's cached public results of campaign cid (r_public_results.c); called when a
  * decision is published or corrected. */
 void results_forget(int64_t cid);
+/* Drops this process's public results of every call (a ward's public contact changed). */
+void results_forget_all(void);
 
 /* r_share.c: link previews, under the absolute base of public links (cfg->public_url: --public-url
  * without a trailing '/', or http://<listen> when unset; see config.c). share_tags writes the Open Graph
@@ -40,6 +42,8 @@ void accounts_admin_create(struct sk_request *req);
 /* ?q= of a search, cleaned (2..100 characters, owned by req), with its phone digits (sk_login_search_digits,
  * "" when none) in digits; replies 400 itself and returns false. */
 bool search_query(struct sk_request *req, const char **query, char *digits, size_t digits_size);
+/* What the audit says a search was by: "email" (query holds '@'), "phone" (it has digits), else "name". */
+const char *search_kind(const char *query, const char *digits);
 
 /* r_notifications.c */
 void notifications_list(struct sk_request *req);
@@ -103,6 +107,9 @@ void proposals_track(struct sk_request *req);
 /* r_attachments.c */
 void attachments_create(struct sk_request *req);
 void attachments_get(struct sk_request *req);
+void proposals_publicity(struct sk_request *req);
+void public_photos_get(struct sk_request *req);
+void wards_public_contact_put(struct sk_request *req);
 void attachments_delete(struct sk_request *req);
 
 /* r_assisted.c */

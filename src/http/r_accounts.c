@@ -154,6 +154,11 @@ bool search_query(struct sk_request *req, const char **query, char *digits, size
 	return true;
 }
 
+const char *search_kind(const char *query, const char *digits)
+{
+	return strchr(query, '@') ? "email" : digits[0] ? "phone" : "name";
+}
+
 /* GET /admin/accounts?q=: the accounts a search finds, scoped to the caller's wards. */
 static void accounts_admin_search(struct sk_request *req)
 {
@@ -165,8 +170,9 @@ static void accounts_admin_search(struct sk_request *req)
 	if (!all)
 		role_wards(req, SK_ROLE_ADMIN, wards, sizeof wards);
 	PGresult *r;
+	struct sk_db_searcher who = { req->session.account_id, req->ip, search_kind(query, digits) };
 	enum sk_db_status st =
-		sk_db_accounts_search(req->db, query, digits[0] ? digits : NULL, all ? NULL : wards, 50, &r);
+		sk_db_accounts_search(req->db, query, digits[0] ? digits : NULL, all ? NULL : wards, 50, &who, &r);
 	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
 		sk_reply_db_error(req, st);
 		return;
@@ -200,27 +206,42 @@ void accounts_admin_lookup(struct sk_request *req)
 			       "Give ?login= a phone number or an email address.");
 		return;
 	}
-	PGresult *r;
+	PGresult *r = NULL;
 	enum sk_db_status st = sk_db_account_by_login(req->db, login, &r);
-	if (st == SK_DB_NOROWS) {
+	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
 		PQclear(r);
-		sk_reply_error(req, 404, "not_found", "login", "No account has this login.");
-		return;
-	}
-	if (st != SK_DB_OK) {
 		sk_reply_db_error(req, st);
 		return;
 	}
-	int64_t id = sk_db_i64(r, 0, "id");
+	json_t *view = NULL;
+	if (st == SK_DB_OK) {
+		int64_t id = sk_db_i64(r, 0, "id");
+		view = account_view(req->db, id, &st);
+		if (view == NULL) {
+			PQclear(r);
+			sk_reply_db_error(req, st);
+			return;
+		}
+		/* A ward's administrator finds only the people of their wards, and only those roles. */
+		if (!account_view_scope(req, view)) {
+			json_decref(view);
+			view = NULL;
+		}
+	}
 	PQclear(r);
-	json_t *view = account_view(req->db, id, &st);
-	if (view == NULL) {
+	/* Audited like a search, found or not (a lookup by number is a search of people). */
+	char wards[1024];
+	bool all = sk_is_installation_admin(req);
+	if (!all)
+		role_wards(req, SK_ROLE_ADMIN, wards, sizeof wards);
+	struct sk_db_searcher who = { req->session.account_id, req->ip, "login" };
+	st = sk_db_login_lookup_audit(req->db, &who, all ? NULL : wards, login, view != NULL);
+	if (st != SK_DB_OK) {
+		json_decref(view);
 		sk_reply_db_error(req, st);
 		return;
 	}
-	/* A ward's administrator finds only the people of their wards, and only those roles. */
-	if (!account_view_scope(req, view)) {
-		json_decref(view);
+	if (view == NULL) {
 		sk_reply_error(req, 404, "not_found", "login", "No account has this login.");
 		return;
 	}

@@ -10,7 +10,10 @@
 #include "http/json_in.h"
 #include "http/reply.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#define LOOKUP_WINDOW 3600 /* seconds over which a volunteer's lookups are counted (--resident-lookups) */
 
 void assisted_residents_create(struct sk_request *req)
 {
@@ -35,9 +38,27 @@ void assisted_residents_create(struct sk_request *req)
 		sk_reply_error(req, 400, "invalid_field", "phone", "Enter the resident's mobile number, such as 0901234567.");
 		return;
 	}
+	/* Each answer tells whether a number is a resident's (and their initials and group): a budget per hour. */
+	long retry = 0;
+	enum sk_db_status st = sk_db_resident_lookup_take(req->db, req->session.account_id, req->now,
+							  req->srv->cfg->resident_lookups, LOOKUP_WINDOW, &retry);
+	if (st != SK_DB_OK) {
+		sk_reply_db_error(req, st);
+		return;
+	}
+	if (retry > 0) {
+		char secs[24];
+		snprintf(secs, sizeof secs, "%ld", retry);
+		sk_reply_header(req, "Retry-After", secs);
+		sk_reply_error(req, 429, "too_many_lookups", NULL,
+			       "You have looked up %ld residents in the last hour, the most allowed. "
+			       "Please wait %ld minute%s, or ask the ward office.",
+			       req->srv->cfg->resident_lookups, (retry + 59) / 60, (retry + 59) / 60 == 1 ? "" : "s");
+		return;
+	}
 	PGresult *r;
-	enum sk_db_status st = sk_db_assisted_resident(req->db, req->session.account_id, ward, group, phone, name,
-						       req->now, req->ip, &r);
+	st = sk_db_assisted_resident(req->db, req->session.account_id, ward, group, phone, name, req->now, req->ip,
+				     &r);
 	if (st == SK_DB_CONFLICT) /* the number was registered meanwhile: look it up again, once */
 		st = sk_db_assisted_resident(req->db, req->session.account_id, ward, group, phone, name, req->now,
 					     req->ip, &r);

@@ -75,9 +75,8 @@ void attachments_create(struct sk_request *req)
 	const char *sniffed = sk_filetype_sniff((const unsigned char *)req->body, req->body_len);
 	/* A HEIC photo may be declared image/heic or image/heif; it is stored as a JPEG. */
 	bool heic = sniffed != NULL && !strcmp(sniffed, "image/heic");
-	if (sniffed == NULL || declared == NULL ||
-	    (strncasecmp(declared, sniffed, strlen(sniffed)) != 0 &&
-	     !(heic && strncasecmp(declared, "image/heif", strlen("image/heif")) == 0))) {
+	/* The declared media type must be exactly the sniffed one (parameters after ';' are ignored). */
+	if (sniffed == NULL || (!sk_media_type_is(declared, sniffed) && !(heic && sk_media_type_is(declared, "image/heif")))) {
 		sk_reply_error(req, 415, "unsupported_media_type", NULL,
 			       "Attach a JPEG, PNG, WebP or HEIC photo or a PDF, sent with its own Content-Type.");
 		return;
@@ -94,7 +93,8 @@ void attachments_create(struct sk_request *req)
 		return;
 	unsigned char *clean;
 	size_t clean_len;
-	if (strcmp(sniffed, "application/pdf") != 0) {
+	bool photo = strcmp(sniffed, "application/pdf") != 0;
+	if (photo) {
 		enum sk_photo_status ps = sk_photo_reencode((const unsigned char *)req->body, req->body_len, SK_PHOTO_MAX_SIDE,
 							    stored_mime, &clean, &clean_len, NULL, NULL);
 		if (ps == SK_PHOTO_TOO_LARGE) {
@@ -132,7 +132,10 @@ void attachments_create(struct sk_request *req)
 		if (id > 0)
 			store_derived_sizes(req, id, clean, clean_len);
 	}
-	free(clean);
+	if (photo)
+		sk_photo_free(clean);
+	else
+		free(clean);
 	if (st == SK_DB_RULE) {
 		const char *rule = sk_db_rule(req->db);
 		if (!strcmp(rule, "proposal_not_found"))

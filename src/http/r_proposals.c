@@ -162,6 +162,10 @@ static void reply_refusal(struct sk_request *req, enum sk_db_status st)
 		sk_reply_error(req, 403, "forbidden", NULL, "Only residents of this ward can propose to its call.");
 	else if (!strcmp(rule, "not_volunteer"))
 		sk_reply_error(req, 403, "forbidden", NULL, "Only a volunteer of this ward can submit for a resident.");
+	else if (!strcmp(rule, "group_retired"))
+		sk_reply_error(req, 409, "group_retired", "group_id",
+			       "This proposal's residential group is no longer in use: choose the group it belongs to now, "
+			       "then submit.");
 	else if (!strcmp(rule, "resident_not_in_ward"))
 		sk_reply_error(req, 400, "invalid_field", "on_behalf_of", "That person is not a resident of this ward.");
 	else
@@ -324,6 +328,31 @@ void proposals_update(struct sk_request *req)
 	reply_proposal(req, 200, json);
 }
 
+/*
+ * PUT /proposals/{id}/publicity {"photos": bool, "contact": bool}: the author's consents to publish
+ * the photos and their name and phone if the proposal wins (sql/026). Giving one needs the proposal
+ * editable; withdrawing one is always possible (the photos stop being served at once).
+ */
+void proposals_publicity(struct sk_request *req)
+{
+	bool photos = false, contact = false;
+	struct sk_field fields[] = { SK_BOOL("photos", &photos), SK_BOOL("contact", &contact), SK_END };
+	if (!sk_json_parse(req, fields))
+		return;
+	char *json;
+	enum sk_db_status st = sk_db_proposal_publicity_set(req->db, sk_param_id(req, 0), req->session.account_id, req->now,
+							    photos, contact, req->ip, &json);
+	if (st != SK_DB_OK) {
+		reply_refusal(req, st);
+		return;
+	}
+	/* The public results of a winner whose consent changed are built again (other processes: within 30 s). */
+	json_t *v = json_loads(json, 0, NULL);
+	results_forget(json_integer_value(json_object_get(v, "campaign_id")));
+	json_decref(v);
+	reply_proposal(req, 200, json);
+}
+
 static void set_status(struct sk_request *req, const char *target)
 {
 	char *json;
@@ -413,10 +442,19 @@ void proposals_track(struct sk_request *req)
 		sk_reply_db_error(req, st);
 		return;
 	}
-	json_t *v = json_pack("{s:s,s:s,s:{s:I,s:s},s:o}", "tracking_code", sk_db_str(r, 0, "tracking_code"), "status",
-			      sk_db_str(r, 0, "status"), "campaign", "id", (json_int_t)sk_db_i64(r, 0, "campaign_id"),
-			      "title", sk_db_str(r, 0, "campaign_title"), "submitted_at",
-			      sk_db_isnull(r, 0, "submitted_at") ? json_null() : json_string(sk_db_str(r, 0, "submitted_at")));
+	/* The call's stage and, once results are published, whether the proposal won (as public as the
+	 * catalogue): the same changes its author is told of (issue 13). */
+	bool published = !sk_db_isnull(r, 0, "results_published_at");
+	json_t *v = json_pack("{s:s,s:s,s:{s:I,s:s,s:s,s:s},s:o,s:o}", "tracking_code", sk_db_str(r, 0, "tracking_code"),
+			      "status", sk_db_str(r, 0, "status"), "campaign", "id",
+			      (json_int_t)sk_db_i64(r, 0, "campaign_id"), "title", sk_db_str(r, 0, "campaign_title"),
+			      "state", sk_db_str(r, 0, "campaign_state"), "closes_at", sk_db_str(r, 0, "closes_at"),
+			      "submitted_at",
+			      sk_db_isnull(r, 0, "submitted_at") ? json_null() : json_string(sk_db_str(r, 0, "submitted_at")),
+			      "result",
+			      published ? json_pack("{s:s,s:s?}", "published_at", sk_db_str(r, 0, "results_published_at"), "award",
+						    sk_db_isnull(r, 0, "award") ? NULL : sk_db_str(r, 0, "award"))
+					: json_null());
 	PQclear(r);
 	sk_reply_json(req, 200, v);
 }

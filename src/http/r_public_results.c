@@ -32,11 +32,16 @@
  * request takes a reference to it under the lock, replies from its bytes without copying them
  * (libmicrohttpd drops the reference once the reply is sent), and whoever drops the last
  * reference frees it. Publishing or correcting in this process forgets the cached document at
- * once; other processes look at the database again after CACHE_CHECK_SECONDS.
+ * once; every process (several may serve behind a proxy) checks, at most once every
+ * CACHE_CHECK_SECONDS per call, which decision is the newest and what the winners' showcase
+ * holds (two point reads: a withdrawn photo consent changes the showcase without a new decision)
+ * and rebuilds only when either changed. The reads may come from the read database (a standby within
+ * --replica-max-lag), except for a call this process has just published or corrected.
  */
 
 #define CACHE_SLOTS 64
-#define CACHE_CHECK_SECONDS 30
+#define CACHE_CHECK_SECONDS 1
+#define RECENT_SLOTS 16
 
 enum form { FORM_JSON, FORM_CSV, FORM_PAGE, NFORMS };
 enum encoding { ENC_IDENTITY, ENC_GZIP, NENCODINGS };
@@ -60,6 +65,7 @@ struct template_id {
 struct results_doc {
 	atomic_int refs;
 	int64_t campaign, decision;
+	char showcase[17]; /* hash of the winners' photos and contacts (sql/026): a change rebuilds */
 	struct template_id template;
 	/* body NULL: that form or encoding is not available (no template; compression failed) */
 	struct variant v[NFORMS][NENCODINGS];
@@ -74,6 +80,12 @@ struct cached {
 static struct cached cache[CACHE_SLOTS];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t cache_epoch; /* bumped by every results_forget, under cache_lock */
+/* Calls published or corrected in this process, and when (under cache_lock): read on the primary. */
+static struct {
+	int64_t campaign;
+	time_t at;
+} recent[RECENT_SLOTS];
+static unsigned recent_next;
 
 /* Drops one reference to doc (NULL: nothing); the last one frees it. */
 static void doc_release(struct results_doc *doc)
@@ -92,6 +104,23 @@ static void doc_release_cb(void *cls)
 	doc_release(cls);
 }
 
+/* Drops this process's copy of every call's results (a ward's public contact changed). */
+void results_forget_all(void)
+{
+	struct results_doc *drop[CACHE_SLOTS];
+	int n = 0;
+	pthread_mutex_lock(&cache_lock);
+	cache_epoch++;
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].campaign != 0) {
+			drop[n++] = cache[i].doc;
+			memset(&cache[i], 0, sizeof cache[i]);
+		}
+	pthread_mutex_unlock(&cache_lock);
+	for (int i = 0; i < n; i++)
+		doc_release(drop[i]);
+}
+
 /* Drops this process's copy of cid's results (other processes re-check within CACHE_CHECK_SECONDS). */
 void results_forget(int64_t cid)
 {
@@ -99,6 +128,9 @@ void results_forget(int64_t cid)
 	int n = 0;
 	pthread_mutex_lock(&cache_lock);
 	cache_epoch++; /* a document being built from a read made before now is not cached */
+	recent[recent_next % RECENT_SLOTS].campaign = cid;
+	recent[recent_next % RECENT_SLOTS].at = time(NULL);
+	recent_next++;
 	for (int i = 0; i < CACHE_SLOTS; i++)
 		if (cache[i].campaign == cid) {
 			drop[n++] = cache[i].doc;
@@ -266,7 +298,15 @@ static char *results_page_text(const char *path, const char *base, json_t *doc, 
  * Builds every form of the results of the decision row r (sk_db_decision_latest) of campaign cid,
  * with one reference for the caller; NULL when out of memory.
  */
-static struct results_doc *doc_build(PGresult *r, int64_t cid, const char *template_path,
+/* The first 16 hex digits of the BLAKE2b hash of text, into hex[17]. */
+static void short_hash(const char *text, char hex[17])
+{
+	unsigned char h[crypto_generichash_BYTES_MIN];
+	crypto_generichash(h, sizeof h, (const unsigned char *)text, strlen(text), NULL, 0);
+	sodium_bin2hex(hex, 17, h, 8);
+}
+
+static struct results_doc *doc_build(PGresult *r, const char *showcase, int64_t cid, const char *template_path,
 				     const struct template_id *template, const char *base)
 {
 	struct results_doc *doc = calloc(1, sizeof *doc);
@@ -276,19 +316,22 @@ static struct results_doc *doc_build(PGresult *r, int64_t cid, const char *templ
 	doc->campaign = cid;
 	doc->decision = sk_db_i64(r, 0, "id");
 	doc->template = *template;
+	short_hash(showcase, doc->showcase);
 	json_t *snap = json_loads(sk_db_str(r, 0, "snapshot"), 0, NULL);
-	json_t *d = json_pack("{s:I,s:I,s:I,s:s,s:s?,s:s?,s:o}", "campaign_id", (json_int_t)cid, "decision_id",
+	json_t *shown = json_loads(showcase, 0, NULL);
+	json_t *d = json_pack("{s:I,s:I,s:I,s:s,s:s?,s:s?,s:o,s:o}", "campaign_id", (json_int_t)cid, "decision_id",
 			      (json_int_t)doc->decision, "version", (json_int_t)sk_db_i64(r, 0, "version"), "decided_at",
 			      sk_db_str(r, 0, "decided_at"), "published_at", sk_db_str(r, 0, "published_at"),
-			      "correction_reason", sk_db_str(r, 0, "correction_reason"), "snapshot", snap ? snap : json_object());
+			      "correction_reason", sk_db_str(r, 0, "correction_reason"), "snapshot", snap ? snap : json_object(),
+			      "showcase", shown ? shown : json_array());
 	char *text = d ? json_dumps(d, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
 	if (text == NULL) {
 		json_decref(d);
 		doc_release(doc);
 		return NULL;
 	}
-	char tag[48];
-	snprintf(tag, sizeof tag, "d%lld", (long long)doc->decision);
+	char tag[64];
+	snprintf(tag, sizeof tag, "d%lld-%s", (long long)doc->decision, doc->showcase);
 	doc_set(doc, FORM_JSON, text, strlen(text), tag);
 	size_t len;
 	char *csv = results_csv_text(d, &len);
@@ -305,7 +348,7 @@ static struct results_doc *doc_build(PGresult *r, int64_t cid, const char *templ
 		char hex[17];
 		crypto_generichash(h, sizeof h, (const unsigned char *)page, len, NULL, 0);
 		sodium_bin2hex(hex, sizeof hex, h, 8);
-		snprintf(tag, sizeof tag, "d%lld-%s", (long long)doc->decision, hex);
+		snprintf(tag, sizeof tag, "d%lld-%s-%s", (long long)doc->decision, doc->showcase, hex);
 		doc_set(doc, FORM_PAGE, page, len, tag);
 	}
 	json_decref(d);
@@ -330,20 +373,50 @@ static struct results_doc *results_acquire(struct sk_request *req, int64_t cid)
 			break;
 		}
 	uint64_t epoch = cache_epoch;
+	bool changed_here = false;
+	for (int i = 0; i < RECENT_SLOTS; i++)
+		if (recent[i].campaign == cid && now - recent[i].at <= req->srv->cfg->replica_max_lag)
+			changed_here = true;
 	pthread_mutex_unlock(&cache_lock);
 	if (doc)
 		return doc;
 	char template_path[4200];
 	snprintf(template_path, sizeof template_path, "%s/results.html", req->srv->frontend_real);
 	struct template_id template = template_stat(template_path);
+	struct sk_dbconn *db = changed_here ? sk_req_db_or_reply(req) : sk_req_public_db_or_reply(req);
+	int64_t latest = 0;
+	char *showcase = NULL;
+	/* Two point reads: the newest decision's id and the winners' showcase (a consent withdrawn
+	 * changes it without a new decision). */
+	if (have && db && template_same(&have->template, &template) &&
+	    sk_db_decision_latest_id(db, cid, &latest) == SK_DB_OK && latest == have->decision &&
+	    sk_db_results_showcase(db, cid, &showcase) == SK_DB_OK) {
+		char same[17];
+		short_hash(showcase, same);
+		if (!strcmp(have->showcase, same)) {
+			/* Still the newest: keep it, and check again in CACHE_CHECK_SECONDS. */
+			free(showcase);
+			pthread_mutex_lock(&cache_lock);
+			for (int i = 0; i < CACHE_SLOTS; i++)
+				if (cache[i].campaign == cid && cache[i].doc == have && cache_epoch == epoch)
+					cache[i].checked = now;
+			pthread_mutex_unlock(&cache_lock);
+			return have;
+		}
+	}
+	free(showcase);
+	showcase = NULL;
 	PGresult *r = NULL;
-	enum sk_db_status st = sk_req_db_or_reply(req) ? sk_db_decision_latest(req->db, cid, true, &r) : SK_DB_ERROR;
+	enum sk_db_status st = db ? sk_db_decision_latest(db, cid, true, &r) : SK_DB_ERROR;
+	if (st == SK_DB_OK)
+		st = sk_db_results_showcase(db, cid, &showcase);
 	if (req->replied) {
 		doc_release(have);
 		return NULL;
 	}
 	if (st != SK_DB_OK) {
 		PQclear(r);
+		free(showcase);
 		doc_release(have);
 		if (st == SK_DB_NOROWS)
 			sk_reply_error(req, 404, "not_found", NULL, "The results of this call are not published yet.");
@@ -351,13 +424,17 @@ static struct results_doc *results_acquire(struct sk_request *req, int64_t cid)
 			sk_reply_db_error(req, st);
 		return NULL;
 	}
-	if (have && have->decision == sk_db_i64(r, 0, "id") && template_same(&have->template, &template)) {
+	char shown[17];
+	short_hash(showcase, shown);
+	if (have && have->decision == sk_db_i64(r, 0, "id") && template_same(&have->template, &template) &&
+	    !strcmp(have->showcase, shown)) {
 		doc = have; /* still the newest: keep it, built once */
 	} else {
 		doc_release(have);
-		doc = doc_build(r, cid, template_path, &template, req->srv->cfg->public_url);
+		doc = doc_build(r, showcase, cid, template_path, &template, req->srv->cfg->public_url);
 	}
 	PQclear(r);
+	free(showcase);
 	if (doc == NULL) {
 		sk_reply_error(req, 500, "internal", NULL, "The results could not be built.");
 		return NULL;

@@ -53,7 +53,8 @@ void residents_search(struct sk_request *req)
 	if (!search_query(req, &query, digits, sizeof digits))
 		return;
 	PGresult *r;
-	enum sk_db_status st = sk_db_residents_search(req->db, ward, query, digits[0] ? digits : NULL, 50, &r);
+	struct sk_db_searcher who = { req->session.account_id, req->ip, search_kind(query, digits) };
+	enum sk_db_status st = sk_db_residents_search(req->db, ward, query, digits[0] ? digits : NULL, 50, &who, &r);
 	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
 		sk_reply_db_error(req, st);
 		return;
@@ -75,7 +76,7 @@ void residents_get(struct sk_request *req)
 		return;
 	int64_t account = sk_param_id(req, 1);
 	PGresult *r = NULL;
-	enum sk_db_status st = account ? sk_db_resident_get(req->db, ward, account, req->session.account_id, &r)
+	enum sk_db_status st = account ? sk_db_resident_get(req->db, ward, account, req->session.account_id, req->ip, &r)
 				       : SK_DB_NOROWS;
 	if (st == SK_DB_NOROWS) {
 		PQclear(r);

@@ -19,6 +19,7 @@
 #include "http/handlers.h"
 #include "http/json_in.h"
 #include "http/reply.h"
+#include "log.h"
 #include "passwords.h"
 
 #include <sodium.h>
@@ -73,6 +74,17 @@ void setup_codes_issue(struct sk_request *req)
 	}
 	if (st == SK_DB_RULE) {
 		sodium_memzero(code, sizeof code);
+		/* Staff of a ward the caller administers, refused: they also hold a role beyond the caller's wards,
+		 * an installation-wide role, or an admin role with a password (sql/023). Say so, and who can. */
+		bool staff = false;
+		if (sk_has_role(req, 0, SK_ROLE_ADMIN) &&
+		    sk_db_account_in_admin_wards(req->db, req->session.account_id, account, &staff) == SK_DB_OK && staff) {
+			sk_reply_error(req, 403, "reset_needs_installation_admin", NULL,
+				       "This account also holds a role outside the wards you administer, an "
+				       "installation-wide role or an administrator's role: only an installation "
+				       "administrator can make it a set-up code.");
+			return;
+		}
 		sk_reply_error(req, 403, "forbidden", NULL,
 			       FORBIDDEN_MESSAGE);
 		return;
@@ -157,6 +169,10 @@ void setup_codes_redeem(struct sk_request *req)
 		}
 		st = sk_db_setup_code_redeem(db, code_id, pwhash, req->now, req->ip);
 		if (st == SK_DB_OK) {
+			/* A new password: the wrong codes and passwords tried before no longer slow anyone down. */
+			if (sk_db_auth_forget_login(db, login) != SK_DB_OK)
+				sk_warn("req=%s could not clear the failed logins after a set-up: %s", req->id,
+					sk_db_last_error(db));
 			sk_reply_empty(req, 204);
 			goto out;
 		}

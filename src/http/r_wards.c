@@ -10,7 +10,7 @@
 
 void wards_list(struct sk_request *req)
 {
-	struct sk_dbconn *db = sk_req_db_or_reply(req);
+	struct sk_dbconn *db = sk_req_public_db_or_reply(req);
 	if (db == NULL)
 		return;
 	PGresult *r;
@@ -22,8 +22,9 @@ void wards_list(struct sk_request *req)
 	json_t *wards = json_array();
 	for (int i = 0; i < PQntuples(r); i++) {
 		json_t *groups = json_loads(sk_db_str(r, i, "groups"), 0, NULL);
-		json_array_append_new(wards, json_pack("{s:I,s:s,s:s,s:o}", "id", (json_int_t)sk_db_i64(r, i, "id"),
+		json_array_append_new(wards, json_pack("{s:I,s:s,s:s,s:s,s:o}", "id", (json_int_t)sk_db_i64(r, i, "id"),
 						       "code", sk_db_str(r, i, "code"), "name", sk_db_str(r, i, "name"),
+						       "public_contact", sk_db_str(r, i, "public_contact"),
 						       "groups", groups ? groups : json_array()));
 	}
 	PQclear(r);
@@ -125,8 +126,9 @@ void wards_admin_list(struct sk_request *req)
 	json_t *list = json_array();
 	for (int i = 0; i < PQntuples(r); i++) {
 		json_t *groups = json_loads(sk_db_str(r, i, "groups"), 0, NULL);
-		json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:s,s:o}", "id", (json_int_t)sk_db_i64(r, i, "id"),
+		json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)sk_db_i64(r, i, "id"),
 						      "code", sk_db_str(r, i, "code"), "name", sk_db_str(r, i, "name"),
+						      "public_contact", sk_db_str(r, i, "public_contact"),
 						      "created_at", sk_db_str(r, i, "created_at"), "groups",
 						      groups ? groups : json_array()));
 	}
@@ -150,6 +152,40 @@ void wards_update(struct sk_request *req)
 		return;
 	}
 	sk_reply_json(req, 200, json_pack("{s:{s:I,s:s}}", "ward", "id", (json_int_t)ward, "name", name));
+}
+
+/*
+ * PUT /wards/{ward_id}/public-contact {"public_contact": "…"}: who to contact about the ward's
+ * winning models when their author did not consent to show theirs (sql/026). A leader or an admin of
+ * the ward, or an installation admin (403 for anyone else; 404 for a ward that does not exist).
+ */
+void wards_public_contact_put(struct sk_request *req)
+{
+	int64_t ward = sk_param_id(req, 0);
+	if (ward == 0) {
+		sk_reply_error(req, 404, "not_found", NULL, "There is no such ward.");
+		return;
+	}
+	if (!(sk_has_role(req, ward, SK_ROLE_LEADER) || sk_has_role(req, ward, SK_ROLE_ADMIN) ||
+	      sk_is_installation_admin(req))) {
+		sk_reply_error(req, 403, "forbidden", NULL, "This needs the leader or admin role in this ward.");
+		return;
+	}
+	const char *contact = NULL;
+	struct sk_field fields[] = { SK_STRING("public_contact", &contact, 0, 300), SK_END };
+	if (!sk_json_parse(req, fields))
+		return;
+	enum sk_db_status st = sk_db_ward_public_contact_set(req->db, req->session.account_id, ward, contact, req->ip);
+	if (st == SK_DB_NOROWS) {
+		sk_reply_error(req, 404, "not_found", NULL, "There is no such ward.");
+		return;
+	}
+	if (st != SK_DB_OK) {
+		sk_reply_db_error(req, st);
+		return;
+	}
+	results_forget_all();
+	sk_reply_json(req, 200, json_pack("{s:{s:I,s:s}}", "ward", "id", (json_int_t)ward, "public_contact", contact));
 }
 
 void wards_groups_update(struct sk_request *req)

@@ -59,6 +59,10 @@ const struct sk_route sk_routes[] = {
 	{ "POST", "/api/v1/proposals/{id}/attachments", SK_SIGNED_IN, SK_BODY_UPLOAD, attachments_create },
 	{ "GET", "/api/v1/attachments/{id}", SK_SIGNED_IN, SK_BODY_NONE, attachments_get },
 	{ "DELETE", "/api/v1/attachments/{id}", SK_SIGNED_IN, SK_BODY_NONE, attachments_delete },
+	/* Publication consents and the public photos of winners (issue 11, sql/026). */
+	{ "PUT", "/api/v1/proposals/{id}/publicity", SK_SIGNED_IN, SK_BODY_JSON, proposals_publicity },
+	{ "GET", "/api/v1/public/photos/{name}", SK_PUBLIC, SK_BODY_NONE, public_photos_get },
+	{ "PUT", "/api/v1/wards/{ward_id}/public-contact", SK_SIGNED_IN, SK_BODY_JSON, wards_public_contact_put },
 	{ "POST", "/api/v1/wards/{ward_id}/assisted-residents", SK_SIGNED_IN, SK_BODY_JSON, assisted_residents_create },
 
 	{ "GET", "/api/v1/campaigns/{id}/panel", SK_SIGNED_IN, SK_BODY_NONE, panel_get },

@@ -23,13 +23,16 @@ enum sk_photo_status {
 
 /*
  * Once per process, before any other call: starts libvips with no operation cache and
- * concurrency 1 unless VIPS_CONCURRENCY says otherwise (memory per upload stays bounded).
+ * concurrency 1 unless VIPS_CONCURRENCY says otherwise, and sets the process's malloc mmap
+ * threshold to 1 MiB unless MALLOC_MMAP_THRESHOLD_ says otherwise (memory per upload stays
+ * bounded).
  * Returns 0, or -1 when libvips cannot start.
  */
 int sk_photo_init(const char *argv0);
 
 /*
- * Decodes in[0..len) (the loader is chosen by content: JPEG, PNG, WebP, HEIF; anything else is
+ * Decodes in[0..len) (the loader is chosen by content: JPEG, PNG, WebP, HEIF, the last by
+ * libheif as Y'CbCr 4:2:0 when it is 8-bit without alpha; anything else is
  * SK_PHOTO_INVALID), refusing it on the first decoding error ("fail" on) and above
  * SK_PHOTO_MAX_PIXELS (read from the header, before the pixels); turns it upright by its EXIF
  * orientation, shrinks it so its long side is at most max_side (never enlarges), converts to

@@ -419,6 +419,13 @@ static const struct cell CELLS[] = {
 	{ "GET", "/api/v1/me/proposals", NULL, 0, { 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "GET", "/api/v1/me/assisted", NULL, 0, { 401, 403, 403, 200, 403, 403, 403, 403, 403, 403, 403 } },
 	{ "GET", "/api/v1/me/export", NULL, 0, { 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	/* Notices (issue 13): everyone's own, nobody else's (tests/security/test_notices.c). */
+	{ "GET", "/api/v1/me/notifications", NULL, 0, { 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "POST", "/api/v1/me/notifications/read", "{\"all\":true}", 0,
+	  { 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/me/notification-settings", NULL, 0, { 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "PUT", "/api/v1/me/notification-settings", "{\"sms\":false,\"zalo\":false,\"email\":false,\"notify_helper\":false}", 0,
+	  { 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "POST", "/api/v1/admin/wards", "{\"code\":\"${wcode}\",\"name\":\"Phường mới\"}", 0,
 	  { 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/admin/wards/${ward}/groups", "{\"name\":\"Tổ dân phố mới\"}", 0,
@@ -466,6 +473,16 @@ static const struct cell CELLS[] = {
 	/* assigned, non-conflicted panelists (V, P2) open attachments too; the conflicted P1 does not */
 	{ "GET", "/api/v1/attachments/${att}", NULL, 0, { 401, 200, 404, 200, 200, 404, 200, 404, 404, 200, 404 } },
 	{ "DELETE", "/api/v1/attachments/${qatt}", NULL, 0, { 401, 204, 404, 404, 404, 404, 404, 404, 404, 404, 404 } },
+	/* publication consents (issue 11, sql/026): the author, or the helping volunteer while holding the role;
+	 * withdrawing one is allowed also after publication (rcid's call is published) */
+	{ "PUT", "/api/v1/proposals/${qid}/publicity", "{\"photos\":false,\"contact\":false}", 0,
+	  { 401, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404 } },
+	{ "PUT", "/api/v1/proposals/${rcid}/publicity", "{\"photos\":false,\"contact\":false}", 0,
+	  { 401, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404 } },
+	/* a photo that is not a consented winner's: the same 404 for everyone */
+	{ "GET", "/api/v1/public/photos/${att}?size=320", NULL, 0, { 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404 } },
+	{ "PUT", "/api/v1/wards/${ward}/public-contact", "{\"public_contact\":\"Văn phòng phường\"}", 0,
+	  { 401, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/proposals/${qid}/withdraw", NULL, 0, { 401, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404 } },
 	{ "GET", "/api/v1/track/${code}", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "GET", "/api/v1/campaigns/${cid4}/results", NULL, 0, { 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },

@@ -392,6 +392,20 @@ Test(notices, a_whole_call_tells_the_right_people_and_nobody_else)
 	free(facts);
 	(void)qb;
 
+	/* The tracking page says the same: the call's stage and, for the winner, the award. */
+	struct client anon;
+	client_init(&anon, &S);
+	r = http(&anon, "GET", fmt_path("/api/v1/track/%s", codeA), NULL, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert_str_eq(jstr(jget(r->json, "campaign"), "state"), "published", "%s", r->body);
+	cr_assert(json_is_object(jget(r->json, "result")), "%s", r->body);
+	if (rankA == 1)
+		cr_assert_str_eq(jstr(jget(r->json, "result"), "award"), "Giải Nhất", "%s", r->body);
+	else
+		cr_assert_null(jget(jget(r->json, "result"), "award"), "%s", r->body);
+	resp_free(r);
+	client_cleanup(&anon);
+
 	/* A correction: the leaders hear it was published, the authors their corrected result. */
 	EXPECT(http_json(&f.L.c, "POST", fmt_path("/api/v1/campaigns/%lld/corrections", (long long)f.cid),
 			 json_pack("{s:s,s:s}", "correction_reason", "Sai sót khi nhập", "password", TEST_PASSWORD)),
@@ -575,6 +589,22 @@ Test(notices, settings_are_validated_and_choose_the_deliveries)
 			     1, pt);
 	cr_assert_str_eq(addr, fmt_path("+84%s", f.V.phone + 1));
 	free(addr);
+
+	/* Personal data: the export lists my notices, their deliveries and my choices; deleting the
+	 * account deletes them. */
+	r = http(&f.A.c, "GET", "/api/v1/me/export", NULL, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	json_t *mine = jget(r->json, "notifications");
+	cr_assert_eq(json_array_size(mine), 1, "%s", r->body);
+	cr_assert_str_eq(jstr(json_array_get(mine, 0), "event"), "proposal_received");
+	cr_assert_eq(json_array_size(jget(json_array_get(mine, 0), "deliveries")), 2, "%s", r->body);
+	cr_assert_str_eq(jstr(jget(r->json, "notification_settings"), "email_address"), "anh.nguyen@example.vn");
+	cr_assert_null(strstr(r->body, fmt_path("+84%s", f.B.phone + 1)), "nobody else's: %s", r->body);
+	resp_free(r);
+	EXPECT(http_json(&f.A.c, "DELETE", "/api/v1/me", json_pack("{s:s}", "password", TEST_PASSWORD)), 204, NULL);
+	cr_assert_eq(notices(f.A.id, NULL), 0, "a deleted account's notices go");
+	cr_assert_eq(db_int(PG, count, 1, pa), 0, "and its channel choices");
+	cr_assert_eq(notices(f.B.id, NULL), 1, "other people's stay");
 	fx_free(&f);
 }
 
@@ -619,4 +649,36 @@ Test(notices, account_events_set_up_code_password_and_new_device)
 	client_cleanup(&c1);
 	client_cleanup(&c2);
 	fx_free(&f);
+}
+
+Test(notices, the_servers_thread_writes_the_timed_notices_at_its_clock)
+{
+	/* A call whose deadline passed an hour ago (real time), still open; its ward's leader. */
+	int64_t group, ward = seed_ward(PG, &group);
+	struct who L;
+	who_new(&L, ward, "Lãnh đạo phường");
+	grant(L.id, ward, 0, "leader");
+	const char *pw[] = { S64(ward) };
+	int64_t cid = db_int(PG,
+			     "INSERT INTO campaigns (ward_id, title, opens_at, closes_at, state, config_digest)"
+			     " VALUES ($1, 'Đợt đã hết hạn', now() - interval '2 hours', now() - interval '1 hour', 'open',"
+			     " repeat('a', 64)) RETURNING id",
+			     1, pw);
+	cr_assert_eq(notices(L.id, "deadline_passed"), 0);
+	/* A server without the test clock: its periodic thread runs notification_timers at start. */
+	struct srv S2;
+	const char *env[] = { "SANGKIEN_TEST_CLOCK=0", NULL };
+	srv_start(&S2, NULL, env);
+	long long n = 0;
+	for (int i = 0; i < 100 && n == 0; i++) {
+		struct timespec ts = { 0, 100 * 1000000L };
+		nanosleep(&ts, NULL);
+		n = notices(L.id, "deadline_passed");
+	}
+	srv_stop(&S2);
+	cr_assert_eq(n, 1, "the leader is told within 10 s");
+	char *facts = facts_of(L.id, "deadline_passed");
+	cr_assert_not_null(strstr(facts, fmt_path("\"campaign_id\": %lld", (long long)cid)), "%s", facts);
+	free(facts);
+	client_cleanup(&L.c);
 }

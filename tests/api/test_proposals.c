@@ -1414,16 +1414,19 @@ Test(proposals, tracking_reply_has_exactly_the_contract_fields)
 	struct resp *r = http(&anon.c, "GET", pathf("/api/v1/track/%s", jstr(p, "tracking_code")), NULL, NULL);
 	json_decref(p);
 	cr_assert_eq(r->status, 200, "%s", r->body);
-	/* Contract: {"tracking_code","status","campaign":{"id","title"},"submitted_at"} only. */
+	/* Contract: {"tracking_code","status","campaign":{"id","title","state","closes_at"},"submitted_at","result"}
+	 * only (state and result since issue 13: what the author is told; result null until published). */
 	const char *key;
 	json_t *v;
 	json_object_foreach(r->json, key, v)
 	{
 		cr_assert(!strcmp(key, "tracking_code") || !strcmp(key, "status") || !strcmp(key, "campaign") ||
-				  !strcmp(key, "submitted_at"),
+				  !strcmp(key, "submitted_at") || !strcmp(key, "result"),
 			  "the public tracking reply has a field beyond the contract: '%s' in %s", key, r->body);
 	}
-	cr_assert_eq(json_object_size(jget(r->json, "campaign")), 2, "%s", r->body);
+	cr_assert_eq(json_object_size(jget(r->json, "campaign")), 4, "%s", r->body);
+	cr_assert_str_eq(jstr(jget(r->json, "campaign"), "state"), "open", "%s", r->body);
+	cr_assert(json_is_null(jget(r->json, "result")), "%s", r->body);
 	resp_free(r);
 	bye(&L);
 	bye(&A);
@@ -1947,13 +1950,18 @@ Test(attachments, wrong_types_are_415_and_the_sixth_file_is_409)
 	EXPECT(upload(&A.c, pid, &pdf, "image/png", NULL), 415, "unsupported_media_type");
 	EXPECT(upload(&A.c, pid, &gif, "image/gif", NULL), 415, "unsupported_media_type");
 	EXPECT(upload(&A.c, pid, &gif, "image/png", NULL), 415, "unsupported_media_type");
+	/* The media type is parsed exactly, not matched by prefix. */
+	EXPECT(upload(&A.c, pid, &png, "image/pngX", NULL), 415, "unsupported_media_type");
+	EXPECT(upload(&A.c, pid, &png, "image/png-evil; charset=x", NULL), 415, "unsupported_media_type");
+	EXPECT(upload(&A.c, pid, &pdf, "application/pdf+html", NULL), 415, "unsupported_media_type");
 	struct blob empty = { (unsigned char *)"", 0 };
 	struct resp *r = upload(&A.c, pid, &empty, "image/png", NULL);
 	cr_assert(r->status == 400 || r->status == 415, "an empty file: %ld %s", r->status, r->body);
 	resp_free(r);
 	cr_assert_eq(count_attachments(pid), 0);
 
-	for (int i = 0; i < 5; i++)
+	EXPECT(upload(&A.c, pid, &png, "IMAGE/PNG ; name=anh", NULL), 201, NULL);
+	for (int i = 0; i < 4; i++)
 		EXPECT(upload(&A.c, pid, &png, "image/png", NULL), 201, NULL);
 	cr_assert_eq(count_attachments(pid), 5);
 	EXPECT(upload(&A.c, pid, &pdf, "application/pdf", NULL), 409, "too_many_attachments");

@@ -125,6 +125,44 @@ Test(csv, quotes_and_neutralises_formulas)
 	free(doc);
 }
 
+Test(csv, neutralises_a_leading_tab_or_carriage_return)
+{
+	struct sk_csv csv;
+	sk_csv_init(&csv);
+	sk_csv_field(&csv, "\t=1+1");
+	sk_csv_field(&csv, "\r=1+1");
+	sk_csv_field(&csv, "\tplain");
+	sk_csv_field(&csv, "a\tb");
+	sk_csv_end_row(&csv);
+	size_t len;
+	char *doc = sk_csv_take(&csv, &len);
+	cr_assert_str_eq(doc, "\xEF\xBB\xBF\"'\t=1+1\",\"'\r=1+1\",\"'\tplain\",a\tb\r\n");
+	free(doc);
+}
+
+Test(filetype, media_type_is_parsed_exactly)
+{
+	cr_assert(sk_media_type_is("image/png", "image/png"));
+	cr_assert(sk_media_type_is("IMAGE/Png", "image/png"));
+	cr_assert(sk_media_type_is(" image/png ", "image/png"));
+	cr_assert(sk_media_type_is("image/png;name=a.png", "image/png"));
+	cr_assert(sk_media_type_is("image/png ; charset=\"x;y\"", "image/png"));
+	cr_assert(!sk_media_type_is("image/pngX", "image/png"));
+	cr_assert(!sk_media_type_is("image/png-evil", "image/png"));
+	cr_assert(!sk_media_type_is("image/png x", "image/png"));
+	cr_assert(!sk_media_type_is("image/png,text/html", "image/png"));
+	cr_assert(!sk_media_type_is("image /png", "image/png"));
+	cr_assert(!sk_media_type_is("image/", "image/png"));
+	cr_assert(!sk_media_type_is("image", "image"));
+	cr_assert(!sk_media_type_is("", "image/png"));
+	cr_assert(!sk_media_type_is("image/png;", "image/png"), "an empty parameter");
+	cr_assert(!sk_media_type_is("image/png; =x", "image/png"));
+	cr_assert(!sk_media_type_is("image/png; a", "image/png"), "a parameter without a value");
+	cr_assert(!sk_media_type_is("image/png; a=\"x", "image/png"), "an unclosed quoted string");
+	cr_assert(!sk_media_type_is("image/png\x01", "image/png"));
+	cr_assert(!sk_media_type_is(NULL, "image/png"));
+}
+
 #include "domain/timefmt.h"
 
 Test(timefmt, parses_offsets_and_refuses_ambiguity)

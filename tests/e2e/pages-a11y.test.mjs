@@ -106,6 +106,12 @@ async function publishedCall() {
     const r = await at(now).login(resident.phone);
     sent.push((await r.post(`/campaigns/${campaign.id}/proposals`, { ...proposalBody(srv, { title }), submit: true })).proposal);
   }
+  // The winner's photo, published with consent: the results, catalogue and model pages show it (issue 11).
+  const author = await at(now).login(resident.phone);
+  await author.request('POST', `/proposals/${sent[0].id}/attachments`, undefined, {
+    raw: makePng(640, 480), headers: { 'Content-Type': 'image/png', 'X-Filename': 'so-tay.png' },
+  });
+  await author.request('PUT', `/proposals/${sent[0].id}/publicity`, { photos: true, contact: true });
   const later = now + 10 * 60;
   const boss = await at(later).login(leader.phone);
   await boss.post(`/campaigns/${campaign.id}/transitions`, { to: 'closed' });
@@ -310,6 +316,7 @@ function everyPage() {
     [null, `/model.html?id=${model.id}`, 'main h1'],
     [all, '/', 'main'],
     [all, '/account.html', '#account-data'],
+    [all, '/notices.html', '#notices-summary:not([hidden])'],
     [all, '/my.html', '#my-list li'],
     [all, `/proposal.html?id=${proposal.id}`, '#proposal-body'],
     [all, `/propose.html?campaign=${call.id}`, '#pf-step-1'],

@@ -2,8 +2,8 @@
  * Fuzz target: the CSV writer (src/domain/csv.c). The input is a table: a NUL byte ends a
  * field, two NUL bytes in a row end a row.
  * The document written is read back with an RFC 4180 reader and must give the same table,
- * except that a field a spreadsheet would take for a formula (starting with = + - @ and not a
- * plain decimal number) comes back with an apostrophe in front; no field read back starts with
+ * except that a field a spreadsheet would take for a formula (starting with = + - @, a tab or a
+ * carriage return, and not a plain decimal number) comes back with an apostrophe in front; no field read back starts with
  * one of those characters unless it is a plain decimal number.
  */
 #include "domain/csv.h"
@@ -41,7 +41,7 @@ static bool plain_number(const char *s)
 
 static bool formula_start(char c)
 {
-	return c == '=' || c == '+' || c == '-' || c == '@';
+	return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
 }
 
 /* Reads one field at *pos of doc[0..len) into out (cap bytes); returns its length; *pos past it. */
