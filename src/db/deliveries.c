@@ -3,35 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The sender's advisory lock: one key for every process of an installation ("sk" 13). */
-#define SENDER_LOCK "pg_try_advisory_lock(29547, 13)"
-
-enum sk_db_status sk_db_sender_lock_try(struct sk_dbconn *c, bool *held)
-{
-	PGresult *r;
-	/* A session lock taken twice must be released twice: ask only when not held already. */
-	enum sk_db_status st = sk_db_exec(
-		c, "sender_lock_try",
-		"SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
-		" AND classid = 29547 AND objid = 13 AND granted) THEN true ELSE " SENDER_LOCK " END AS held",
-		0, NULL, &r);
-	*held = st == SK_DB_OK && sk_db_bool(r, 0, "held");
-	PQclear(r);
-	return st;
-}
-
-enum sk_db_status sk_db_sender_lock_held(struct sk_dbconn *c, bool *held)
-{
-	PGresult *r;
-	enum sk_db_status st = sk_db_exec(c, "sender_lock_held",
-					  "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
-					  " AND pid = pg_backend_pid() AND classid = 29547 AND objid = 13 AND granted) AS held",
-					  0, NULL, &r);
-	*held = st == SK_DB_OK && sk_db_bool(r, 0, "held");
-	PQclear(r);
-	return st;
-}
-
 static enum sk_db_status count_of(struct sk_dbconn *c, const char *name, const char *sql, int n,
 				  const char *const *p, int64_t *out)
 {

@@ -1,6 +1,6 @@
 /*
  * The outbox as the sender sees it (sql/028, sql/033): claiming due deliveries, recording each
- * attempt, postponing, giving up, and the advisory lock that makes one process the sender.
+ * attempt, postponing and giving up (one process sends: src/db/leader_lock.c).
  * Times are Unix seconds at the sender's clock.
  */
 #ifndef SK_DB_DELIVERIES_H
@@ -10,12 +10,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-
-/* Tries the sender's session advisory lock on c without waiting: *held true when c holds it now. */
-enum sk_db_status sk_db_sender_lock_try(struct sk_dbconn *c, bool *held);
-
-/* Whether c still holds the sender's lock (false too when c's connection is gone). */
-enum sk_db_status sk_db_sender_lock_held(struct sk_dbconn *c, bool *held);
 
 /*
  * Run once by a process that has just become the sender: rows a dead sender left claimed (in

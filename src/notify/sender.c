@@ -2,6 +2,7 @@
 
 #include "db/db.h"
 #include "db/deliveries.h"
+#include "db/leader_lock.h"
 #include "domain/notify_schedule.h"
 #include "log.h"
 #include "notify/message.h"
@@ -23,16 +24,14 @@
 #define BATCH 32
 /* The longest wait between retries, whatever the attempt. */
 #define RETRY_MAX_S 3600
-/* How often an idle sender looks for due rows, and a follower for the lock (milliseconds). */
+/* How often an idle sender looks for due rows (milliseconds); the lock is looked at once a second. */
 #define POLL_MS 500
-#define LOCK_CHECK_MS 1000
 
 struct sk_sender {
 	const struct sk_config *cfg;
 	struct sk_db *db;        /* a pool of one connection: the sender's work */
-	struct sk_dbconn *lockc; /* the connection that holds the advisory lock, NULL when none */
+	struct sk_singleton *lock_holder; /* the advisory lock "notification-sender" (src/db/leader_lock.c) */
 	bool leader, reclaim;
-	int64_t lock_checked_ms;
 	unsigned char secret[512];
 	size_t secret_len;
 	char *smtp_password;
@@ -53,13 +52,6 @@ struct result {
 	char detail[256];
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Reads a secret file: its bytes without trailing white space. False when unreadable or empty. */
 static bool read_secret(const char *path, unsigned char *out, size_t cap, size_t *len)
 {
@@ -77,34 +69,11 @@ static bool read_secret(const char *path, unsigned char *out, size_t cap, size_t
 
 /* ---- the lock ---------------------------------------------------------------------------- */
 
-/* Whether this process is the sender now: checks at most once a second, (re)connecting and
- * trying the lock when it does not hold it. Logs each change. */
+/* Whether this process is the sender now (the singleton looks at most once a second); logs
+ * each change, and on becoming the sender marks what a dead sender left in flight for release. */
 static bool leader_check(struct sk_sender *s)
 {
-	int64_t t = now_ms();
-	if (s->leader && t - s->lock_checked_ms < LOCK_CHECK_MS)
-		return true;
-	if (!s->leader && t - s->lock_checked_ms < LOCK_CHECK_MS)
-		return false;
-	s->lock_checked_ms = t;
-	bool held = false;
-	if (s->lockc != NULL && PQstatus(sk_dbconn_pg(s->lockc)) != CONNECTION_OK) {
-		sk_dbconn_close(s->lockc);
-		s->lockc = NULL;
-	}
-	if (s->lockc == NULL) {
-		char err[256];
-		s->lockc = sk_dbconn_open(s->cfg->database_url, err, sizeof err);
-	}
-	if (s->lockc != NULL) {
-		enum sk_db_status st = s->leader ? sk_db_sender_lock_held(s->lockc, &held)
-						 : sk_db_sender_lock_try(s->lockc, &held);
-		if (st != SK_DB_OK) {
-			held = false;
-			sk_dbconn_close(s->lockc);
-			s->lockc = NULL;
-		}
-	}
+	bool held = sk_singleton_acquire(s->lock_holder);
 	if (held && !s->leader) {
 		sk_info("notices: this process is the sender now (channels %s)", s->channels);
 		s->reclaim = true; /* what a dead sender left in flight goes again, once */
@@ -458,8 +427,7 @@ static void sender_free(struct sk_sender *s)
 		curl_easy_cleanup(s->http);
 	if (s->smtp)
 		curl_easy_cleanup(s->smtp);
-	if (s->lockc)
-		sk_dbconn_close(s->lockc); /* frees the lock for the next process */
+	sk_singleton_free(s->lock_holder); /* frees the lock for the next process */
 	sk_db_free(s->db);
 	if (s->smtp_password) {
 		sodium_memzero(s->smtp_password, strlen(s->smtp_password));
@@ -510,9 +478,10 @@ struct sk_sender *sk_sender_start(const struct sk_config *cfg, const char **err)
 		sodium_memzero(pw, sizeof pw);
 	}
 	s->db = sk_db_new(cfg->database_url, 1, cfg->db_role);
+	s->lock_holder = sk_singleton_new(cfg->database_url, "notification-sender");
 	s->http = curl_easy_init();
 	s->smtp = curl_easy_init();
-	if (s->db == NULL || s->http == NULL || s->smtp == NULL) {
+	if (s->db == NULL || s->lock_holder == NULL || s->http == NULL || s->smtp == NULL) {
 		*err = "out of memory";
 		goto fail;
 	}
