@@ -32,6 +32,7 @@ struct sk_sender {
 	struct sk_db *db;        /* a pool of one connection: the sender's work */
 	struct sk_singleton *lock_holder; /* the advisory lock "notification-sender" (src/db/leader_lock.c) */
 	bool leader, reclaim;
+	int64_t expired_at; /* when overdue rows were last given up */
 	unsigned char secret[512];
 	size_t secret_len;
 	char *smtp_password;
@@ -356,8 +357,11 @@ static int round_once(struct sk_sender *s)
 				"with their idempotency keys", (long long)n);
 		s->reclaim = false;
 	}
-	if (sk_db_deliveries_expire(c, now, &n) != SK_DB_OK)
-		goto out;
+	if (now - s->expired_at >= 30) { /* give_up_at is not indexed: look twice a minute, not every round */
+		if (sk_db_deliveries_expire(c, now, &n) != SK_DB_OK)
+			goto out;
+		s->expired_at = now;
+	}
 	int64_t until = sk_quiet_until(now, s->cfg->quiet_start_min, s->cfg->quiet_end_min);
 	const char *channels = s->channels;
 	if (until > 0) {
