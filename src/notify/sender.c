@@ -318,8 +318,9 @@ static bool deliver(struct sk_sender *s, struct sk_dbconn *c, PGresult *r, int i
 	} else {
 		int64_t delay = sk_retry_delay((int)sk_db_i64(r, i, "attempts"), s->cfg->notify_retry_base, RETRY_MAX_S,
 					       randombytes_random());
-		if (res.retry_after >= delay) /* + 1: times are whole seconds, so at least the wait asked for */
-			delay = res.retry_after + 1;
+		if (res.retry_after > delay)
+			delay = res.retry_after;
+		delay += 1; /* times are whole seconds (done is rounded down): wait at least delay */
 		if (done + delay >= sk_db_i64(r, i, "give_up_at")) {
 			sk_warn("notices: delivery %lld (%s) given up after %lld attempts: %s", (long long)id, channel,
 				(long long)sk_db_i64(r, i, "attempts"), res.detail);
