@@ -80,6 +80,8 @@ static const struct opt opts[] = {
 	  "seconds a password set-up code stays valid" },
 	{ "resident-lookups", "SANGKIEN_RESIDENT_LOOKUPS", OPT_LONG, O(resident_lookups), "30", 1, 10000,
 	  "\"find a resident\" lookups a volunteer may make per hour (all server processes together)" },
+	{ "people-searches", "SANGKIEN_PEOPLE_SEARCHES", OPT_LONG, O(people_searches), "300", 1, 100000,
+	  "searches of people a leader or an administrator may make per hour (all server processes together)" },
 	{ "json-max-depth", "SANGKIEN_JSON_MAX_DEPTH", OPT_LONG, O(json_max_depth), "32", 2, 1000,
 	  "deepest nesting accepted in a JSON body" },
 	{ "test-clock", "SANGKIEN_TEST_CLOCK", OPT_BOOL, O(test_clock), "0", 0, 1,

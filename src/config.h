@@ -39,6 +39,7 @@ struct sk_config {
 	long device_ttl;      /* seconds a known-device cookie is honoured (0: none set) */
 	long setup_code_ttl; /* seconds a password set-up code is valid */
 	long resident_lookups; /* "find a resident" lookups a volunteer may make per hour */
+	long people_searches;  /* searches of people a leader or an administrator may make per hour */
 	long json_max_depth;
 	bool test_clock;
 	/* Outside channels this installation can send notices by (issue 13; part 2 sets them from its

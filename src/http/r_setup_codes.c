@@ -167,12 +167,9 @@ void setup_codes_redeem(struct sk_request *req)
 			sk_reply_error(req, 500, "internal", NULL, "The password could not be processed.");
 			goto out;
 		}
+		/* A new password, and with it the wrong codes and passwords tried before forgotten. */
 		st = sk_db_setup_code_redeem(db, code_id, pwhash, req->now, req->ip);
 		if (st == SK_DB_OK) {
-			/* A new password: the wrong codes and passwords tried before no longer slow anyone down. */
-			if (sk_db_auth_forget_login(db, login) != SK_DB_OK)
-				sk_warn("req=%s could not clear the failed logins after a set-up: %s", req->id,
-					sk_db_last_error(db));
 			sk_reply_empty(req, 204);
 			goto out;
 		}
