@@ -236,6 +236,12 @@ for (const [lang, width] of [['vi', 360], ['vi', 1280], ['en', 360], ['en', 1280
       await texts.waitFor();
       assert.equal(await scoring.inputValue(), localVN(scoringMs));
       await page.locator('#ct-cancel').click();
+      // The call page shows it too.
+      await openReady(page, `/call.html?id=${campaign.id}`);
+      await page.locator('#call-body').waitFor();
+      assert.equal(await page.locator('#call-scoring-row').isVisible(), true);
+      assert.ok((await text(page.locator('#call-scoring'))).length > 0);
+      await check(page, width, `call page with a scoring deadline ${lang} ${width}`);
       assertNoProblems(page, `leader ${lang} ${width}`);
     } finally {
       await context.close();
