@@ -257,8 +257,10 @@ static enum sk_db_status update_tx(struct sk_dbconn *c, void *vctx)
 	if (scoring_moves && in->scoring_deadline <= ctx->now)
 		return refuse(c, "scoring_deadline_in_past");
 	int64_t new_scoring = in->scoring_deadline ? in->scoring_deadline : scoring;
-	if (new_scoring && new_scoring <= new_closes && (scoring_moves || new_closes != closes))
+	if (new_scoring && new_scoring <= new_closes && scoring_moves)
 		return refuse(c, "scoring_deadline_not_after_close");
+	if (new_scoring && new_scoring <= new_closes && new_closes != closes)
+		return refuse(c, "closes_after_scoring_deadline");
 	char detail[160] = "";
 	if (text && sk_campaign_text_revised(state) && (st = record_revision(c, ctx, detail, sizeof detail)) != SK_DB_OK)
 		return st;

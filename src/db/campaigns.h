@@ -45,7 +45,7 @@ enum sk_db_status sk_db_campaign_list(struct sk_dbconn *c, int64_t ward, const c
  * scoring deadline as a campaign_scoring_deadlines row and the audit event
  * "campaign_scoring_deadline_set" (which tells the panelists, sql/036).
  * SK_DB_RULE with sk_db_rule(): "campaign_frozen", "invalid_dates", "scoring_deadline_not_after_close",
- * "scoring_deadline_in_past" or "scoring_over". *json is the new view.
+ * "closes_after_scoring_deadline" (a draft's new closes_at), "scoring_deadline_in_past" or "scoring_over". *json is the new view.
  */
 enum sk_db_status sk_db_campaign_update(struct sk_dbconn *c, int64_t id, int64_t actor, const struct sk_campaign_in *in,
 					int64_t now, const char *ip, char **json);

@@ -58,6 +58,10 @@ static void reply_rule(struct sk_request *req, enum sk_db_status st)
 	else if (!strcmp(rule, "scoring_deadline_not_after_close"))
 		sk_reply_error(req, 400, "invalid_scoring_deadline", "scoring_deadline",
 			       "The scoring deadline must be after the closing time (closes_at): move it first.");
+	else if (!strcmp(rule, "closes_after_scoring_deadline"))
+		sk_reply_error(req, 400, "invalid_scoring_deadline", "closes_at",
+			       "The closing time must come before the call's scoring deadline: move the scoring deadline "
+			       "too (scoring_deadline).");
 	else if (!strcmp(rule, "scoring_deadline_in_past"))
 		sk_reply_error(req, 400, "invalid_scoring_deadline", "scoring_deadline",
 			       "A new scoring deadline must be in the future.");

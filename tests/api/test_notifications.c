@@ -652,6 +652,23 @@ Test(notices, the_leader_sets_and_moves_the_scoring_deadline_and_the_reminders_f
 	free(facts);
 
 	/* Decided or published: scoring is over, the deadline stays. */
+	/* A draft's deadline for proposals cannot move past its scoring deadline (unless both move). */
+	before = scoring_state(second);
+	iso(f.T0 + 7200 + 90000, c);
+	r = http_json(&f.L.c, "PATCH", fmt_path("/api/v1/campaigns/%lld", (long long)second), json_pack("{s:s}", "closes_at", c));
+	cr_assert_eq(r->status, 400, "%s", r->body);
+	cr_assert_str_eq(err_code(r), "invalid_scoring_deadline");
+	cr_assert_str_eq(json_string_value(jget(jget(r->json, "error"), "field")), "closes_at");
+	resp_free(r);
+	after = scoring_state(second);
+	cr_assert_str_eq(after, before);
+	free(after);
+	free(before);
+	iso(f.T0 + 7200 + 86400 * 2, t);
+	EXPECT(http_json(&f.L.c, "PATCH", fmt_path("/api/v1/campaigns/%lld", (long long)second),
+			 json_pack("{s:s,s:s}", "closes_at", c, "scoring_deadline", t)),
+	       200, NULL);
+	cr_assert_eq(scoring_revisions(second), 101, "a draft's move is recorded too");
 	EXPECT(transition(&f.L, second, "open"), 200, NULL);
 	const char *pp[] = { S64(second) };
 	PQclear(db_exec(PG, "UPDATE campaigns SET state = 'published' WHERE id = $1", 1, pp));
