@@ -102,6 +102,13 @@ static const struct notice_event events[] = {
 	  { "Scoring reminder: {hours} hours left",
 	    "You have {missing} proposals left to score in “{campaign_title}”. Scoring deadline: {deadline}.",
 	    "{missing} proposals left to score in “{campaign_title}”, due {deadline}." } },
+	{ "scoring_deadline_moved",
+	  { "Hạn chấm điểm đã đổi",
+	    "Hạn chấm điểm của “{campaign_title}” nay là {deadline}.",
+	    "Hạn chấm điểm “{campaign_title}” nay là {deadline}." },
+	  { "Scoring deadline changed",
+	    "The scoring deadline of “{campaign_title}” is now {deadline}.",
+	    "“{campaign_title}”: scoring deadline now {deadline}." } },
 	{ "panel_locked",
 	  { "Tổ thẩm định đã khoá",
 	    "Việc chấm điểm “{campaign_title}” đã khoá: không thể sửa đánh giá nữa. Cảm ơn bạn.",
@@ -339,7 +346,7 @@ char *sk_notice_link(const char *event, const json_t *facts)
 	else if (code != NULL && strlen(code) < 64 && strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == strlen(code))
 		snprintf(s, sizeof s, "/track.html?code=%s", code);
 	else if ((strcmp(event, "panelist_assigned") == 0 || strcmp(event, "review_reminder") == 0 ||
-		  strcmp(event, "panel_locked") == 0) && json_is_integer(campaign))
+		  strcmp(event, "scoring_deadline_moved") == 0 || strcmp(event, "panel_locked") == 0) && json_is_integer(campaign))
 		snprintf(s, sizeof s, "/panel.html?campaign=%lld", (long long)json_integer_value(campaign));
 	else if (json_is_integer(campaign) &&
 		 (strcmp(event, "deadline_passed") == 0 || strcmp(event, "reviews_complete") == 0))

@@ -470,6 +470,218 @@ Test(notices, a_whole_call_tells_the_right_people_and_nobody_else)
 	fx_free(&f);
 }
 
+static struct resp *scoring_patch(struct who *w, int64_t cid, const char *deadline)
+{
+	return http_json(&w->c, "PATCH", fmt_path("/api/v1/campaigns/%lld", (long long)cid),
+			 json_pack("{s:s}", "scoring_deadline", deadline));
+}
+
+/* Everything a refused scoring-deadline request must leave alone, as one comparable text. */
+static char *scoring_state(int64_t cid)
+{
+	const char *p[] = { S64(cid) };
+	return db_text(PG,
+		       "SELECT coalesce(c.scoring_deadline::text, '-') || '|' || c.closes_at || '|'"
+		       " || (SELECT count(*) FROM campaign_scoring_deadlines d WHERE d.campaign_id = c.id) || '|'"
+		       " || (SELECT count(*) FROM audit_log a WHERE a.subject = 'campaign:' || c.id) || '|'"
+		       " || (SELECT count(*) FROM notifications n WHERE (n.facts ->> 'campaign_id')::bigint = c.id)"
+		       " FROM campaigns c WHERE c.id = $1",
+		       1, p);
+}
+
+/* How many campaign_scoring_deadlines rows and audit events the call has. */
+static long long scoring_revisions(int64_t cid)
+{
+	const char *p[] = { S64(cid) };
+	return db_int(PG,
+		      "SELECT (SELECT count(*) FROM campaign_scoring_deadlines WHERE campaign_id = $1) * 100"
+		      " + (SELECT count(*) FROM audit_log WHERE subject = 'campaign:' || $1"
+		      " AND action = 'campaign_scoring_deadline_set')",
+		      1, p);
+}
+
+Test(notices, the_leader_sets_and_moves_the_scoring_deadline_and_the_reminders_follow_it)
+{
+	static struct fx f;
+	fx_build(&f);
+	propose(&f.A, f.cid, proposal_body(f.g1, "Bảng tin số tổ 1"), NULL);
+	propose(&f.B, f.cid, proposal_body(f.g2, "Sổ liên lạc điện tử tổ 2"), NULL);
+	char t[40], o[40], c[40];
+
+	/* Set when a call is created: in the reply and in GET; refused unless after closes_at. */
+	iso(f.T0 + 3600, o);
+	iso(f.T0 + 7200, c);
+	iso(f.T0 + 7200 + 86400, t);
+	struct resp *r = http_json(&f.L.c, "POST", fmt_path("/api/v1/wards/%lld/campaigns", (long long)f.ward),
+				   json_pack("{s:s,s:s,s:s,s:s}", "title", "Đợt hai", "opens_at", o, "closes_at", c,
+					     "scoring_deadline", t));
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	int64_t second = jint(jget(r->json, "campaign"), "id");
+	cr_assert(json_is_string(jget(jget(r->json, "campaign"), "scoring_deadline")), "%s", r->body);
+	resp_free(r);
+	r = http(&f.L.c, "GET", fmt_path("/api/v1/campaigns/%lld", (long long)second), NULL, NULL);
+	cr_assert(json_is_string(jget(jget(r->json, "campaign"), "scoring_deadline")), "%s", r->body);
+	resp_free(r);
+	const char *ps[] = { S64(second), S64(f.T0 + 7200 + 86400) };
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM campaigns WHERE id = $1 AND scoring_deadline = to_timestamp($2)", 2, ps),
+		     1);
+	long long calls = db_int(PG, "SELECT count(*) FROM campaigns", 0, NULL);
+	iso(f.T0 + 7200, t);
+	r = http_json(&f.L.c, "POST", fmt_path("/api/v1/wards/%lld/campaigns", (long long)f.ward),
+		      json_pack("{s:s,s:s,s:s,s:s}", "title", "Đợt ba", "opens_at", o, "closes_at", c, "scoring_deadline", t));
+	cr_assert_eq(r->status, 400, "%s", r->body);
+	cr_assert_str_eq(err_code(r), "invalid_scoring_deadline");
+	resp_free(r);
+	r = http_json(&f.L.c, "POST", fmt_path("/api/v1/wards/%lld/campaigns", (long long)f.ward),
+		      json_pack("{s:s,s:s,s:s,s:s}", "title", "Đợt ba", "opens_at", o, "closes_at", c, "scoring_deadline",
+				"thứ sáu"));
+	cr_assert_eq(r->status, 400, "%s", r->body);
+	cr_assert_str_eq(err_code(r), "invalid_scoring_deadline");
+	resp_free(r);
+	cr_assert_eq(db_int(PG, "SELECT count(*) FROM campaigns", 0, NULL), calls, "a refused call is not created");
+
+	/* The open call: no scoring deadline yet; the leader sets it (a revision from none, audited). */
+	r = http(&f.L.c, "GET", fmt_path("/api/v1/campaigns/%lld", (long long)f.cid), NULL, NULL);
+	cr_assert(json_is_null(jget(jget(r->json, "campaign"), "scoring_deadline")), "%s", r->body);
+	resp_free(r);
+	int64_t D = f.T0 + 86400 * 5;
+	iso(D, t);
+	r = scoring_patch(&f.L, f.cid, t);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert(json_is_string(jget(jget(r->json, "campaign"), "scoring_deadline")), "%s", r->body);
+	resp_free(r);
+	cr_assert_eq(scoring_revisions(f.cid), 101);
+	const char *pd[] = { S64(f.cid), S64(D) };
+	cr_assert_eq(db_int(PG,
+			    "SELECT count(*) FROM campaign_scoring_deadlines WHERE campaign_id = $1"
+			    " AND old_scoring_deadline IS NULL AND new_scoring_deadline = to_timestamp($2)"
+			    " AND set_by IS NOT NULL",
+			    2, pd),
+		     1);
+
+	/* Refusals change nothing: bad values, a deadline extended past it, anyone but the ward's leader. */
+	char *before = scoring_state(f.cid);
+	const char *bad[] = { "ngày mai", "2026-13-01T00:00:00Z", "" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		r = scoring_patch(&f.L, f.cid, bad[i]);
+		cr_assert_eq(r->status, 400, "%s: %s", bad[i], r->body);
+		resp_free(r);
+	}
+	iso(f.T0 + 300, t);
+	r = scoring_patch(&f.L, f.cid, t);
+	cr_assert_eq(r->status, 400, "%s", r->body);
+	cr_assert_str_eq(err_code(r), "invalid_scoring_deadline");
+	cr_assert_str_eq(json_string_value(jget(jget(r->json, "error"), "field")), "scoring_deadline");
+	resp_free(r);
+	EXPECT(http_json(&f.L.c, "PATCH", fmt_path("/api/v1/campaigns/%lld", (long long)f.cid),
+			 json_pack("{s:i}", "scoring_deadline", 1)),
+	       400, NULL);
+	iso(D + 3600, t);
+	r = http_json(&f.L.c, "POST", fmt_path("/api/v1/campaigns/%lld/deadline", (long long)f.cid),
+		      json_pack("{s:s,s:s}", "closes_at", t, "reason", "Quá hạn chấm"));
+	cr_assert_eq(r->status, 400, "%s", r->body);
+	cr_assert_str_eq(err_code(r), "invalid_scoring_deadline");
+	cr_assert_str_eq(json_string_value(jget(jget(r->json, "error"), "field")), "closes_at");
+	resp_free(r);
+	iso(D + 86400, t);
+	EXPECT(scoring_patch(&f.L2, f.cid, t), 403, "forbidden");
+	EXPECT(scoring_patch(&f.P1, f.cid, t), 403, "forbidden");
+	EXPECT(scoring_patch(&f.A, f.cid, t), 403, "forbidden");
+	EXPECT(scoring_patch(&f.V, f.cid, t), 403, "forbidden");
+	struct client anon;
+	client_init(&anon, &S);
+	anon.now = f.T0 + 60;
+	EXPECT(http_json(&anon, "PATCH", fmt_path("/api/v1/campaigns/%lld", (long long)f.cid),
+			 json_pack("{s:s}", "scoring_deadline", t)),
+	       401, NULL);
+	client_cleanup(&anon);
+	char *after = scoring_state(f.cid);
+	cr_assert_str_eq(after, before);
+	free(after);
+	free(before);
+
+	/* Appraisal: the 48 h reminder fires for D. */
+	fx_now(&f, f.T0 + 700);
+	EXPECT(transition(&f.L, f.cid, "closed"), 200, NULL);
+	EXPECT(transition(&f.L, f.cid, "appraisal"), 200, NULL);
+	EXPECT(http_json(&f.L.c, "PUT", fmt_path("/api/v1/campaigns/%lld/panel", (long long)f.cid),
+			 json_pack("{s:[I,I]}", "panelist_ids", (json_int_t)f.P1.id, (json_int_t)f.P2.id)),
+	       200, NULL);
+	EXPECT(http_json(&f.L.c, "POST", fmt_path("/api/v1/campaigns/%lld/assignments", (long long)f.cid),
+			 json_pack("{s:s}", "mode", "all")),
+	       200, NULL);
+	timers(D - 47 * 3600);
+	cr_assert_eq(notices(f.P1.id, "review_reminder"), 1);
+	cr_assert_eq(notices(f.P2.id, "review_reminder"), 1);
+
+	/* A past time is refused; then the leader moves it a day later: recorded, audited, panelists told. */
+	iso(f.T0 + 650, t);
+	EXPECT(scoring_patch(&f.L, f.cid, t), 400, "invalid_scoring_deadline");
+	cr_assert_eq(scoring_revisions(f.cid), 101);
+	int64_t D2 = D + 86400;
+	iso(D2, t);
+	EXPECT(scoring_patch(&f.L, f.cid, t), 200, NULL);
+	cr_assert_eq(scoring_revisions(f.cid), 202);
+	const char *pd2[] = { S64(f.cid), S64(D), S64(D2) };
+	cr_assert_eq(db_int(PG,
+			    "SELECT count(*) FROM campaign_scoring_deadlines WHERE campaign_id = $1"
+			    " AND old_scoring_deadline = to_timestamp($2) AND new_scoring_deadline = to_timestamp($3)",
+			    3, pd2),
+		     1);
+	cr_assert_eq(notices(f.P1.id, "scoring_deadline_moved"), 1);
+	cr_assert_eq(notices(f.P2.id, "scoring_deadline_moved"), 1);
+	cr_assert_eq(notices(f.A.id, "scoring_deadline_moved"), 0);
+	cr_assert_eq(notices(f.L.id, "scoring_deadline_moved"), 0);
+	cr_assert_eq(notices(f.L2.id, NULL), 0);
+	/* The same time again is no move: nothing recorded, nobody told. */
+	EXPECT(scoring_patch(&f.L, f.cid, t), 200, NULL);
+	cr_assert_eq(scoring_revisions(f.cid), 202);
+	cr_assert_eq(notices(f.P1.id, "scoring_deadline_moved"), 1);
+
+	/* The reminders are armed again for the new time, and fire once each. */
+	timers(D - 46 * 3600);
+	cr_assert_eq(notices(f.P1.id, "review_reminder"), 1, "not due for D2 yet");
+	timers(D2 - 47 * 3600);
+	timers(D2 - 46 * 3600);
+	cr_assert_eq(notices(f.P1.id, "review_reminder"), 2);
+	cr_assert_eq(notices(f.P2.id, "review_reminder"), 2);
+	timers(D2 - 5 * 3600);
+	cr_assert_eq(notices(f.P1.id, "review_reminder"), 3, "the 6 h reminder for D2");
+	char *facts = facts_of(f.P1.id, "review_reminder");
+	cr_assert_not_null(strstr(facts, "\"hours\": 6"), "%s", facts);
+	free(facts);
+
+	/* Decided or published: scoring is over, the deadline stays. */
+	/* A draft's deadline for proposals cannot move past its scoring deadline (unless both move). */
+	before = scoring_state(second);
+	iso(f.T0 + 7200 + 90000, c);
+	r = http_json(&f.L.c, "PATCH", fmt_path("/api/v1/campaigns/%lld", (long long)second), json_pack("{s:s}", "closes_at", c));
+	cr_assert_eq(r->status, 400, "%s", r->body);
+	cr_assert_str_eq(err_code(r), "invalid_scoring_deadline");
+	cr_assert_str_eq(json_string_value(jget(jget(r->json, "error"), "field")), "closes_at");
+	resp_free(r);
+	after = scoring_state(second);
+	cr_assert_str_eq(after, before);
+	free(after);
+	free(before);
+	iso(f.T0 + 7200 + 86400 * 2, t);
+	EXPECT(http_json(&f.L.c, "PATCH", fmt_path("/api/v1/campaigns/%lld", (long long)second),
+			 json_pack("{s:s,s:s}", "closes_at", c, "scoring_deadline", t)),
+	       200, NULL);
+	cr_assert_eq(scoring_revisions(second), 101, "a draft's move is recorded too");
+	EXPECT(transition(&f.L, second, "open"), 200, NULL);
+	const char *pp[] = { S64(second) };
+	PQclear(db_exec(PG, "UPDATE campaigns SET state = 'published' WHERE id = $1", 1, pp));
+	before = scoring_state(second);
+	iso(f.T0 + 86400 * 9, t);
+	EXPECT(scoring_patch(&f.L, second, t), 400, "invalid_scoring_deadline");
+	after = scoring_state(second);
+	cr_assert_str_eq(after, before);
+	free(after);
+	free(before);
+	fx_free(&f);
+}
+
 Test(notices, bad_requests_change_nothing)
 {
 	static struct fx f;
