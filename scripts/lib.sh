@@ -17,7 +17,9 @@ SK_PGPORT=5432                  # only names the socket file: the cluster has no
 # To build and run: compiler and meson, the C libraries (zlib for the gzip
 # copies of the public results; cairo, pango, libxlsxwriter, libqrencode and a
 # font covering Vietnamese for the documents of src/render), PostgreSQL 15 (with
-# contrib for unaccent), curl, and acl (setfacl, see sk_grant_traverse).
+# contrib for unaccent), curl, and acl (setfacl, see sk_grant_traverse). libcurl: the notices'
+# sender (src/notify/sender.c) speaks HTTP(S) to the SMS/Zalo gateways and SMTP(S) through it,
+# a well-kept Debian library, rather than code of ours.
 # cairo + pango + DejaVu (Vietnamese-capable): the link-preview cards
 # (src/render/card.c).
 SK_PACKAGES_RUN=(
@@ -29,13 +31,14 @@ SK_PACKAGES_RUN=(
   libwebp-dev
   postgresql postgresql-contrib
   ca-certificates curl acl
+  libcurl4-openssl-dev
 )
-# Additionally to run the tests and benchmarks: criterion, libcurl for the C
-# tests, Debian's chromium (+ a font) for the browser tests, wrk for bench/,
+# Additionally to run the tests and benchmarks: criterion, python3-aiosmtpd (the SMTP
+# server of tests/notify/smtp.py), Debian's chromium (+ a font) for the browser tests, wrk for bench/,
 # PyYAML for tests/openapi/check_routes.py; pdftotext/pdfinfo and zbarimg to read the
 # rendered documents back; the vips CLI and exiftool make and read camera-like photos (tests/media).
 SK_PACKAGES_TEST=(
-  libcriterion-dev libcurl4-openssl-dev python3-yaml
+  libcriterion-dev python3-yaml python3-aiosmtpd
   chromium fonts-liberation
   wrk
   poppler-utils zbar-tools

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "domain/notify_schedule.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -78,10 +80,34 @@ static const struct opt opts[] = {
 	  "seconds a password set-up code stays valid" },
 	{ "resident-lookups", "SANGKIEN_RESIDENT_LOOKUPS", OPT_LONG, O(resident_lookups), "30", 1, 10000,
 	  "\"find a resident\" lookups a volunteer may make per hour (all server processes together)" },
+	{ "people-searches", "SANGKIEN_PEOPLE_SEARCHES", OPT_LONG, O(people_searches), "300", 1, 100000,
+	  "searches of people a leader or an administrator may make per hour (all server processes together)" },
 	{ "json-max-depth", "SANGKIEN_JSON_MAX_DEPTH", OPT_LONG, O(json_max_depth), "32", 2, 1000,
 	  "deepest nesting accepted in a JSON body" },
 	{ "test-clock", "SANGKIEN_TEST_CLOCK", OPT_BOOL, O(test_clock), "0", 0, 1,
 	  "honour X-Sangkien-Test-Now (tests only, never in production)" },
+	{ "sms-gateway-url", "SANGKIEN_SMS_GATEWAY_URL", OPT_STRING, O(sms_gateway_url), NULL, 0, 0,
+	  "http(s) URL the SMS notices are POSTed to (the ward's SMS brandname gateway; unset: no SMS)" },
+	{ "zalo-gateway-url", "SANGKIEN_ZALO_GATEWAY_URL", OPT_STRING, O(zalo_gateway_url), NULL, 0, 0,
+	  "http(s) URL the Zalo notices are POSTed to (a Zalo ZNS template gateway; unset: no Zalo)" },
+	{ "gateway-secret-file", "SANGKIEN_GATEWAY_SECRET_FILE", OPT_STRING, O(gateway_secret_file), NULL, 0, 0,
+	  "file holding the secret that signs gateway requests (HMAC-SHA256); needed with a gateway URL" },
+	{ "smtp-url", "SANGKIEN_SMTP_URL", OPT_STRING, O(smtp_url), NULL, 0, 0,
+	  "smtp://host:port (STARTTLS when offered) or smtps://host:port for email notices (unset: no email)" },
+	{ "smtp-from", "SANGKIEN_SMTP_FROM", OPT_STRING, O(smtp_from), NULL, 0, 0,
+	  "sender address of email notices, e.g. thongbao@phuong.example.vn; needed with --smtp-url" },
+	{ "smtp-user", "SANGKIEN_SMTP_USER", OPT_STRING, O(smtp_user), NULL, 0, 0,
+	  "SMTP login (unset: no authentication)" },
+	{ "smtp-password-file", "SANGKIEN_SMTP_PASSWORD_FILE", OPT_STRING, O(smtp_password_file), NULL, 0, 0,
+	  "file holding the SMTP password (with --smtp-user)" },
+	{ "quiet-hours", "SANGKIEN_QUIET_HOURS", OPT_STRING, O(quiet_hours), "21:00-07:00", 0, 0,
+	  "HH:MM-HH:MM, Asia/Ho_Chi_Minh time: SMS and Zalo notices wait until the end (\"\": none)" },
+	{ "notify-daily-cap", "SANGKIEN_NOTIFY_DAILY_CAP", OPT_LONG, O(notify_daily_cap), "20", 0, 100000,
+	  "notices per address and channel per local day; more wait for the next day (0: no cap)" },
+	{ "notify-retry-base", "SANGKIEN_NOTIFY_RETRY_BASE", OPT_LONG, O(notify_retry_base), "60", 1, 3600,
+	  "seconds before the first retry of a notice (doubling with jitter, at most an hour)" },
+	{ "notify-timeout", "SANGKIEN_NOTIFY_TIMEOUT", OPT_LONG, O(notify_timeout), "15", 1, 300,
+	  "seconds one gateway request or SMTP exchange may take before it counts as failed (retried)" },
 	{ "access-log", "SANGKIEN_ACCESS_LOG", OPT_BOOL, O(access_log), "1", 0, 1,
 	  "log one line per request" },
 };
@@ -139,6 +165,54 @@ static bool public_url_ok(const char *u)
 	return strlen(u) < 512;
 }
 
+static bool set(const char *s)
+{
+	return s != NULL && *s != '\0';
+}
+
+static bool url_ok(const char *u, const char *a, const char *b)
+{
+	return (!strncmp(u, a, strlen(a)) || !strncmp(u, b, strlen(b))) && strlen(u) < 1024 && !strpbrk(u, " \r\n");
+}
+
+/* The sender's flags: which channels this installation offers, and that each has what it needs. */
+static bool notify_config(struct sk_config *cfg)
+{
+	if (!sk_quiet_hours_parse(cfg->quiet_hours, &cfg->quiet_start_min, &cfg->quiet_end_min)) {
+		fprintf(stderr, "sangkien: --quiet-hours: '%s' is not HH:MM-HH:MM (e.g. 21:00-07:00) or empty\n",
+			cfg->quiet_hours);
+		return false;
+	}
+	const char *const urls[] = { cfg->sms_gateway_url, cfg->zalo_gateway_url };
+	for (int i = 0; i < 2; i++)
+		if (set(urls[i]) && !url_ok(urls[i], "http://", "https://")) {
+			fprintf(stderr, "sangkien: --%s-gateway-url: '%s' is not an http:// or https:// address\n",
+				i ? "zalo" : "sms", urls[i]);
+			return false;
+		}
+	if ((set(cfg->sms_gateway_url) || set(cfg->zalo_gateway_url)) && !set(cfg->gateway_secret_file)) {
+		fprintf(stderr, "sangkien: a gateway URL needs --gateway-secret-file (the secret that signs its requests)\n");
+		return false;
+	}
+	if (set(cfg->smtp_url) && !url_ok(cfg->smtp_url, "smtp://", "smtps://")) {
+		fprintf(stderr, "sangkien: --smtp-url: '%s' is not smtp://host:port or smtps://host:port\n", cfg->smtp_url);
+		return false;
+	}
+	if (set(cfg->smtp_url) && (!set(cfg->smtp_from) || !strchr(cfg->smtp_from, '@') ||
+				   strpbrk(cfg->smtp_from, " <>\r\n,\""))) {
+		fprintf(stderr, "sangkien: --smtp-url needs --smtp-from, a bare address such as thongbao@phuong.example.vn\n");
+		return false;
+	}
+	if (set(cfg->smtp_user) != set(cfg->smtp_password_file) && set(cfg->smtp_url)) {
+		fprintf(stderr, "sangkien: --smtp-user and --smtp-password-file go together\n");
+		return false;
+	}
+	cfg->notify_sms = set(cfg->sms_gateway_url);
+	cfg->notify_zalo = set(cfg->zalo_gateway_url);
+	cfg->notify_email = set(cfg->smtp_url);
+	return true;
+}
+
 bool sk_config_load(struct sk_config *cfg, int argc, char **argv, int *rest)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -192,6 +266,8 @@ bool sk_config_load(struct sk_config *cfg, int argc, char **argv, int *rest)
 		free(cfg->database_read_url);
 		cfg->database_read_url = NULL;
 	}
+	if (!notify_config(cfg))
+		return false;
 	if (cfg->public_url == NULL || cfg->public_url[0] == '\0') {
 		size_t len = strlen(cfg->listen) + 8;
 		free(cfg->public_url);

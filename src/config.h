@@ -39,8 +39,25 @@ struct sk_config {
 	long device_ttl;      /* seconds a known-device cookie is honoured (0: none set) */
 	long setup_code_ttl; /* seconds a password set-up code is valid */
 	long resident_lookups; /* "find a resident" lookups a volunteer may make per hour */
+	long people_searches;  /* searches of people a leader or an administrator may make per hour */
 	long json_max_depth;
 	bool test_clock;
+	/* Outside channels this installation can send notices by (issue 13; part 2 sets them from its
+	 * gateway and SMTP flags). A person may choose only these in their notification settings. */
+	bool notify_sms, notify_zalo, notify_email;
+	/* The sender (src/notify/sender.c): gateways, SMTP, and when it may send. */
+	char *sms_gateway_url;
+	char *zalo_gateway_url;
+	char *gateway_secret_file;
+	char *smtp_url;
+	char *smtp_from;
+	char *smtp_user;
+	char *smtp_password_file;
+	char *quiet_hours;   /* "HH:MM-HH:MM" local (Asia/Ho_Chi_Minh) time, "" for none */
+	int quiet_start_min, quiet_end_min; /* parsed from quiet_hours; -1: none */
+	long notify_daily_cap; /* messages per address and channel per local day (0: no cap) */
+	long notify_retry_base; /* seconds before the first retry (doubling, capped at an hour) */
+	long notify_timeout;    /* seconds a gateway or SMTP exchange may take */
 	bool access_log;
 };
 

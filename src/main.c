@@ -8,7 +8,9 @@
 #include "db/sealer.h"
 #include "http/server.h"
 #include "log.h"
+#include "notify/sender.h"
 
+#include <curl/curl.h>
 #include <locale.h>
 #include <signal.h>
 #include <sodium.h>
@@ -73,12 +75,22 @@ static int run_serve(const struct sk_config *cfg)
 		sk_db_free(db);
 		return 1;
 	}
+	/* The notification sender (src/notify/sender.c), when a channel is configured: a secret or
+	 * password file that cannot be read stops the start rather than losing every notice. */
+	const char *serr = NULL;
+	struct sk_sender *sender = sk_sender_start(cfg, &serr);
+	if (sender == NULL && serr != NULL) {
+		sk_error("serve: notices: %s", serr);
+		sk_db_free(db);
+		return 1;
+	}
 	/* Public anonymous reads may go to a hot standby: a second pool of the same size. */
 	struct sk_db *read_db = NULL;
 	if (cfg->database_read_url && strcmp(cfg->database_read_url, cfg->database_url) != 0)
 		read_db = sk_db_new_named(cfg->database_read_url, (int)cfg->db_pool, cfg->db_role, "sangkien-read");
 	struct sk_server *srv = sk_server_start(cfg, db, read_db);
 	if (srv == NULL) {
+		sk_sender_stop(sender);
 		sk_db_free(read_db);
 		sk_db_free(db);
 		return 1;
@@ -88,8 +100,10 @@ static int run_serve(const struct sk_config *cfg)
 	struct sk_heartbeat *heartbeat = read_db ? sk_heartbeat_start(cfg->database_url, cfg->db_role) : NULL;
 	if (read_db && heartbeat == NULL)
 		sk_warn("serve: the replica heartbeat did not start: an idle primary makes the replica look late");
-	/* Chains the review events every 25 ms: review writes never wait for the chain (sql/012). */
-	struct sk_sealer *sealer = sk_sealer_start(cfg->database_url, cfg->db_role, 25);
+	/* Chains the review events every 25 ms: review writes never wait for the chain (sql/012). Writes
+	 * the timed notices every 30 s, at the server's clock: not with the test clock, whose tests call
+	 * notification_timers with their own time. */
+	struct sk_sealer *sealer = sk_sealer_start(cfg->database_url, cfg->db_role, 25, cfg->test_clock ? 0 : 30000);
 	if (sealer == NULL)
 		sk_warn("serve: the score record's sealer did not start: events are sealed only on demand");
 	sk_info("serve: listening on %s (port %u), %ld threads, %ld database connections%s", cfg->listen,
@@ -107,6 +121,7 @@ static int run_serve(const struct sk_config *cfg)
 	sk_info("serve: %s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	sk_server_stop(srv);
 	sk_sealer_stop(sealer); /* after the server: the writes it acknowledged are sealed before exit */
+	sk_sender_stop(sender);
 	sk_heartbeat_stop(heartbeat);
 	sk_db_free(read_db);
 	sk_db_free(db);
@@ -118,6 +133,10 @@ static int run_serve(const struct sk_config *cfg)
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "C.UTF-8");
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) { /* before any thread: not thread-safe */
+		fprintf(stderr, "sangkien: libcurl could not start\n");
+		return 1;
+	}
 	if (sodium_init() < 0) {
 		fprintf(stderr, "sangkien: libsodium could not start\n");
 		return 1;

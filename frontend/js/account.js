@@ -92,7 +92,66 @@ async function load() {
   details.hidden = false;
   document.getElementById('account-data').hidden = false;
   document.getElementById('account-delete').hidden = false;
+  loadNotifySettings();
 }
+
+// "Nhận thông báo": the outside channels I choose (GET/PUT /api/v1/me/notification-settings).
+// A channel the ward does not offer stays unticked and disabled, with a word saying so.
+const notifyForm = document.getElementById('notify-form');
+const notifyStatus = document.getElementById('notify-status');
+const notifyErrors = new FormErrors(notifyForm, document.getElementById('notify-alert'));
+const notifyEmailAddress = document.getElementById('notify-email-address');
+const CHANNELS = ['sms', 'zalo', 'email'];
+
+function showNotifySettings(s) {
+  for (const ch of CHANNELS) {
+    const box = document.getElementById(`notify-${ch}`);
+    const offered = !!(s.available && s.available[ch]);
+    box.checked = !!s[ch];
+    box.disabled = !offered && !s[ch];
+    box.closest('.checkbox').querySelector('.notify-off').hidden = offered;
+  }
+  notifyEmailAddress.value = s.email_address || '';
+  document.getElementById('notify-helper').checked = !!s.notify_helper;
+  document.getElementById('notify-helper-row').hidden = !s.assisted;
+  document.getElementById('notify-lang').value = s.lang === 'en' ? 'en' : 'vi';
+}
+
+async function loadNotifySettings() {
+  try {
+    showNotifySettings(await api.get('/me/notification-settings'));
+    document.getElementById('notify-settings').hidden = false;
+  } catch (err) {
+    showError(err);
+  }
+}
+
+notifyForm.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  notifyErrors.clear();
+  const body = {
+    sms: document.getElementById('notify-sms').checked,
+    zalo: document.getElementById('notify-zalo').checked,
+    email: document.getElementById('notify-email').checked,
+    notify_helper: document.getElementById('notify-helper').checked,
+    email_address: notifyEmailAddress.value.trim() || null,
+    lang: document.getElementById('notify-lang').value,
+  };
+  setBusy(notifyForm, notifyStatus, true);
+  try {
+    const saved = await api.put('/me/notification-settings', body);
+    setBusy(notifyForm, notifyStatus, false);
+    showNotifySettings(saved);
+    setKey(notifyStatus, 'account.notifySaved');
+  } catch (err) {
+    setBusy(notifyForm, notifyStatus, false);
+    if (err.field === 'email_address') {
+      notifyErrors.field(notifyEmailAddress, errorMessage(err).key || 'errors.invalid_email');
+      notifyErrors.focusFirst();
+    }
+    notifyErrors.alert(errorMessage(err));
+  }
+});
 
 const deleteForm = document.getElementById('delete-form');
 const deletePassword = document.getElementById('delete-password');

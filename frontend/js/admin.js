@@ -19,7 +19,7 @@ const ACTIONS = [
   'password_set_with_code', 'password_reset_with_code', 'ward_created', 'ward_renamed', 'group_created',
   'group_renamed', 'group_retired', 'group_restored', 'ward_public_contact_changed', 'proposal_publicity_changed', 'login', 'login_failed', 'logout',
   'resident_created_by_volunteer', 'resident_found_by_volunteer', 'resident_lookup_refused',
-  'people_searched', 'resident_viewed',
+  'people_searched', 'resident_viewed', 'account_viewed',
 ];
 
 let wards = [];

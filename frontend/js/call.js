@@ -53,6 +53,8 @@ function render() {
   clear($('call-state')).append(stateBadge(c.state));
   $('call-opens').textContent = formatDateTime(c.opens_at);
   $('call-closes').textContent = formatDateTime(c.closes_at);
+  $('call-scoring').textContent = c.scoring_deadline ? formatDateTime(c.scoring_deadline) : '';
+  $('call-scoring-row').hidden = !c.scoring_deadline;
   renderHistory(c);
 
   const note = $('call-note');

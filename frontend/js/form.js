@@ -23,6 +23,9 @@ export function errorMessage(err) {
   if (code === 'too_many_lookups' && Number.isFinite(err.retryAfter) && err.retryAfter > 0) {
     return { key: 'errors.too_many_lookups_minutes', vars: { n: Math.ceil(err.retryAfter / 60) } };
   }
+  if (code === 'too_many_searches' && Number.isFinite(err.retryAfter) && err.retryAfter > 0) {
+    return { key: 'errors.too_many_searches_minutes', vars: { n: Math.ceil(err.retryAfter / 60) } };
+  }
   if (has(`errors.${code}`)) return { key: `errors.${code}` };
   if (err && err.message) return { key: null, literal: err.message };
   return { key: 'errors.unknown' };

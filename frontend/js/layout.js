@@ -15,8 +15,9 @@ import { initI18n, setKey } from './i18n.js';
  * The main menu, in order. key: its label in i18n (nav.*); page: the file it
  * opens; show: who sees it, as data-show (see session.js): "all", "guest",
  * "signed-in", "volunteer", "panelist", "leader" or "admin"; also: other
- * pages that count as this entry for aria-current. Add an entry only for a
- * page that exists.
+ * pages that count as this entry for aria-current; count: a number shown after
+ * the label (session.js setUnread fills the "unread" one). Add an entry only
+ * for a page that exists.
  */
 export const MENU = Object.freeze([
   { key: 'nav.home', page: 'index.html', show: 'all' },
@@ -31,6 +32,7 @@ export const MENU = Object.freeze([
   { key: 'nav.track', page: 'track.html', show: 'all' },
   { key: 'nav.register', page: 'register.html', show: 'guest' },
   { key: 'nav.login', page: 'login.html', show: 'guest' },
+  { key: 'nav.notices', page: 'notices.html', show: 'signed-in', count: 'unread' },
   { key: 'nav.account', page: 'account.html', show: 'signed-in' },
 ]);
 
@@ -60,7 +62,15 @@ function menuItem(entry, here) {
   const li = make('li', entry.show === 'all' ? {} : { 'data-show': entry.show });
   // Until /me answers, only what a guest sees is shown.
   if (entry.show !== 'all' && entry.show !== 'guest') li.hidden = true;
-  li.append(make('a', { href: `/${entry.page}`, 'aria-current': current ? 'page' : null, 'data-i18n': entry.key }));
+  const attrs = { href: `/${entry.page}`, 'aria-current': current ? 'page' : null };
+  if (!entry.count) {
+    li.append(make('a', { ...attrs, 'data-i18n': entry.key }));
+    return li;
+  }
+  // The count: a number to see, and "(3 unread)" for a screen reader, filled once /me answers.
+  li.append(make('a', attrs, make('span', { 'data-i18n': entry.key }), ' ',
+    make('span', { class: 'nav-count', 'data-nav-count': entry.count, 'aria-hidden': 'true', hidden: true }),
+    make('span', { class: 'visually-hidden', 'data-nav-count-label': entry.count })));
   return li;
 }
 

@@ -27,6 +27,7 @@ const inputs = {
   rules: $('cf-rules'),
   opens_at: $('cf-opens'),
   closes_at: $('cf-closes'),
+  scoring_deadline: $('cf-scoring'),
   blind_review: $('cf-blind'),
   blind_shows_group: $('cf-blind-group'),
   reviews_required: $('cf-reviews'),
@@ -71,6 +72,7 @@ function renderList() {
       el('p', { class: 'badges' }, stateBadge(c.state), c.accepting ? acceptingBadge() : null),
       el('p', { class: 'card__meta', i18n: 'calls.opensAt', vars: { date: formatDateTime(c.opens_at) } }),
       el('p', { class: 'card__deadline', i18n: 'calls.deadline', vars: { date: formatDateTime(c.closes_at) } }),
+      c.scoring_deadline ? el('p', { class: 'card__meta card__scoring', i18n: 'leader.scoringDeadline', vars: { date: formatDateTime(c.scoring_deadline) } }) : null,
       el('ul', { class: 'card__actions' }, actions.map((a) => el('li', {}, a)))));
   }
   $('leader-empty').hidden = calls.length > 0;
@@ -199,6 +201,7 @@ function showForm(c = null) {
     inputs.rules.value = c.rules || '';
     inputs.opens_at.value = isoToLocalInput(c.opens_at);
     inputs.closes_at.value = isoToLocalInput(c.closes_at);
+    inputs.scoring_deadline.value = c.scoring_deadline ? isoToLocalInput(c.scoring_deadline) : '';
     inputs.blind_review.checked = !!c.blind_review;
     inputs.blind_shows_group.checked = !!c.blind_shows_group;
     inputs.reviews_required.value = String(c.reviews_required);
@@ -249,6 +252,14 @@ function readForm() {
   }
   body.opens_at = opens;
   body.closes_at = closes;
+  if (inputs.scoring_deadline.value) {
+    const scoring = localInputToIso(inputs.scoring_deadline.value);
+    if (!scoring) errors.field(inputs.scoring_deadline, 'validation.dateRequired');
+    else if (closes && localInputToMs(inputs.scoring_deadline.value) <= localInputToMs(inputs.closes_at.value)) {
+      errors.field(inputs.scoring_deadline, 'validation.scoringBeforeCloses');
+    }
+    body.scoring_deadline = scoring;
+  }
   const reviews = /^\s*\d{1,2}\s*$/.test(inputs.reviews_required.value) ? Number(inputs.reviews_required.value) : 0;
   if (reviews < 1 || reviews > 50) errors.field(inputs.reviews_required, 'validation.reviewsInvalid');
   body.reviews_required = reviews;
@@ -311,6 +322,7 @@ const textsSection = $('leader-texts-section');
 const textsForm = $('leader-texts-form');
 const textsErrors = new FormErrors(textsForm, $('leader-texts-alert'));
 const textInputs = { title: $('ct-title'), description: $('ct-description'), rules: $('ct-rules') };
+const scoringInput = $('ct-scoring');
 const extendSection = $('leader-extend-section');
 const extendForm = $('leader-extend-form');
 const extendErrors = new FormErrors(extendForm, $('leader-extend-alert'));
@@ -351,6 +363,7 @@ function showTexts(c) {
   textInputs.title.value = c.title;
   textInputs.description.value = c.description || '';
   textInputs.rules.value = c.rules || '';
+  scoringInput.value = c.scoring_deadline ? isoToLocalInput(c.scoring_deadline) : '';
   renderFrozen();
   textsSection.hidden = false;
   focusHeading('leader-texts-title');
@@ -373,6 +386,13 @@ textsForm.addEventListener('submit', async (ev) => {
     if (v !== (c[name] || '')) body[name] = v;
   }
   if (textInputs.title.value.trim() === '') textsErrors.field(textInputs.title, 'validation.callTitleRequired');
+  if (scoringInput.value) {
+    const scoring = localInputToIso(scoringInput.value);
+    const ms = localInputToMs(scoringInput.value);
+    if (!scoring) textsErrors.field(scoringInput, 'validation.dateRequired');
+    else if (ms <= new Date(c.closes_at).getTime()) textsErrors.field(scoringInput, 'validation.scoringBeforeCloses');
+    else if (!c.scoring_deadline || ms !== new Date(c.scoring_deadline).getTime()) body.scoring_deadline = scoring;
+  }
   if (textsErrors.count > 0) {
     textsErrors.alert('validation.summary');
     textsErrors.focusFirst();
@@ -389,7 +409,7 @@ textsForm.addEventListener('submit', async (ev) => {
     saved = (await api.patch(`/campaigns/${c.id}`, body)).campaign;
   } catch (err) {
     setBusy(textsForm, status, false);
-    const input = textInputs[err.field];
+    const input = err.field === 'scoring_deadline' ? scoringInput : textInputs[err.field];
     if (input) {
       textsErrors.field(input, fieldMessage(err));
       textsErrors.focusFirst();

@@ -1,7 +1,8 @@
 // A panelist's work list: the calls being appraised whose panel the account is
 // on, with how much of its work is done (without ?campaign=), or the proposals assigned in one
 // call (GET /api/v1/campaigns/{id}/worklist) with the state of my review.
-import { onLangChange, setKey } from './i18n.js';
+import { onLangChange, setKey, t } from './i18n.js';
+import { formatDateTime } from './format.js';
 import { api } from './api.js';
 import { clear, el, idParam } from './dom.js';
 import { goToLogin, wardsWithRole } from './session.js';
@@ -16,6 +17,21 @@ function reviewBadge(review) {
   const key = !review ? 'panel.notStarted' : review.status === 'submitted' ? 'panel.submitted' : 'panel.drafted';
   const kind = !review ? 'other' : review.status === 'submitted' ? 'submitted' : 'draft';
   return el('span', { class: `badge badge--status-${kind}`, i18n: key });
+}
+
+/** The words of "Hạn chấm điểm: … (còn 2 ngày)" for a call, or null when it has no scoring deadline. */
+function scoringVars(c) {
+  if (!c.scoring_deadline) return null;
+  const ms = new Date(c.scoring_deadline).getTime() - Date.now();
+  const hours = Math.floor(ms / 3600000);
+  const left = ms <= 0 ? t('panel.leftPassed')
+    : hours >= 48 ? t('panel.leftDays', { n: Math.floor(hours / 24) }) : t('panel.leftHours', { n: Math.max(hours, 1) });
+  return { date: formatDateTime(c.scoring_deadline), left };
+}
+
+function scoringLine(c) {
+  const vars = scoringVars(c);
+  return vars ? el('p', { class: 'card__deadline', i18n: 'panel.scoringDeadline', vars }) : null;
 }
 
 async function showCalls(account) {
@@ -40,6 +56,7 @@ async function showCalls(account) {
     clear(list).append(...mine.map((c) => el('li', { class: 'card card--link', id: `call-${c.id}` },
       el('h2', { class: 'card__title' }, el('a', { href: `panel.html?campaign=${c.id}`, text: c.title })),
       el('p', { class: 'badges' }, stateBadge(c.state)),
+      scoringLine(c),
       el('p', { class: 'card__meta', i18n: 'panel.progress', vars: { done: c.done, n: c.assigned } }))));
     $('panel-empty').hidden = mine.length > 0;
   };
@@ -61,6 +78,9 @@ async function showWorklist(id) {
         named(p.review && p.review.status === 'submitted' ? 'panel.open' : 'panel.score', p.title)))))));
     const done = items.filter((p) => p.review && p.review.status === 'submitted').length;
     setKey($('panel-progress'), 'panel.progress', { done, n: items.length });
+    const vars = scoringVars(campaign);
+    if (vars) setKey($('panel-scoring'), 'panel.scoringDeadline', vars);
+    $('panel-scoring').hidden = !vars;
     $('panel-progress').hidden = items.length === 0;
     setKey($('panel-empty'), 'panel.emptyWork');
     $('panel-empty').hidden = items.length > 0;

@@ -15,6 +15,7 @@
 // guest's and loadMe() answers null.
 
 import { api } from './api.js';
+import { setKey } from './i18n.js';
 
 let mePromise = null;
 
@@ -22,7 +23,11 @@ let mePromise = null;
 export function loadMe() {
   if (!mePromise) {
     mePromise = api.get('/me')
-      .then((data) => (data && data.account ? data.account : null))
+      .then((data) => {
+        if (!data || !data.account) return null;
+        setUnread(Number(data.unread_notifications) || 0);
+        return data.account;
+      })
       .catch((err) => {
         if (err.status === 401) return null;
         mePromise = null; // try again next time
@@ -30,6 +35,21 @@ export function loadMe() {
       });
   }
   return mePromise;
+}
+
+let unreadCount = 0;
+
+/** Shows n unread notices in the menu ("Thông báo 3"; nothing when 0). */
+export function setUnread(n) {
+  unreadCount = n;
+  for (const badge of document.querySelectorAll('[data-nav-count="unread"]')) {
+    badge.textContent = n > 0 ? String(n) : '';
+    badge.hidden = n === 0;
+  }
+  for (const label of document.querySelectorAll('[data-nav-count-label="unread"]')) {
+    if (n > 0) setKey(label, 'nav.unread', { n });
+    else setKey(label, null);
+  }
 }
 
 /** The ward ids where account holds role. */
@@ -68,6 +88,7 @@ export function applyNav(account) {
   for (const el of document.querySelectorAll('[data-show]')) {
     el.hidden = !shows(el.getAttribute('data-show'), account);
   }
+  setUnread(account ? unreadCount : 0);
   document.documentElement.classList.add('nav-ready');
 }
 

@@ -1,11 +1,12 @@
 // Public tracking: GET /api/v1/track/{code} shows a proposal's status, its
-// call and when it was sent; nothing else, and no login needed.
+// call and when it was sent, the call's stage and, once results are published,
+// whether it won; nothing else, and no login needed.
 import { onLangChange, setKey } from './i18n.js';
 import { api } from './api.js';
 import { clear, el } from './dom.js';
 import { FormErrors, errorMessage, setBusy } from './form.js';
 import { formatDateTime, normalizeTrackingCode } from './format.js';
-import { runPage, startPage, statusBadge } from './ui.js';
+import { runPage, startPage, stateBadge, statusBadge } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('track-form');
@@ -23,6 +24,16 @@ function render() {
   const sub = $('track-r-submitted');
   if (found.submitted_at) setKey(sub, null, undefined, formatDateTime(found.submitted_at));
   else setKey(sub, 'track.notSent');
+  // The call's stage and, once published, the result: what the author's notices say too.
+  const stage = found.campaign.state;
+  clear($('track-r-stage')).append(stage ? stateBadge(stage) : '');
+  const row = $('track-r-result-row');
+  row.hidden = !found.result;
+  if (found.result) {
+    const res = $('track-r-result');
+    if (found.result.award) setKey(res, 'track.won', { award: found.result.award, date: formatDateTime(found.result.published_at) });
+    else setKey(res, 'track.noAward', { date: formatDateTime(found.result.published_at) });
+  }
 }
 
 async function lookUp(raw, { focus = true } = {}) {

@@ -176,8 +176,15 @@ enum sk_db_status sk_db_setup_code_redeem(struct sk_dbconn *c, int64_t code, con
 	char k[24], n[24];
 	const char *p[] = { sk_db_i64str(k, code), password_hash, sk_db_i64str(n, now), ip };
 	PGresult *r;
-	enum sk_db_status st = sk_db_exec(c, "setup_code_redeem",
-					  "SELECT setup_code_redeem($1, $2, to_timestamp($3), $4::inet) AS ok", 4, p, &r);
+	/* One statement, so one transaction: the failures go exactly when the new password comes. */
+	enum sk_db_status st = sk_db_exec(
+		c, "setup_code_redeem",
+		"WITH redeemed AS (SELECT setup_code_redeem($1, $2, to_timestamp($3), $4::inet) AS ok),"
+		" forgotten AS (DELETE FROM auth_failures f WHERE (SELECT ok FROM redeemed)"
+		"  AND f.login_key = auth_login_key((SELECT a.login FROM setup_codes s JOIN accounts a ON a.id = s.account_id"
+		"   WHERE s.id = $1)))"
+		" SELECT ok FROM redeemed",
+		4, p, &r);
 	if (st != SK_DB_OK)
 		return st;
 	bool ok = sk_db_bool(r, 0, "ok");
@@ -301,6 +308,22 @@ enum sk_db_status sk_db_login_lookup_audit(struct sk_dbconn *c, const struct sk_
 		" jsonb_build_object('query_kind', 'login', 'query_hash', encode(auth_login_key($4::text), 'hex'),"
 		"  'results', $5::integer) FROM lazy",
 		5, p, NULL);
+	return st == SK_DB_NOROWS ? SK_DB_OK : st;
+}
+
+enum sk_db_status sk_db_account_view_audit(struct sk_dbconn *c, int64_t actor, const char *ip, const char *wards,
+					   int64_t account)
+{
+	char a[24], b[24];
+	const char *p[] = { sk_db_i64str(a, actor), ip, wards, sk_db_i64str(b, account) };
+	enum sk_db_status st = sk_db_exec(
+		c, "account_view_audit",
+		"WITH" LAZY_COMMIT_SQL
+		" INSERT INTO audit_log (actor_account_id, ward_id, action, subject, ip)"
+		" SELECT $1::bigint, (SELECT min(r.ward_id) FROM role_grants r WHERE r.account_id = $4::bigint"
+		"  AND ($3::bigint[] IS NULL OR r.ward_id = ANY ($3::bigint[]))), 'account_viewed', 'account:' || $4::bigint,"
+		" $2::inet FROM lazy",
+		4, p, NULL);
 	return st == SK_DB_NOROWS ? SK_DB_OK : st;
 }
 

@@ -90,7 +90,9 @@ enum sk_db_status sk_db_setup_code_live(struct sk_dbconn *c, const char *login, 
 
 /*
  * Redeems code (verified by the caller): the account gets password_hash, the code is used, every
- * session of the account ends, audited. SK_DB_NOROWS when the code stopped being live meanwhile.
+ * session of the account ends, audited, and every failed login or set-up of its login (both scopes,
+ * every address and device) is forgotten, all in one transaction. SK_DB_NOROWS when the code stopped
+ * being live meanwhile (nothing changed).
  */
 enum sk_db_status sk_db_setup_code_redeem(struct sk_dbconn *c, int64_t code, const char *password_hash, int64_t now,
 					  const char *ip);
@@ -146,6 +148,14 @@ enum sk_db_status sk_db_admin_account_create(struct sk_dbconn *c, const struct s
  */
 enum sk_db_status sk_db_login_lookup_audit(struct sk_dbconn *c, const struct sk_db_searcher *who, const char *wards,
 					   const char *login, bool found);
+
+/*
+ * Audits an administrator's (actor's) view of account as account_viewed, filed under the lowest of
+ * account's wards within the PostgreSQL array text wards (NULL: any of its wards), committed without
+ * waiting for the WAL flush.
+ */
+enum sk_db_status sk_db_account_view_audit(struct sk_dbconn *c, int64_t actor, const char *ip, const char *wards,
+					   int64_t account);
 
 /*
  * Residents of ward (not deleted) whose name (diacritics and case ignored) or email holds query, or

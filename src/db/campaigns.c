@@ -50,18 +50,20 @@ static enum sk_db_status create_tx(struct sk_dbconn *c, void *vctx)
 {
 	struct create_ctx *ctx = vctx;
 	const struct sk_campaign_in *in = ctx->in;
-	char w[24], o[24], cl[24], rr[24], a[24];
+	char w[24], o[24], cl[24], rr[24], a[24], sd[24];
 	const char *p[] = { sk_db_i64str(w, ctx->ward), in->title, in->description, in->rules,
 			    sk_db_i64str(o, in->opens_at), sk_db_i64str(cl, in->closes_at),
 			    in->blind_review ? "true" : "false", sk_db_i64str(rr, in->reviews_required),
-			    in->ranking_method, sk_db_i64str(a, ctx->actor), in->blind_shows_group > 0 ? "true" : "false" };
+			    in->ranking_method, sk_db_i64str(a, ctx->actor), in->blind_shows_group > 0 ? "true" : "false",
+			    in->scoring_deadline ? sk_db_i64str(sd, in->scoring_deadline) : NULL };
 	PGresult *r;
 	enum sk_db_status st = sk_db_exec(
 		c, "campaign_insert",
 		"INSERT INTO campaigns (ward_id, title, description, rules, opens_at, closes_at, blind_review,"
-		" reviews_required, ranking_method, created_by, blind_shows_group)"
-		" VALUES ($1, $2, $3, $4, to_timestamp($5), to_timestamp($6), $7, $8, $9, $10, $11) RETURNING id",
-		11, p, &r);
+		" reviews_required, ranking_method, created_by, blind_shows_group, scoring_deadline)"
+		" VALUES ($1, $2, $3, $4, to_timestamp($5), to_timestamp($6), $7, $8, $9, $10, $11, to_timestamp($12))"
+		" RETURNING id",
+		12, p, &r);
 	if (st != SK_DB_OK)
 		return st;
 	ctx->id = sk_db_i64(r, 0, "id");
@@ -93,7 +95,8 @@ enum sk_db_status sk_db_campaign_get(struct sk_dbconn *c, int64_t id, int64_t no
 			  "SELECT c.ward_id, c.state, extract(epoch FROM c.opens_at)::bigint AS opens_at,"
 			  " extract(epoch FROM c.closes_at)::bigint AS closes_at,"
 			  " (campaign_json(c, to_timestamp($2)) || campaign_history_json(c.id)"
-			  " || jsonb_build_object('deadline_passed', to_timestamp($2) >= c.closes_at))::text AS json"
+			  " || jsonb_build_object('deadline_passed', to_timestamp($2) >= c.closes_at,"
+			  " 'scoring_deadline', iso(c.scoring_deadline)))::text AS json"
 			  " FROM campaigns c WHERE c.id = $1",
 			  2, p, res);
 }
@@ -105,7 +108,8 @@ enum sk_db_status sk_db_campaign_list(struct sk_dbconn *c, int64_t ward, const c
 	const char *p[] = { ward ? sk_db_i64str(w, ward) : NULL, state, leader_wards, sk_db_i64str(n, now) };
 	return sk_db_exec(c, "campaign_list",
 			  "SELECT (campaign_json(c, to_timestamp($4))"
-			  " || jsonb_build_object('deadline_passed', to_timestamp($4) >= c.closes_at))::text AS json"
+			  " || jsonb_build_object('deadline_passed', to_timestamp($4) >= c.closes_at,"
+			  " 'scoring_deadline', iso(c.scoring_deadline)))::text AS json"
 			  " FROM campaigns c"
 			  " WHERE ($1::bigint IS NULL OR c.ward_id = $1) AND ($2::text IS NULL OR c.state = $2)"
 			  " AND (c.state <> 'draft' OR c.ward_id = ANY ($3::bigint[]))"
@@ -120,15 +124,17 @@ struct update_ctx {
 	const char *to;
 };
 
+/* Locks campaign id and reads its state and dates; *scoring is 0 when it has no scoring deadline (NULL: not read). */
 static enum sk_db_status lock_campaign(struct sk_dbconn *c, int64_t id, enum sk_campaign_state *state, int64_t *ward,
-				       int64_t *opens, int64_t *closes)
+				       int64_t *opens, int64_t *closes, int64_t *scoring)
 {
 	char i[24];
 	const char *p[] = { sk_db_i64str(i, id) };
 	PGresult *r;
 	enum sk_db_status st = sk_db_exec(c, "campaign_lock",
 					  "SELECT ward_id, state, extract(epoch FROM opens_at)::bigint AS opens_at,"
-					  " extract(epoch FROM closes_at)::bigint AS closes_at"
+					  " extract(epoch FROM closes_at)::bigint AS closes_at,"
+					  " coalesce(extract(epoch FROM scoring_deadline)::bigint, 0) AS scoring_deadline"
 					  " FROM campaigns WHERE id = $1 FOR UPDATE",
 					  1, p, &r);
 	if (st != SK_DB_OK) {
@@ -139,6 +145,8 @@ static enum sk_db_status lock_campaign(struct sk_dbconn *c, int64_t id, enum sk_
 	*ward = sk_db_i64(r, 0, "ward_id");
 	*opens = sk_db_i64(r, 0, "opens_at");
 	*closes = sk_db_i64(r, 0, "closes_at");
+	if (scoring)
+		*scoring = sk_db_i64(r, 0, "scoring_deadline");
 	PQclear(r);
 	return SK_DB_OK;
 }
@@ -194,13 +202,44 @@ static enum sk_db_status record_revision(struct sk_dbconn *c, const struct updat
 	return SK_DB_OK;
 }
 
+/*
+ * Moves the locked campaign's scoring deadline from old (0: none) to ctx->in->scoring_deadline, kept
+ * as a campaign_scoring_deadlines row and the audit event "campaign_scoring_deadline_set", whose
+ * trigger tells the panelists (sql/036).
+ */
+static enum sk_db_status move_scoring_deadline(struct sk_dbconn *c, const struct update_ctx *ctx, int64_t ward,
+					       int64_t old, const char *subject)
+{
+	char i[24], o[24], nd[24], a[24], n[24];
+	const char *p[] = { sk_db_i64str(i, ctx->id), old ? sk_db_i64str(o, old) : NULL,
+			    sk_db_i64str(nd, ctx->in->scoring_deadline), sk_db_i64str(a, ctx->actor),
+			    sk_db_i64str(n, ctx->now) };
+	PGresult *r;
+	enum sk_db_status st = sk_db_exec(
+		c, "campaign_scoring_deadline_insert",
+		"WITH moved AS (UPDATE campaigns SET scoring_deadline = to_timestamp($3) WHERE id = $1 RETURNING ward_id, id)"
+		" INSERT INTO campaign_scoring_deadlines (ward_id, campaign_id, old_scoring_deadline, new_scoring_deadline,"
+		" set_by, set_at)"
+		" SELECT ward_id, id, to_timestamp($2), to_timestamp($3), $4, to_timestamp($5) FROM moved RETURNING id",
+		5, p, &r);
+	if (st != SK_DB_OK) {
+		PQclear(r);
+		return st == SK_DB_NOROWS ? SK_DB_ERROR : st;
+	}
+	char detail[160];
+	snprintf(detail, sizeof detail, "{\"revision\":%lld,\"old_scoring_deadline\":%s%s,\"new_scoring_deadline\":%lld}",
+		 (long long)sk_db_i64(r, 0, "id"), old ? "" : "null", old ? o : "", (long long)ctx->in->scoring_deadline);
+	PQclear(r);
+	return sk_db_audit(c, ctx->actor, ward, "campaign_scoring_deadline_set", subject, ctx->ip, detail);
+}
+
 static enum sk_db_status update_tx(struct sk_dbconn *c, void *vctx)
 {
 	struct update_ctx *ctx = vctx;
 	const struct sk_campaign_in *in = ctx->in;
 	enum sk_campaign_state state;
-	int64_t ward, opens, closes;
-	enum sk_db_status st = lock_campaign(c, ctx->id, &state, &ward, &opens, &closes);
+	int64_t ward, opens, closes, scoring;
+	enum sk_db_status st = lock_campaign(c, ctx->id, &state, &ward, &opens, &closes, &scoring);
 	if (st != SK_DB_OK)
 		return st;
 	bool config = in->opens_at || in->closes_at || in->blind_review >= 0 || in->blind_shows_group >= 0 ||
@@ -212,6 +251,16 @@ static enum sk_db_status update_tx(struct sk_dbconn *c, void *vctx)
 	int64_t new_opens = in->opens_at ? in->opens_at : opens, new_closes = in->closes_at ? in->closes_at : closes;
 	if (new_closes <= new_opens)
 		return refuse(c, "invalid_dates");
+	bool scoring_moves = in->scoring_deadline && in->scoring_deadline != scoring;
+	if (scoring_moves && (state == SK_CAMPAIGN_DECIDED || state == SK_CAMPAIGN_PUBLISHED))
+		return refuse(c, "scoring_over");
+	if (scoring_moves && in->scoring_deadline <= ctx->now)
+		return refuse(c, "scoring_deadline_in_past");
+	int64_t new_scoring = in->scoring_deadline ? in->scoring_deadline : scoring;
+	if (new_scoring && new_scoring <= new_closes && scoring_moves)
+		return refuse(c, "scoring_deadline_not_after_close");
+	if (new_scoring && new_scoring <= new_closes && new_closes != closes)
+		return refuse(c, "closes_after_scoring_deadline");
 	char detail[160] = "";
 	if (text && sk_campaign_text_revised(state) && (st = record_revision(c, ctx, detail, sizeof detail)) != SK_DB_OK)
 		return st;
@@ -236,7 +285,12 @@ static enum sk_db_status update_tx(struct sk_dbconn *c, void *vctx)
 		return st;
 	char subject[48];
 	snprintf(subject, sizeof subject, "campaign:%lld", (long long)ctx->id);
-	return sk_db_audit(c, ctx->actor, ward, "campaign_edited", subject, ctx->ip, detail[0] ? detail : NULL);
+	bool other = in->title || in->description || in->rules || config;
+	if ((other || !scoring_moves) &&
+	    (st = sk_db_audit(c, ctx->actor, ward, "campaign_edited", subject, ctx->ip, detail[0] ? detail : NULL)) !=
+		    SK_DB_OK)
+		return st;
+	return scoring_moves ? move_scoring_deadline(c, ctx, ward, scoring, subject) : SK_DB_OK;
 }
 
 enum sk_db_status sk_db_campaign_update(struct sk_dbconn *c, int64_t id, int64_t actor, const struct sk_campaign_in *in,
@@ -254,8 +308,8 @@ static enum sk_db_status transition_tx(struct sk_dbconn *c, void *vctx)
 {
 	struct update_ctx *ctx = vctx;
 	enum sk_campaign_state state;
-	int64_t ward, opens, closes;
-	enum sk_db_status st = lock_campaign(c, ctx->id, &state, &ward, &opens, &closes);
+	int64_t ward, opens, closes, scoring;
+	enum sk_db_status st = lock_campaign(c, ctx->id, &state, &ward, &opens, &closes, &scoring);
 	if (st != SK_DB_OK)
 		return st;
 	enum sk_campaign_state to = sk_campaign_state_parse(ctx->to);
@@ -303,8 +357,8 @@ static enum sk_db_status extend_tx(struct sk_dbconn *c, void *vctx)
 {
 	struct extend_ctx *ctx = vctx;
 	enum sk_campaign_state state;
-	int64_t ward, opens, closes;
-	enum sk_db_status st = lock_campaign(c, ctx->id, &state, &ward, &opens, &closes);
+	int64_t ward, opens, closes, scoring;
+	enum sk_db_status st = lock_campaign(c, ctx->id, &state, &ward, &opens, &closes, &scoring);
 	if (st != SK_DB_OK)
 		return st;
 	switch (sk_campaign_extension(state, ctx->now, closes, ctx->closes_at)) {
@@ -319,6 +373,8 @@ static enum sk_db_status extend_tx(struct sk_dbconn *c, void *vctx)
 	case SK_EXTENSION_OK:
 		break;
 	}
+	if (scoring && ctx->closes_at >= scoring)
+		return refuse(c, "scoring_deadline_not_after_close");
 	char i[24], o[24], nc[24], a[24], n[24];
 	const char *p[] = { sk_db_i64str(i, ctx->id), sk_db_i64str(o, closes), sk_db_i64str(nc, ctx->closes_at),
 			    ctx->reason, sk_db_i64str(a, ctx->actor), sk_db_i64str(n, ctx->now) };

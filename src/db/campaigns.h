@@ -16,6 +16,7 @@ struct sk_criterion_in {
 struct sk_campaign_in {
 	const char *title, *description, *rules;
 	int64_t opens_at, closes_at; /* Unix seconds; 0: unchanged */
+	int64_t scoring_deadline;    /* Unix seconds; 0: none (create) or unchanged (update) */
 	int blind_review;            /* -1: unchanged */
 	int blind_shows_group;       /* -1: unchanged; with blind_review, panelists see the residential group */
 	int64_t reviews_required;    /* 0: unchanged */
@@ -40,8 +41,11 @@ enum sk_db_status sk_db_campaign_list(struct sk_dbconn *c, int64_t ward, const c
 
 /*
  * Applies the set fields of in to campaign id, checking what its state still allows (domain rules).
- * Texts that change after the call opened are also kept as a campaign_revisions row.
- * SK_DB_RULE with sk_db_rule(): "campaign_frozen" or "invalid_dates". *json is the new view.
+ * Texts that change after the call opened are also kept as a campaign_revisions row; a changed
+ * scoring deadline as a campaign_scoring_deadlines row and the audit event
+ * "campaign_scoring_deadline_set" (which tells the panelists, sql/036).
+ * SK_DB_RULE with sk_db_rule(): "campaign_frozen", "invalid_dates", "scoring_deadline_not_after_close",
+ * "closes_after_scoring_deadline" (a draft's new closes_at), "scoring_deadline_in_past" or "scoring_over". *json is the new view.
  */
 enum sk_db_status sk_db_campaign_update(struct sk_dbconn *c, int64_t id, int64_t actor, const struct sk_campaign_in *in,
 					int64_t now, const char *ip, char **json);
@@ -56,8 +60,8 @@ enum sk_db_status sk_db_campaign_transition(struct sk_dbconn *c, int64_t id, int
 /*
  * Extends the deadline of open campaign id to closes_at (domain rule sk_campaign_extension), keeping
  * the old and new deadline and the reason as a campaign_extensions row and an audit event.
- * SK_DB_RULE: "campaign_not_open", "deadline_not_later", "deadline_in_past" or "deadline_too_far".
- * *json is the new view, with its history (caller frees).
+ * SK_DB_RULE: "campaign_not_open", "deadline_not_later", "deadline_in_past", "deadline_too_far" or
+ * "scoring_deadline_not_after_close" (the call's scoring deadline would not follow it). *json is the new view, with its history (caller frees).
  */
 enum sk_db_status sk_db_campaign_extend(struct sk_dbconn *c, int64_t id, int64_t actor, int64_t closes_at,
 					const char *reason, int64_t now, const char *ip, char **json);

@@ -32,6 +32,27 @@ enum sk_db_status sk_db_resident_lookup_take(struct sk_dbconn *c, int64_t volunt
 	return SK_DB_OK;
 }
 
+enum sk_db_status sk_db_people_search_take(struct sk_dbconn *c, int64_t searcher, int64_t now, long max, long window,
+					   long *retry_after)
+{
+	char v[24], n[24], m[24], w[24];
+	const char *p[] = { sk_db_i64str(v, searcher), sk_db_i64str(n, now), sk_db_i64str(m, max), sk_db_i64str(w, window) };
+	PGresult *r;
+	/* Committed without waiting for the WAL flush, as the search's audit row (accounts.c): a crash
+	 * can only forget the last fraction of a second of counted searches. */
+	enum sk_db_status st = sk_db_exec(c, "people_search_take",
+					  "SELECT people_search_take($1, to_timestamp($2), $3, $4) AS retry_after"
+					  " FROM (SELECT set_config('synchronous_commit', 'off', true)) lazy",
+					  4, p, &r);
+	if (st != SK_DB_OK) {
+		PQclear(r);
+		return st == SK_DB_NOROWS ? SK_DB_ERROR : st;
+	}
+	*retry_after = (long)sk_db_i64(r, 0, "retry_after");
+	PQclear(r);
+	return SK_DB_OK;
+}
+
 enum sk_db_status sk_db_personal_export(struct sk_dbconn *c, int64_t account, PGresult **res)
 {
 	char a[24];

@@ -27,6 +27,14 @@ enum sk_db_status sk_db_assisted_resident(struct sk_dbconn *c, int64_t volunteer
 enum sk_db_status sk_db_resident_lookup_take(struct sk_dbconn *c, int64_t volunteer, int64_t now, long max,
 					     long window, long *retry_after);
 
+/*
+ * Takes one of searcher's searches of people (a leader's or an administrator's): at most max per window
+ * seconds, counted in the database at the request's clock now. *retry_after: 0 when taken (recorded),
+ * otherwise the seconds until one frees (nothing recorded).
+ */
+enum sk_db_status sk_db_people_search_take(struct sk_dbconn *c, int64_t searcher, int64_t now, long max, long window,
+					   long *retry_after);
+
 /* Everything held about account as one JSON document (column "json"). */
 enum sk_db_status sk_db_personal_export(struct sk_dbconn *c, int64_t account, PGresult **res);
 

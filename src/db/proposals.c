@@ -94,7 +94,10 @@ enum sk_db_status sk_db_proposal_track(struct sk_dbconn *c, const char *code, PG
 	const char *p[] = { code };
 	return sk_db_exec(c, "proposal_track",
 			  "SELECT p.tracking_code, p.status, p.campaign_id, c.title AS campaign_title,"
-			  " iso(p.submitted_at) AS submitted_at, iso(p.updated_at) AS updated_at"
+			  " iso(p.submitted_at) AS submitted_at, iso(p.updated_at) AS updated_at,"
+			  " c.state AS campaign_state, iso(c.closes_at) AS closes_at,"
+			  " (SELECT iso(max(d.published_at)) FROM decisions d WHERE d.campaign_id = c.id) AS results_published_at,"
+			  " (SELECT m.award FROM models m WHERE m.proposal_id = p.id) AS award"
 			  " FROM proposals p JOIN campaigns c ON c.id = p.campaign_id WHERE p.tracking_code = upper($1)",
 			  1, p, res);
 }

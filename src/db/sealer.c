@@ -2,6 +2,7 @@
 
 #include "db/db.h"
 #include "db/leader_lock.h"
+#include "db/notifications.h"
 #include "db/panel.h"
 #include "log.h"
 
@@ -16,6 +17,7 @@ struct sk_sealer {
 	struct sk_db *db; /* a pool of one connection, the sealer's own */
 	struct sk_singleton *leader; /* only the holder of "score-sealer" seals */
 	int interval_ms;
+	int timers_ms; /* 0: no notification timers */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool stopping;
@@ -70,13 +72,31 @@ static bool seal_once(struct sk_sealer *s, bool *failing)
 	return ok;
 }
 
+/* Writes the time-based notices due now (reminders, deadlines passed); logs a failure once and the
+ * recovery once. */
+static void timers_once(struct sk_sealer *s, bool *failing)
+{
+	/* Every process runs them (not only the sealer's lock holder): they are idempotent (dedupe
+	 * keys), cheap every 30 s, and the lock holder may be a process that writes none (--test-clock). */
+	struct sk_dbconn *c = sk_db_acquire(s->db, 1000);
+	int64_t written = 0;
+	enum sk_db_status st = c ? sk_db_notification_timers(c, (int64_t)time(NULL), &written) : SK_DB_UNAVAILABLE;
+	if (st != SK_DB_OK && !*failing)
+		sk_warn("notices: cannot write the timed notices (will retry): %s",
+			c ? sk_db_last_error(c) : "no database connection");
+	else if (st == SK_DB_OK && *failing)
+		sk_info("notices: writing the timed notices again");
+	*failing = st != SK_DB_OK;
+	sk_db_release(s->db, c);
+}
+
 /* Runs every interval_ms; after failures it waits longer, doubling up to a second, so that an
  * unreachable database is not asked for a connection 40 times a second. */
 static void *sealer_main(void *arg)
 {
 	struct sk_sealer *s = arg;
-	bool failing = false;
-	long wait_ms = s->interval_ms;
+	bool failing = false, timers_failing = false;
+	long wait_ms = s->interval_ms, since_timers = s->timers_ms; /* the first run writes what is due */
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
 		struct timespec until;
@@ -91,13 +111,18 @@ static void *sealer_main(void *arg)
 			wait_ms = s->interval_ms;
 		else if (wait_ms < 1000)
 			wait_ms = wait_ms * 2 > 1000 ? 1000 : wait_ms * 2;
+		since_timers += wait_ms;
+		if (s->timers_ms > 0 && since_timers >= s->timers_ms) {
+			since_timers = 0;
+			timers_once(s, &timers_failing);
+		}
 		pthread_mutex_lock(&s->lock);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
 }
 
-struct sk_sealer *sk_sealer_start(const char *url, const char *role, int interval_ms)
+struct sk_sealer *sk_sealer_start(const char *url, const char *role, int interval_ms, int timers_ms)
 {
 	struct sk_sealer *s = calloc(1, sizeof *s);
 	if (s == NULL)
@@ -105,6 +130,7 @@ struct sk_sealer *sk_sealer_start(const char *url, const char *role, int interva
 	s->db = sk_db_new(url, 1, role);
 	s->leader = sk_singleton_new(url, "score-sealer");
 	s->interval_ms = interval_ms;
+	s->timers_ms = timers_ms;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
 	if (s->db == NULL || s->leader == NULL || pthread_create(&s->thread, NULL, sealer_main, s) != 0) {

@@ -14,9 +14,11 @@ struct sk_sealer;
 
 /*
  * Starts the sealer on database url as role (SET ROLE, when not NULL or empty), running every
- * interval_ms milliseconds. NULL when the thread cannot start. Stop it with sk_sealer_stop.
+ * interval_ms milliseconds. With timers_ms > 0 the same thread also writes the time-based notices
+ * due (notification_timers at the server's clock) every timers_ms milliseconds. NULL when the
+ * thread cannot start. Stop it with sk_sealer_stop.
  */
-struct sk_sealer *sk_sealer_start(const char *url, const char *role, int interval_ms);
+struct sk_sealer *sk_sealer_start(const char *url, const char *role, int interval_ms, int timers_ms);
 
 /* Stops the thread after one last run (so that writes acknowledged before the stop are sealed) and frees it. */
 void sk_sealer_stop(struct sk_sealer *s);

@@ -72,7 +72,9 @@ enum sk_db_status sk_db_session_lookup(struct sk_dbconn *c, const unsigned char 
 	const char *p[] = { hex, sk_db_i64str(n, now), sk_db_i64str(i, idle), sk_db_i64str(a, absolute) };
 	if (with_account)
 		return sk_db_exec(c, "session_lookup_account",
-				  "SELECT " SESSION_COLUMNS ", " ACCOUNT_JSON_SQL " AS account"
+				  "SELECT " SESSION_COLUMNS ", " ACCOUNT_JSON_SQL " AS account,"
+				  " (SELECT count(*) FROM notifications n WHERE n.account_id = s.account_id"
+				  "  AND n.read_at IS NULL) AS unread_notifications"
 				  " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE" SESSION_LIVE,
 				  4, p, res);
 	return sk_db_exec(c, "session_lookup", "SELECT " SESSION_COLUMNS " FROM sessions s WHERE" SESSION_LIVE, 4, p,

@@ -21,7 +21,8 @@ enum sk_db_status sk_db_session_create(struct sk_dbconn *c, const unsigned char 
  * than half of idle when that is shorter: the caller then marks it used with
  * sk_db_session_touch). With
  * with_account also account: the account's public view as compact JSON text
- * (see sk_db_account_json in db/accounts.h). SK_DB_NOROWS when there is none.
+ * (see sk_db_account_json in db/accounts.h), and unread_notifications (how many
+ * of its notices are unread). SK_DB_NOROWS when there is none.
  */
 enum sk_db_status sk_db_session_lookup(struct sk_dbconn *c, const unsigned char token_hash[32],
 				       int64_t now, long idle, long absolute, bool with_account,

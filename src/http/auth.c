@@ -88,6 +88,7 @@ bool sk_auth_load(struct sk_request *req, bool with_account, bool *replied)
 		int col = PQfnumber(r, "account");
 		s->account_json_len = (size_t)PQgetlength(r, 0, col);
 		s->account_json = sk_req_own(req, strndup(PQgetvalue(r, 0, col), s->account_json_len));
+		s->unread_notifications = sk_db_i64(r, 0, "unread_notifications");
 	}
 	bool stale = sk_db_bool(r, 0, "stale");
 	PQclear(r);

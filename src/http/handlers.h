@@ -44,6 +44,15 @@ void accounts_admin_create(struct sk_request *req);
 bool search_query(struct sk_request *req, const char **query, char *digits, size_t digits_size);
 /* What the audit says a search was by: "email" (query holds '@'), "phone" (it has digits), else "name". */
 const char *search_kind(const char *query, const char *digits);
+/* Takes one of the caller's searches of people this hour (--people-searches); replies 429 too_many_searches
+ * (with Retry-After) or the database error itself and returns false. */
+bool search_budget_or_reply(struct sk_request *req);
+
+/* r_notifications.c */
+void notifications_list(struct sk_request *req);
+void notifications_read(struct sk_request *req);
+void notification_settings_get(struct sk_request *req);
+void notification_settings_put(struct sk_request *req);
 
 /* r_setup_codes.c */
 void setup_codes_issue(struct sk_request *req);

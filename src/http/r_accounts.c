@@ -1,6 +1,7 @@
 /* Accounts: registration, "me", and the administrators' search, view and creation. */
 #include "db/accounts.h"
 #include "db/audit.h"
+#include "db/people.h"
 #include "domain/login.h"
 #include "domain/text.h"
 #include "http/auth.h"
@@ -109,14 +110,19 @@ void accounts_me(struct sk_request *req)
 			sk_reply_db_error(req, st);
 			return;
 		}
-		sk_reply_json(req, 200, json_pack("{s:o,s:s}", "account", view, "csrf_token", session->csrf));
+		sk_reply_json(req, 200, json_pack("{s:o,s:s,s:I}", "account", view, "csrf_token", session->csrf,
+						  "unread_notifications", (json_int_t)session->unread_notifications));
 		return;
 	}
 	/* The account as the session lookup built it, spliced in without parsing: the same bytes
-	 * sk_reply_json would make of {"account":...,"csrf_token":...} (the token is base64url). */
-	static const char head[] = "{\"account\":", mid[] = ",\"csrf_token\":\"", tail[] = "\"}";
+	 * sk_reply_json would make of {"account":...,"csrf_token":...,"unread_notifications":N} (the
+	 * token is base64url). */
+	static const char head[] = "{\"account\":", mid[] = ",\"csrf_token\":\"";
+	char tail[64];
+	snprintf(tail, sizeof tail, "\",\"unread_notifications\":%lld}", (long long)session->unread_notifications);
 	size_t csrf_len = strlen(session->csrf);
-	size_t len = sizeof head - 1 + session->account_json_len + sizeof mid - 1 + csrf_len + sizeof tail - 1;
+	size_t tail_len = strlen(tail);
+	size_t len = sizeof head - 1 + session->account_json_len + sizeof mid - 1 + csrf_len + tail_len;
 	char *text = malloc(len + 1);
 	if (text == NULL) {
 		sk_reply_error(req, 500, "internal", NULL, "The reply could not be built.");
@@ -131,7 +137,7 @@ void accounts_me(struct sk_request *req)
 	w += sizeof mid - 1;
 	memcpy(w, session->csrf, csrf_len);
 	w += csrf_len;
-	memcpy(w, tail, sizeof tail);
+	memcpy(w, tail, tail_len + 1);
 	sk_reply_json_text(req, 200, text, len);
 }
 
@@ -154,12 +160,34 @@ const char *search_kind(const char *query, const char *digits)
 	return strchr(query, '@') ? "email" : digits[0] ? "phone" : "name";
 }
 
+#define SEARCH_WINDOW 3600 /* seconds over which a person's searches of people are counted (--people-searches) */
+
+bool search_budget_or_reply(struct sk_request *req)
+{
+	long retry = 0;
+	enum sk_db_status st = sk_db_people_search_take(req->db, req->session.account_id, req->now,
+							req->srv->cfg->people_searches, SEARCH_WINDOW, &retry);
+	if (st != SK_DB_OK) {
+		sk_reply_db_error(req, st);
+		return false;
+	}
+	if (retry == 0)
+		return true;
+	char secs[24];
+	snprintf(secs, sizeof secs, "%ld", retry);
+	sk_reply_header(req, "Retry-After", secs);
+	sk_reply_error(req, 429, "too_many_searches", NULL,
+		       "You have searched for people %ld times in the last hour, the most allowed. Please wait %ld minute%s.",
+		       req->srv->cfg->people_searches, (retry + 59) / 60, (retry + 59) / 60 == 1 ? "" : "s");
+	return false;
+}
+
 /* GET /admin/accounts?q=: the accounts a search finds, scoped to the caller's wards. */
 static void accounts_admin_search(struct sk_request *req)
 {
 	const char *query;
 	char digits[64], wards[1024];
-	if (!search_query(req, &query, digits, sizeof digits))
+	if (!search_query(req, &query, digits, sizeof digits) || !search_budget_or_reply(req))
 		return;
 	bool all = sk_is_installation_admin(req);
 	if (!all)
@@ -201,6 +229,8 @@ void accounts_admin_lookup(struct sk_request *req)
 			       "Give ?login= a phone number or an email address.");
 		return;
 	}
+	if (!search_budget_or_reply(req))
+		return;
 	PGresult *r = NULL;
 	enum sk_db_status st = sk_db_account_by_login(req->db, login, &r);
 	if (st != SK_DB_OK && st != SK_DB_NOROWS) {
@@ -276,6 +306,13 @@ void accounts_admin_get(struct sk_request *req)
 	bool all = sk_is_installation_admin(req);
 	if (!all)
 		role_wards(req, SK_ROLE_ADMIN, wards, sizeof wards);
+	/* Looking at one person's account, roles and history is audited, as a leader's view of a resident is. */
+	st = sk_db_account_view_audit(req->db, req->session.account_id, req->ip, all ? NULL : wards, id);
+	if (st != SK_DB_OK) {
+		json_decref(view);
+		sk_reply_db_error(req, st);
+		return;
+	}
 	struct sk_audit_filter f = { .wards = all ? NULL : wards, .account = id, .limit = 20 };
 	PGresult *r;
 	st = sk_db_audit_list(req->db, &f, &r);

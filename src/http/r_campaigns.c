@@ -55,6 +55,20 @@ static void reply_rule(struct sk_request *req, enum sk_db_status st)
 			       "opens (the deadline moves only by POST /deadline), and its texts once it is decided.");
 	else if (!strcmp(rule, "invalid_dates"))
 		sk_reply_error(req, 400, "invalid_field", "closes_at", "The closing time must be after the opening time.");
+	else if (!strcmp(rule, "scoring_deadline_not_after_close"))
+		sk_reply_error(req, 400, "invalid_scoring_deadline", "scoring_deadline",
+			       "The scoring deadline must be after the closing time (closes_at): move it first.");
+	else if (!strcmp(rule, "closes_after_scoring_deadline"))
+		sk_reply_error(req, 400, "invalid_scoring_deadline", "closes_at",
+			       "The closing time must come before the call's scoring deadline: move the scoring deadline "
+			       "too (scoring_deadline).");
+	else if (!strcmp(rule, "scoring_deadline_in_past"))
+		sk_reply_error(req, 400, "invalid_scoring_deadline", "scoring_deadline",
+			       "A new scoring deadline must be in the future.");
+	else if (!strcmp(rule, "scoring_over"))
+		sk_reply_error(req, 400, "invalid_scoring_deadline", "scoring_deadline",
+			       "Scoring is over: the scoring deadline cannot move once the call is decided or its results "
+			       "are published.");
 	else if (!strcmp(rule, "illegal_transition"))
 		sk_reply_error(req, 409, "illegal_transition", "to",
 			       "A call moves one step at a time: draft, open, closed, appraisal, decided, published.");
@@ -76,7 +90,8 @@ static bool parse_time(struct sk_request *req, const char *name, const char *tex
 /* Fills in from the request body; with create, absent fields get defaults. Replies 400 itself. */
 static bool campaign_input(struct sk_request *req, bool create, struct sk_campaign_in *in)
 {
-	const char *opens = NULL, *closes = NULL;
+	const char *opens = NULL, *closes = NULL, *scoring = NULL;
+	bool has_scoring;
 	bool blind = true, has_blind, shows_group = false, has_shows_group, has_title, has_desc, has_rules, has_opens, has_closes, has_reviews, has_method,
 	     has_criteria;
 	int64_t reviews = 3;
@@ -88,6 +103,7 @@ static bool campaign_input(struct sk_request *req, bool create, struct sk_campai
 		SK_TEXT_OPT("rules", &in->rules, 0, 20000, &has_rules),
 		{ "opens_at", SK_FIELD_STRING, !create, &opens, 1, 64, SK_TEXT_SINGLE_LINE, &has_opens },
 		{ "closes_at", SK_FIELD_STRING, !create, &closes, 1, 64, SK_TEXT_SINGLE_LINE, &has_closes },
+		SK_STRING_OPT("scoring_deadline", &scoring, 1, 64, &has_scoring),
 		SK_BOOL_OPT("blind_review", &blind, &has_blind),
 		SK_BOOL_OPT("blind_shows_group", &shows_group, &has_shows_group),
 		SK_INT_OPT("reviews_required", &reviews, 1, 50, &has_reviews),
@@ -107,6 +123,21 @@ static bool campaign_input(struct sk_request *req, bool create, struct sk_campai
 		return false;
 	if (create && in->closes_at <= in->opens_at) {
 		sk_reply_error(req, 400, "invalid_field", "closes_at", "The closing time must be after the opening time.");
+		return false;
+	}
+	if (has_scoring && (!sk_time_parse_iso(scoring, &in->scoring_deadline) || in->scoring_deadline <= 0)) {
+		sk_reply_error(req, 400, "invalid_scoring_deadline", "scoring_deadline",
+			       "'scoring_deadline' must be a date and time with its offset, such as 2026-12-20T17:00:00+07:00.");
+		return false;
+	}
+	if (create && has_scoring && in->scoring_deadline <= req->now) {
+		sk_reply_error(req, 400, "invalid_scoring_deadline", "scoring_deadline",
+			       "The scoring deadline must be in the future.");
+		return false;
+	}
+	if (create && has_scoring && in->scoring_deadline <= in->closes_at) {
+		sk_reply_error(req, 400, "invalid_scoring_deadline", "scoring_deadline",
+			       "The scoring deadline must be after the closing time (closes_at).");
 		return false;
 	}
 	if (create) {
@@ -328,6 +359,10 @@ void campaigns_extend(struct sk_request *req)
 	else if (!strcmp(rule, "deadline_too_far"))
 		sk_reply_error(req, 400, "deadline_too_far", "closes_at",
 			       "The new deadline can be at most 366 days from now.");
+	else if (!strcmp(rule, "scoring_deadline_not_after_close"))
+		sk_reply_error(req, 400, "invalid_scoring_deadline", "closes_at",
+			       "The call's scoring deadline would no longer follow this deadline: move the scoring "
+			       "deadline (PATCH scoring_deadline) first.");
 	else
 		reply_rule(req, st);
 }

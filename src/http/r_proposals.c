@@ -442,10 +442,19 @@ void proposals_track(struct sk_request *req)
 		sk_reply_db_error(req, st);
 		return;
 	}
-	json_t *v = json_pack("{s:s,s:s,s:{s:I,s:s},s:o}", "tracking_code", sk_db_str(r, 0, "tracking_code"), "status",
-			      sk_db_str(r, 0, "status"), "campaign", "id", (json_int_t)sk_db_i64(r, 0, "campaign_id"),
-			      "title", sk_db_str(r, 0, "campaign_title"), "submitted_at",
-			      sk_db_isnull(r, 0, "submitted_at") ? json_null() : json_string(sk_db_str(r, 0, "submitted_at")));
+	/* The call's stage and, once results are published, whether the proposal won (as public as the
+	 * catalogue): the same changes its author is told of (issue 13). */
+	bool published = !sk_db_isnull(r, 0, "results_published_at");
+	json_t *v = json_pack("{s:s,s:s,s:{s:I,s:s,s:s,s:s},s:o,s:o}", "tracking_code", sk_db_str(r, 0, "tracking_code"),
+			      "status", sk_db_str(r, 0, "status"), "campaign", "id",
+			      (json_int_t)sk_db_i64(r, 0, "campaign_id"), "title", sk_db_str(r, 0, "campaign_title"),
+			      "state", sk_db_str(r, 0, "campaign_state"), "closes_at", sk_db_str(r, 0, "closes_at"),
+			      "submitted_at",
+			      sk_db_isnull(r, 0, "submitted_at") ? json_null() : json_string(sk_db_str(r, 0, "submitted_at")),
+			      "result",
+			      published ? json_pack("{s:s,s:s?}", "published_at", sk_db_str(r, 0, "results_published_at"), "award",
+						    sk_db_isnull(r, 0, "award") ? NULL : sk_db_str(r, 0, "award"))
+					: json_null());
 	PQclear(r);
 	sk_reply_json(req, 200, v);
 }

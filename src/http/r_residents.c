@@ -50,7 +50,7 @@ void residents_search(struct sk_request *req)
 		return;
 	const char *query;
 	char digits[64];
-	if (!search_query(req, &query, digits, sizeof digits))
+	if (!search_query(req, &query, digits, sizeof digits) || !search_budget_or_reply(req))
 		return;
 	PGresult *r;
 	struct sk_db_searcher who = { req->session.account_id, req->ip, search_kind(query, digits) };

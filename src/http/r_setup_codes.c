@@ -7,9 +7,9 @@
  * The SQL function setup_code_authority decides. The code is only ever in the issuer's reply: it is
  * stored as an argon2id hash and never logged.
  *
- * Notifications hook: a code made for an account that already has a password is audited as
- * password_reset_code_issued, its redemption as password_reset_with_code. When the installation can
- * send messages, both must tell the account holder; today the audit rows are the only trace.
+ * Notices: issuing a code (setup_code_issued, or password_reset_code_issued for an account that already
+ * has a password) and redeeming one (password_set_with_code, password_reset_with_code) tell the account
+ * holder, through the audit_notify trigger of sql/028 in the same transaction.
  */
 #include "db/accounts.h"
 #include "db/audit.h"
@@ -167,12 +167,9 @@ void setup_codes_redeem(struct sk_request *req)
 			sk_reply_error(req, 500, "internal", NULL, "The password could not be processed.");
 			goto out;
 		}
+		/* A new password, and with it the wrong codes and passwords tried before forgotten. */
 		st = sk_db_setup_code_redeem(db, code_id, pwhash, req->now, req->ip);
 		if (st == SK_DB_OK) {
-			/* A new password: the wrong codes and passwords tried before no longer slow anyone down. */
-			if (sk_db_auth_forget_login(db, login) != SK_DB_OK)
-				sk_warn("req=%s could not clear the failed logins after a set-up: %s", req->id,
-					sk_db_last_error(db));
 			sk_reply_empty(req, 204);
 			goto out;
 		}

@@ -50,6 +50,11 @@ const struct sk_route sk_routes[] = {
 	{ "POST", "/api/v1/proposals/{id}/withdraw", SK_SIGNED_IN, SK_BODY_NONE, proposals_withdraw },
 	{ "GET", "/api/v1/me/proposals", SK_SIGNED_IN, SK_BODY_NONE, proposals_mine },
 	{ "GET", "/api/v1/me/assisted", SK_SIGNED_IN, SK_BODY_NONE, proposals_assisted },
+	/* Notices (issue 13): the caller's own only. */
+	{ "GET", "/api/v1/me/notifications", SK_SIGNED_IN, SK_BODY_NONE, notifications_list },
+	{ "POST", "/api/v1/me/notifications/read", SK_SIGNED_IN, SK_BODY_JSON, notifications_read },
+	{ "GET", "/api/v1/me/notification-settings", SK_SIGNED_IN, SK_BODY_NONE, notification_settings_get },
+	{ "PUT", "/api/v1/me/notification-settings", SK_SIGNED_IN, SK_BODY_JSON, notification_settings_put },
 	{ "GET", "/api/v1/track/{code}", SK_PUBLIC, SK_BODY_NONE, proposals_track },
 	{ "POST", "/api/v1/proposals/{id}/attachments", SK_SIGNED_IN, SK_BODY_UPLOAD, attachments_create },
 	{ "GET", "/api/v1/attachments/{id}", SK_SIGNED_IN, SK_BODY_NONE, attachments_get },

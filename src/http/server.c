@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include "db/sessions.h"
 #include "http/auth.h"
 #include "http/handlers.h"
 #include "http/reply.h"
@@ -122,17 +123,36 @@ static bool read_pool_fresh(struct sk_server *srv, struct sk_dbconn *c, double *
 	return now_ok;
 }
 
+/*
+ * Whether the session cookie of req names a live session, looked up on c (a connection of the read
+ * pool): a made-up cookie costs the primary nothing. A session younger than the replica's lag is not
+ * seen there yet; its first public reads may then be as old as that lag (under --replica-max-lag).
+ */
+static bool cookie_names_session(struct sk_request *req, struct sk_dbconn *c)
+{
+	const char *token = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, SK_COOKIE_NAME);
+	if (token == NULL || strlen(token) != SK_TOKEN_CHARS)
+		return false;
+	unsigned char hash[32];
+	sk_token_hash(token, hash);
+	const struct sk_config *cfg = req->srv->cfg;
+	PGresult *r = NULL;
+	enum sk_db_status st =
+		sk_db_session_lookup(c, hash, req->now, cfg->session_idle, cfg->session_absolute, false, &r);
+	PQclear(r);
+	return st != SK_DB_NOROWS; /* an error too: then the primary, as before */
+}
+
 struct sk_dbconn *sk_req_public_db_or_reply(struct sk_request *req)
 {
 	struct sk_server *srv = req->srv;
-	/* A session cookie, valid or not (public routes do not look the session up): the client may
-	 * have just written what it now reads (an adoption on the model page, a leader's call). */
-	if (req->db != NULL || req->has_session || srv->read_db == NULL ||
-	    MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, SK_COOKIE_NAME) != NULL)
+	if (req->db != NULL || req->has_session || srv->read_db == NULL)
 		return sk_req_db_or_reply(req);
 	struct sk_dbconn *c = sk_db_acquire(srv->read_db, 1000);
 	double lag = 0;
-	if (c != NULL && read_pool_fresh(srv, c, &lag)) {
+	/* A live session (public routes do not look it up on the primary): the client may have just
+	 * written what it now reads (an adoption on the model page, a leader's call). */
+	if (c != NULL && read_pool_fresh(srv, c, &lag) && !cookie_names_session(req, c)) {
 		req->db = c;
 		req->db_pool = srv->read_db;
 		req->as_of = (double)time(NULL) - lag;

@@ -51,6 +51,7 @@ struct sk_session {
 	 * (sk_auth_load's with_account); owned by the request. NULL otherwise. */
 	char *account_json;
 	size_t account_json_len;
+	int64_t unread_notifications; /* the account's unread notices, loaded with account_json */
 };
 
 struct sk_route;

@@ -694,7 +694,7 @@ Test(accounts, me_sends_the_account_rows_byte_for_byte)
 	cr_assert_eq(login(&c, phone, TEST_PASSWORD), 201);
 	struct resp *r = http(&c, "GET", "/api/v1/me", NULL, NULL);
 	cr_assert_eq(r->status, 200, "%s", r->body);
-	json_t *expected = json_pack("{s:O,s:s}", "account", account, "csrf_token", c.csrf);
+	json_t *expected = json_pack("{s:O,s:s,s:i}", "account", account, "csrf_token", c.csrf, "unread_notifications", 0);
 	char *text = json_dumps(expected, JSON_COMPACT);
 	cr_assert_str_eq(r->body, text);
 	free(text);

@@ -419,6 +419,13 @@ static const struct cell CELLS[] = {
 	{ "GET", "/api/v1/me/proposals", NULL, 0, { 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "GET", "/api/v1/me/assisted", NULL, 0, { 401, 403, 403, 200, 403, 403, 403, 403, 403, 403, 403 } },
 	{ "GET", "/api/v1/me/export", NULL, 0, { 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	/* Notices (issue 13): everyone's own, nobody else's (tests/security/test_notices.c). */
+	{ "GET", "/api/v1/me/notifications", NULL, 0, { 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "POST", "/api/v1/me/notifications/read", "{\"all\":true}", 0,
+	  { 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "GET", "/api/v1/me/notification-settings", NULL, 0, { 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
+	{ "PUT", "/api/v1/me/notification-settings", "{\"sms\":false,\"zalo\":false,\"email\":false,\"notify_helper\":false}", 0,
+	  { 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200 } },
 	{ "POST", "/api/v1/admin/wards", "{\"code\":\"${wcode}\",\"name\":\"Phường mới\"}", 0,
 	  { 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403 } },
 	{ "POST", "/api/v1/admin/wards/${ward}/groups", "{\"name\":\"Tổ dân phố mới\"}", 0,

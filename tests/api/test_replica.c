@@ -126,8 +126,22 @@ Test(replica, public_reads_use_the_read_pool_and_signed_in_reads_the_primary)
 	r = http(&c, "GET", "/api/v1/me", NULL, NULL);
 	cr_assert_eq(r->status, 200, "own account not visible at once: %ld %s", r->status, r->body);
 	resp_free(r);
-	/* Public routes that do not look the session up still read the primary for a client with a
-	 * session cookie (it may have just written what it reads: an adoption on a model page). */
+	/* Public routes that do not look the session up on the primary still read the primary for a
+	 * client whose cookie names a live session (it may have just written what it reads: an adoption
+	 * on a model page). The session is looked up on the read pool (a made-up cookie then costs the
+	 * primary nothing: security-redteam), so the account and session are replicated here by hand. */
+	char *acc = db_text(PG, "SELECT row_to_json(a)::text FROM accounts a WHERE id = $1", 1,
+			    (const char *const[]){ S64(id) });
+	PQclear(db_exec(rep, "INSERT INTO accounts OVERRIDING SYSTEM VALUE SELECT * FROM json_populate_record(NULL::accounts, $1::json)",
+			1, (const char *const[]){ acc }));
+	PGresult *sess = db_exec(PG, "SELECT row_to_json(s)::text FROM sessions s WHERE s.account_id = $1", 1,
+				 (const char *const[]){ S64(id) });
+	for (int i = 0; i < PQntuples(sess); i++)
+		PQclear(db_exec(rep,
+				"INSERT INTO sessions OVERRIDING SYSTEM VALUE SELECT * FROM json_populate_record(NULL::sessions, $1::json)",
+				1, (const char *const[]){ PQgetvalue(sess, i, 0) }));
+	PQclear(sess);
+	free(acc);
 	int64_t ward2 = seed_ward(PG, NULL);
 	char *code2 = db_text(PG, "SELECT code FROM wards WHERE id = $1", 1, (const char *const[]){ S64(ward2) });
 	cr_assert(wards_list_has(&s, code2, &c), "a signed-in client's public read went to the read pool");

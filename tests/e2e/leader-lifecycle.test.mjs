@@ -6,7 +6,8 @@
 // shows "Gia hạn đến … (lý do: …)"; with the server's clock past the old deadline a resident still
 // submits (the call page offers "Send a proposal"), the close button still waits for the new
 // deadline, and after it the call closes. axe-core finds no violation at all (any impact) on the
-// leader's list, both forms and the public page, with the CSP left on.
+// leader's list, both forms and the public page, with the CSP left on. Last, the leader sets the
+// call's scoring deadline in the same form and the card shows it.
 //
 // Run: node --test tests/e2e/leader-lifecycle.test.mjs (see tests/e2e/README.md)
 
@@ -210,6 +211,37 @@ for (const [lang, width] of [['vi', 360], ['vi', 1280], ['en', 360], ['en', 1280
       await page.getByRole('button', { name: d.leader.textsSubmit, exact: true }).click();
       await page.waitForFunction((t) => document.querySelector('#leader-done').textContent === t, fill(d.leader.textsSaved, { title }));
       assert.deepEqual((await leader.api.get(`/campaigns/${campaign.id}`)).campaign.revisions.map((r) => r.fields), [['description'], ['rules']]);
+
+      // The scoring deadline (issue 13): set in the same form (one before the deadline for proposals
+      // is caught in the page), saved, and shown on the call's card.
+      const scoringMs = newClosesMs + 2 * 24 * 60 * MINUTE;
+      await card.getByRole('button', { name: `${d.leader.editTexts} (${title})` }).click();
+      await texts.waitFor();
+      const scoring = texts.getByLabel(d.leader.scoringLabel);
+      assert.equal(await scoring.inputValue(), '');
+      await scoring.fill(localVN(closesMs));
+      await page.getByRole('button', { name: d.leader.textsSubmit, exact: true }).click();
+      assert.equal(await text(page.locator('#ct-scoring-error')), d.validation.scoringBeforeCloses);
+      await check(page, width, `texts form with a scoring deadline error ${lang} ${width}`);
+      await scoring.fill(localVN(scoringMs));
+      // The done message is already there from the previous save: wait for the PATCH and the list read again.
+      const patched = page.waitForResponse((res) => res.request().method() === 'PATCH' && res.url().endsWith(`/campaigns/${campaign.id}`));
+      await page.getByRole('button', { name: d.leader.textsSubmit, exact: true }).click();
+      assert.equal((await patched).status(), 200);
+      await card.locator('.card__scoring').waitFor();
+      assert.equal(new Date((await leader.api.get(`/campaigns/${campaign.id}`)).campaign.scoring_deadline).getTime(), scoringMs);
+      const shown = await text(card.locator('.card__scoring'));
+      assert.ok(shown.startsWith(around(d.leader.scoringDeadline, {}).pre) && shown.length > 12, shown);
+      await card.getByRole('button', { name: `${d.leader.editTexts} (${title})` }).click();
+      await texts.waitFor();
+      assert.equal(await scoring.inputValue(), localVN(scoringMs));
+      await page.locator('#ct-cancel').click();
+      // The call page shows it too.
+      await openReady(page, `/call.html?id=${campaign.id}`);
+      await page.locator('#call-body').waitFor();
+      assert.equal(await page.locator('#call-scoring-row').isVisible(), true);
+      assert.ok((await text(page.locator('#call-scoring'))).length > 0);
+      await check(page, width, `call page with a scoring deadline ${lang} ${width}`);
       assertNoProblems(page, `leader ${lang} ${width}`);
     } finally {
       await context.close();

@@ -55,6 +55,8 @@ before(async () => {
   browser = await launchBrowser();
   ap = await seedAppraisal(srv, { photo: true }); // also adds the group 'Tổ dân phố 12'
   published = await publishedCall();
+  // The panel page shows the call's scoring deadline with the time left (issue 13).
+  await ap.leader.api.patch(`/campaigns/${ap.call.id}`, { scoring_deadline: isoVN(Math.floor(Date.now() / 60000) * 60000 + 3 * 86400000) });
   await adminCreate();
   all = await makeAccount(srv, { name: 'Võ Thị Đủ', phone: '0911000009' }, 'volunteer', 'leader');
   call = await openCall(all.api, srv, { title: 'Chuyển đổi số ở tổ dân phố 2026' });
@@ -316,6 +318,7 @@ function everyPage() {
     [null, `/model.html?id=${model.id}`, 'main h1'],
     [all, '/', 'main'],
     [all, '/account.html', '#account-data'],
+    [all, '/notices.html', '#notices-summary:not([hidden])'],
     [all, '/my.html', '#my-list li'],
     [all, `/proposal.html?id=${proposal.id}`, '#proposal-body'],
     [all, `/propose.html?campaign=${call.id}`, '#pf-step-1'],
@@ -328,7 +331,7 @@ function everyPage() {
     [ap.resident, '/my.html', '#my-list li'],
     [ap.resident, `/proposal.html?id=${winner.id}`, '#proposal-body'],
     [a, '/', 'main'],
-    [a, `/panel.html?campaign=${ap.call.id}`, 'main li'],
+    [a, `/panel.html?campaign=${ap.call.id}`, '#panel-scoring:not([hidden])'],
     [a, `/review.html?proposal=${ap.proposals[0].id}`, 'main form'],
     [ADMIN, '/admin.html', '#wards-title'],
   ];

@@ -89,6 +89,10 @@ write("upload", "webp-slash", b"IMAGE/WEBP\n..%2F..%2Fetc%2Fpasswd\n" + riff([VP
 write("upload", "pdf-vietnamese", "application/pdf\nĐề xuất số hoá.pdf\n%PDF-1.7\n%%EOF\n")
 write("upload", "mismatch", b"image/png\nx.png\n\xFF\xD8\xFF\xE0")
 write("upload", "empty-name", b"image/jpeg\n\n\xFF\xD8\xFF\xD9")
+# An iPhone photo (an ISO BMFF ftyp box with a HEIF brand), declared either way the server takes it.
+ftyp = struct.pack(">I", 24) + b"ftypheic" + struct.pack(">I", 0) + b"mif1heic"
+write("upload", "heic", b"image/heic\nIMG_0001.HEIC\n" + ftyp)
+write("upload", "heif-declared", b"image/heif\nIMG_0002.heic\n" + ftyp)
 
 # ---- JSON bodies: the first byte picks the field spec (see fuzz_json.c) --
 bodies = [
