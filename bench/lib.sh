@@ -297,6 +297,8 @@ bench_measure() {
 		REQS[$target]=0
 		for f in "${FIGURES[@]}"; do ALL[$target.$f]=""; done
 	done
+	# A script may define bench_after_warmup (run once, after every warm-up, before the counted rounds).
+	! declare -F bench_after_warmup >/dev/null || bench_after_warmup
 	[[ $PGSS != 1 ]] || q -c "SELECT pg_stat_statements_reset()" >/dev/null
 	DISTURBED=0
 	for run in $(seq "$RUNS"); do

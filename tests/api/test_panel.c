@@ -1287,6 +1287,42 @@ Test(scoring, draft_submit_revise_with_reason_and_stale_versions_change_nothing)
 	fx_free(&f);
 }
 
+/*
+ * Issue 12: a review write is one database call after the session lookup. The panelist role in the
+ * proposal's ward is checked inside review_save (with the assignment), not in a round trip of its own
+ * (the statement below, before 027). Seen in pg_stat_statements when the cluster loads it (the embedded
+ * one does); other tests running meanwhile may add a few calls, never twenty.
+ */
+Test(scoring, a_review_write_asks_the_database_once_after_the_session_lookup)
+{
+	static struct fx f;
+	fx_build(&f, &(struct fx_opts){ .upto = ST_ASSIGNED });
+	struct who *w = &f.P2;
+	if (db_int(PG,
+		   "SELECT count(*) FROM pg_settings WHERE name = 'shared_preload_libraries'"
+		   " AND setting LIKE '%pg_stat_statements%'",
+		   0, NULL) == 0) {
+		fx_free(&f);
+		cr_skip_test("pg_stat_statements is not loaded in this cluster");
+	}
+	PQclear(db_exec(PG, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements", 0, NULL));
+	const char *calls = "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE toplevel"
+			    " AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+			    " AND query LIKE $1";
+	const char *ward_q[] = { "SELECT k.ward_id FROM proposals q JOIN campaigns k ON k.id = q.campaign_id%" };
+	const char *save_q[] = { "SELECT review_save(%" };
+	long long ward0 = db_int(PG, calls, 1, ward_q), save0 = db_int(PG, calls, 1, save_q);
+	for (int i = 0; i < 20; i++) {
+		struct resp *r = put_review(w, f.pA, i, scores3(&f, i % 10, 5, 5), "Đang xem", false, NULL);
+		cr_assert_eq(r->status, 200, "draft %d: %ld %s", i, r->status, r->body);
+		resp_free(r);
+	}
+	long long ward = db_int(PG, calls, 1, ward_q) - ward0, save = db_int(PG, calls, 1, save_q) - save0;
+	cr_assert_geq(save, 20, "review_save ran %lld times for 20 writes", save);
+	cr_assert_lt(ward, 20, "the proposal's ward was asked %lld times for 20 writes: a round trip of its own", ward);
+	fx_free(&f);
+}
+
 struct racer {
 	struct client *c;
 	const char *path, *body;

@@ -2431,3 +2431,39 @@ Test(proposals, tracking_numbers_grow_past_four_digits)
 	bye(&L);
 	bye(&A);
 }
+
+/*
+ * Issue 12: a submission locks no row that every submission of the ward shares for its ward check:
+ * proposals.ward_id has no foreign key of its own (027), the key (ward_id, campaign_id) -> campaigns
+ * (ward_id, id) guarantees the ward. A proposal naming a ward that is not its call's, or none, is
+ * still refused by the database.
+ */
+Test(proposals, the_ward_is_guaranteed_through_the_call_without_a_key_of_its_own)
+{
+	cr_assert_eq(db_int(PG,
+			    "SELECT count(*) FROM pg_constraint WHERE conrelid = 'proposals'::regclass AND contype = 'f'"
+			    " AND conkey = ARRAY[(SELECT attnum FROM pg_attribute WHERE attrelid = 'proposals'::regclass"
+			    " AND attname = 'ward_id')]::smallint[]",
+			    0, NULL),
+		     0, "proposals.ward_id has a foreign key of its own: every submission locks the ward's row");
+	/* In a transaction rolled back: a ward, its call and an author, then a proposal naming another ward. */
+	PQclear(db_exec(PG, "BEGIN", 0, NULL));
+	PQclear(db_exec(PG,
+			"WITH w AS (INSERT INTO wards (code, name) VALUES ('K12X', 'Phường thử khoá') RETURNING id)"
+			" INSERT INTO campaigns (ward_id, title, description, opens_at, closes_at)"
+			" SELECT id, 'Cuộc thi thử', 'Thử khoá ngoại.', now(), now() + interval '1 day' FROM w",
+			0, NULL));
+	PQclear(db_exec(PG, "INSERT INTO accounts (login, login_kind, display_name) VALUES ('k12x@example.vn', 'email', 'Thử')",
+			0, NULL));
+	PGresult *r = PQexec(PG, "INSERT INTO proposals (ward_id, campaign_id, author_id, title, created_at, updated_at)"
+				 " SELECT (SELECT max(id) + 1000 FROM wards), c.id, a.id, 'x', now(), now()"
+				 " FROM campaigns c, accounts a WHERE c.title = 'Cuộc thi thử' AND a.login = 'k12x@example.vn'");
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	char got[8];
+	snprintf(got, sizeof got, "%s", state ? state : "");
+	char *msg = strdup(PQresultErrorMessage(r));
+	PQclear(r);
+	PQclear(PQexec(PG, "ROLLBACK"));
+	cr_assert_str_eq(got, "23503", "a proposal in a ward that does not exist: %s", msg);
+	free(msg);
+}
