@@ -6,6 +6,8 @@
 2. Every error code the server sends as a literal (`sk_reply_error(req, STATUS, "code", ...)`
    in src/, or a row `{ "rule", STATUS, "code", ... }` of a handler's table of database rules) is a row of docs/api.md's "Error codes" table, with the same status, and every
    row there is a code the server sends (or one of the few sent another way, listed below).
+   A rule raised by a SQL function in sql/ that no handler maps goes out under its own name:
+   it must be a row too.
 3. Every route of src/http/routes.c is named in docs/api.md (as `METHOD /path`, with or
    without /api/v1; a {parameter} may have another name).
 
@@ -100,6 +102,18 @@ def check_error_codes(problems):
             problems.append(f"docs/api.md: the error-code table lacks `{code}` (sent with {sorted(statuses)})")
         elif not statuses <= table[code]:
             problems.append(f"docs/api.md: `{code}` is sent with {sorted(statuses)}, the table says {sorted(table[code])}")
+    # A rule a SQL function raises (`PERFORM rule('name')`) that no handler maps to a reply of
+    # its own goes out under its own name (409): it must be in the table too.
+    http = ""
+    for name in sorted(os.listdir(os.path.join(ROOT, "src", "http"))):
+        if name.endswith(".c"):
+            http += strip_c_comments(read(f"src/http/{name}"))
+    for name in sorted(os.listdir(os.path.join(ROOT, "sql"))):
+        if name.endswith(".sql"):
+            for rule in sorted(set(re.findall(r"\brule\('([a-z_]+)'", read(f"sql/{name}")))):
+                if rule not in table and f'"{rule}"' not in http:
+                    problems.append(f"docs/api.md: the error-code table lacks `{rule}` (sql/{name} raises it "
+                                    "and no handler in src/http maps it: it goes out as a 409 of that name)")
     for code in table:
         if code not in codes and code not in CODES_SENT_OTHERWISE:
             problems.append(f"docs/api.md: the error-code table lists `{code}`, which src/ never sends as a literal")
