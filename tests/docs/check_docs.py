@@ -4,12 +4,15 @@
 1. Every option of src/config.c (its `opts[]` table) is a row of README.md's configuration
    table with the same environment variable and default, and every row there is an option.
 2. Every error code the server sends as a literal (`sk_reply_error(req, STATUS, "code", ...)`
-   in src/, or a row `{ "rule", STATUS, "code", ... }` of a handler's table of database rules) is a row of docs/api.md's "Error codes" table, with the same status, and every
-   row there is a code the server sends (or one of the few sent another way, listed below).
+   in src/, or a row `{ "rule", STATUS, "code", ... }` of a handler's table of database
+   rules) is a row of docs/api.md's "Error codes" table, with the same status, and every row
+   there is a code the server sends (or one of the few sent another way, listed below).
    A rule raised by a SQL function in sql/ that no handler maps goes out under its own name:
    it must be a row too.
 3. Every route of src/http/routes.c is named in docs/api.md (as `METHOD /path`, with or
    without /api/v1; a {parameter} may have another name).
+4. README.md's layout names every folder of src/ and tests/, every file of scripts/ and
+   every bench/*.sh.
 
 Usage: tests/docs/check_docs.py   (run from anywhere; Python 3, no other module)
 Prints one line per disagreement and exits 1 if there is any, 0 otherwise.
@@ -132,15 +135,36 @@ def check_routes(problems):
             problems.append(f"docs/api.md: route {method} {path} (src/http/routes.c) is not named")
 
 
+def check_layout(problems):
+    """Every folder of src/ and tests/, every script and every bench/*.sh is in README's layout."""
+    readme = read("README.md")
+    start = readme.index("\n## Layout")
+    layout = readme[start:readme.index("\n## ", start + 1)]
+    names = []
+    for top in ("src", "tests"):
+        for name in sorted(os.listdir(os.path.join(ROOT, top))):
+            if os.path.isdir(os.path.join(ROOT, top, name)):
+                names.append((f"{top}/{name}/", f"{top}/{name}/"))
+    for name in sorted(os.listdir(os.path.join(ROOT, "scripts"))):
+        names.append((f"scripts/{name}", name))
+    for name in sorted(os.listdir(os.path.join(ROOT, "bench"))):
+        if name.endswith(".sh"):
+            names.append((f"bench/{name}", name))
+    for path, word in names:
+        if not re.search(rf"(?<![\w/.-]){re.escape(word)}(?![\w-])", layout):
+            problems.append(f"README.md: the layout does not name {path}")
+
+
 def main():
     problems = []
     check_config(problems)
+    check_layout(problems)
     check_error_codes(problems)
     check_routes(problems)
     for p in problems:
         print(p)
     if not problems:
-        print("docs agree with src/config.c, the error codes sent and the route table")
+        print("docs agree with src/config.c, the error codes sent, the route table and the tree")
     return 1 if problems else 0
 
 
