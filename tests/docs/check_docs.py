@@ -13,6 +13,8 @@
    without /api/v1; a {parameter} may have another name).
 4. README.md's layout names every folder of src/ and tests/, every file of scripts/ and
    every bench/*.sh.
+5. Every `--flag` that README.md and docs/ (but operations.md and performance.md) name is an
+   option of src/config.c or a command's own flag (OTHER_FLAGS).
 
 Usage: tests/docs/check_docs.py   (run from anywhere; Python 3, no other module)
 Prints one line per disagreement and exits 1 if there is any, 0 otherwise.
@@ -155,10 +157,27 @@ def check_layout(problems):
             problems.append(f"README.md: the layout does not name {path}")
 
 
+# Flags the documents may name that are not server options: subcommands' and tools' own.
+OTHER_FLAGS = {"campaign", "login", "name", "password-stdin", "help", "version",  # src/main.c, cli_*.c
+               "seconds",  # scripts/fuzz
+               "test"}  # node --test
+
+
+def check_flags_named(problems):
+    """Every `--flag` the user-facing documents name is a server option or a command's own flag."""
+    src = read("src/config.c")
+    for doc in ("README.md", "docs/api.md", "docs/architecture.md", "docs/guide-vi.md",
+                "docs/openapi.yaml", "docs/ranking.md"):
+        for flag in sorted(set(re.findall(r"(?:^|[^\w`!-])`?--([a-z][a-z0-9-]+)", read(doc), re.M))):
+            if flag not in OTHER_FLAGS and f'"{flag}"' not in src:
+                problems.append(f"{doc}: names --{flag}, which is not an option in src/config.c")
+
+
 def main():
     problems = []
     check_config(problems)
     check_layout(problems)
+    check_flags_named(problems)
     check_error_codes(problems)
     check_routes(problems)
     for p in problems:
