@@ -61,6 +61,17 @@ test('every API error code has a translation', () => {
   }
 });
 
+// Every code of docs/api.md's error table (which tests/docs/check_docs.py keeps equal to what the
+// server sends): without errors.<code>, form.js shows the server's English message on a Vietnamese page.
+test('every error code in docs/api.md has a text in both languages', () => {
+  const api = readFileSync(path.join(repoRoot, 'docs', 'api.md'), 'utf8');
+  const table = api.slice(api.indexOf('\n## Error codes'), api.indexOf('\n## Known issues'));
+  const codes = [...table.matchAll(/^\| `([a-z_]+)` \| \d{3}/gm)].map((m) => m[1]);
+  assert.ok(codes.length > 40, `only ${codes.length} codes found in docs/api.md`);
+  const missing = codes.filter((c) => !flat.vi.has(`errors.${c}`) || !flat.en.has(`errors.${c}`));
+  assert.deepEqual(missing, [], `errors.<code> missing in vi.json or en.json: ${missing.join(', ')}`);
+});
+
 test('every key used by the pages and scripts exists', () => {
   const used = new Set();
   for (const p of pages) {
