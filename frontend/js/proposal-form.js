@@ -24,7 +24,17 @@ import { formatInt, formatVnd, formatTime, formatSize, parseInteger } from './fo
 export const STEPS = 8;
 export const MAX_FILES = 5;
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
-export const FILE_TYPES = Object.freeze(['image/jpeg', 'image/png', 'image/webp', 'application/pdf']);
+export const FILE_TYPES = Object.freeze(['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif', 'application/pdf']);
+// iPhone photos (HEIC/HEIF): some browsers give such a file no type; its name tells.
+const HEIC_NAME = /\.(heic|heif)$/i;
+
+/** The file with the type the server is told: a HEIC/HEIF photo without a type gets image/heic. */
+export function typedFile(f) {
+  if (f && !f.type && HEIC_NAME.test(f.name || '')) {
+    return new File([f], f.name, { type: 'image/heic', lastModified: f.lastModified });
+  }
+  return f;
+}
 export const CONSENT_VERSION = 'v1';
 const STORAGE_PREFIX = 'sangkien.draft.';
 
@@ -172,11 +182,11 @@ export function createProposalForm(root, opts) {
 
   const cameraInput = el('input', {
     id: id('camera'), class: 'file-picker__input', type: 'file',
-    accept: 'image/jpeg,image/png,image/webp', capture: 'environment',
+    accept: 'image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif', capture: 'environment',
   });
   const pickInput = el('input', {
     id: id('files'), class: 'file-picker__input', type: 'file', multiple: true,
-    accept: FILE_TYPES.join(','), 'aria-describedby': id('files-hint'),
+    accept: [...FILE_TYPES, '.heic', '.heif'].join(','), 'aria-describedby': id('files-hint'),
   });
   const fileList = el('ul', { id: id('file-list'), class: 'files' });
   const fileCount = el('p', { id: id('file-count'), class: 'files__count' });
@@ -739,7 +749,7 @@ export function createProposalForm(root, opts) {
         const retry = !!pending;
         pending = null;
         if (!file) {
-          const f = queue.shift();
+          const f = typedFile(queue.shift());
           const name = f.name || '';
           if (!FILE_TYPES.includes(f.type) || f.size === 0) {
             showFileError('propose.fileBadType', { name });

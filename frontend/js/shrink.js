@@ -9,7 +9,9 @@ export const QUALITY = 0.85;
 /** A photo at most this large, whose long side fits, is sent untouched. */
 export const SMALL_BYTES = 1024 * 1024;
 
-const DECODABLE = new Set(['image/jpeg', 'image/png', 'image/webp']);
+// HEIC/HEIF: Safari decodes them (the photo is then sent as a JPEG); where the browser cannot
+// (Chromium), decode() throws and the original goes to the server, which converts it.
+const DECODABLE = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif']);
 
 async function decode(file) {
   if (typeof createImageBitmap === 'function') {

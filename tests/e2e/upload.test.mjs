@@ -8,13 +8,15 @@
 // - an upload cancelled half way stores nothing;
 // - an upload whose connection drops (route.abort on the first try) is sent
 //   again with "Thử lại" without choosing the file again;
-// - axe-core finds no violation of any impact while the bar and the buttons show.
+// - axe-core finds no violation of any impact while the bar and the buttons show;
+// - an iPhone HEIC photo, even one the browser gives no type, is offered, sent and stored as a JPEG.
 //
 // Run: node --test tests/e2e/upload.test.mjs   (see tests/e2e/lib/server.mjs for the environment)
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +40,7 @@ let call;
 let tmp;
 let bigPhoto;
 let bigPhotoSize;
+let heic;
 
 function crc32(buf) {
   let c = ~0;
@@ -102,6 +105,12 @@ before(async () => {
   assert.ok(bigPhotoSize > 10 * MB, `the test photo is ${bigPhotoSize} bytes, over the 10 MB cap`);
   bigPhoto = path.join(tmp, 'ảnh chụp 12MP.png');
   await writeFile(bigPhoto, png);
+  // An iPhone photo: HEIC, made by the vips CLI through libheif (scripts/test installs it).
+  const v = path.join(tmp, 'g.v');
+  execFileSync('vips', ['black', path.join(tmp, 'b.v'), '320', '240', '--bands', '3']);
+  execFileSync('vips', ['linear', path.join(tmp, 'b.v'), v, '1', '120']);
+  heic = path.join(tmp, 'IMG_0001.HEIC');
+  execFileSync('vips', ['copy', v, heic]);
 });
 
 after(async () => {
@@ -258,4 +267,37 @@ test('Vietnamese: a large photo is shrunk, the bar moves, one upload cancelled, 
 
 test('English: the same', TIMEOUT, async () => {
   await run(en, 'en', '0912345102');
+});
+
+// iPhones send HEIC: the picker offers it, a file whose type the browser leaves empty is named
+// by its extension, and the server stores it as a JPEG (Chromium cannot decode HEIC, so the
+// page sends it as it is).
+test('an iPhone HEIC photo, even without a type, is accepted and stored as a JPEG', TIMEOUT, async () => {
+  const resident = await makeAccount(srv, { name: 'Phạm Thị Mai', phone: '0912345103' });
+  const { context, page } = await phonePage(browser, srv.baseURL);
+  try {
+    await loginUI(page, vi, resident.phone, { next: `propose.html?campaign=${call.id}` });
+    await fillSteps1to6(page, vi);
+    const picker = page.locator('#pf-files');
+    assert.match(await picker.getAttribute('accept'), /image\/heic/);
+    assert.match(await picker.getAttribute('accept'), /\.heic/);
+    const sent = page.waitForRequest(isUpload, { timeout: 60000 });
+    const { readFile } = await import('node:fs/promises');
+    await picker.setInputFiles({ name: 'IMG_0001.HEIC', mimeType: '', buffer: await readFile(heic) });
+    const req = await sent;
+    assert.equal(req.headers()['content-type'], 'image/heic');
+    const res = await req.response();
+    assert.equal(res.status(), 201, await res.text());
+    const { attachment } = await res.json();
+    const stored = await page.request.get(`/api/v1/attachments/${attachment.id}`);
+    assert.equal(stored.status(), 200);
+    assert.equal(stored.headers()['content-type'], 'image/jpeg');
+    const body = await stored.body();
+    assert.deepEqual([...body.subarray(0, 3)], [0xff, 0xd8, 0xff], 'a JPEG');
+    await page.locator('#pf-file-list li').first().waitFor();
+    assert.equal(await page.locator('#pf-file-error, .files__error').filter({ hasText: vi.propose.fileBadType.slice(0, 8) }).count(), 0);
+    assertNoProblems(page, 'heic upload');
+  } finally {
+    await context.close();
+  }
 });
