@@ -135,7 +135,7 @@ test('a resident sends a proposal with a photo through the 8 steps, then finds i
     // Photos: a real PNG goes up; a file over 10 MiB is stopped in the page;
     // a "PNG" that is not one is refused by the server (415), translated; so is a broken one (400).
     const picker = page.locator('#pf-files');
-    assert.equal(await picker.getAttribute('accept'), 'image/jpeg,image/png,image/webp,application/pdf');
+    assert.equal(await picker.getAttribute('accept'), 'image/jpeg,image/png,image/webp,image/heic,image/heif,application/pdf,.heic,.heif');
     assert.equal(await page.locator('#pf-camera').getAttribute('capture'), 'environment');
     await picker.setInputFiles(photoFile);
     await page.locator('#pf-file-list li').filter({ hasText: 'ảnh nhà văn hoá.png' }).waitFor();
