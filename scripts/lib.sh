@@ -33,12 +33,17 @@ SK_PACKAGES_RUN=(
 # tests, Debian's chromium (+ a font) for the browser tests, wrk for bench/,
 # PyYAML for tests/openapi/check_routes.py; pdftotext/pdfinfo and zbarimg to read the
 # rendered documents back; the vips CLI and exiftool make and read camera-like photos (tests/media).
+# For scripts/cluster and tests/cluster (issue 14), well-kept Debian packages doing the job
+# instead of code of ours: haproxy (TLS, slow-client deadlines, health checks, retries in
+# front of several server processes), pgbackrest (WAL archive, backups, point-in-time
+# restore), openssl (the proxy's self-signed certificate).
 SK_PACKAGES_TEST=(
   libcriterion-dev libcurl4-openssl-dev python3-yaml
   chromium fonts-liberation
   wrk
   poppler-utils zbar-tools
   libvips-tools libimage-exiftool-perl
+  haproxy pgbackrest openssl
 )
 # Node.js for the browser tests, only installed when no `node` is on PATH
 # (any node >= 18 will do; Debian 12 ships 18).
