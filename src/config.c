@@ -23,6 +23,12 @@ struct opt {
 static const struct opt opts[] = {
 	{ "database-url", "DATABASE_URL", OPT_STRING, O(database_url), NULL, 0, 0,
 	  "PostgreSQL connection string (URI or key=value)" },
+	{ "database-read-url", "SANGKIEN_DATABASE_READ_URL", OPT_STRING, O(database_read_url), NULL, 0, 0,
+	  "connection string for public anonymous reads, e.g. a hot standby (default: --database-url)" },
+	{ "replica-max-lag", "SANGKIEN_REPLICA_MAX_LAG", OPT_LONG, O(replica_max_lag), "30", 1, 86400,
+	  "seconds the read database may lag behind before public reads go to the primary" },
+	{ "trusted-proxy", "SANGKIEN_TRUSTED_PROXY", OPT_STRING, O(trusted_proxy), NULL, 0, 0,
+	  "CIDR[,CIDR...] of reverse proxies whose X-Forwarded-For gives the client address (default: none)" },
 	{ "listen", "SANGKIEN_LISTEN", OPT_STRING, O(listen), "127.0.0.1:8080", 0, 0,
 	  "address:port to serve on (port 0 picks a free port)" },
 	{ "port-file", "SANGKIEN_PORT_FILE", OPT_STRING, O(port_file), NULL, 0, 0,
@@ -175,6 +181,15 @@ bool sk_config_load(struct sk_config *cfg, int argc, char **argv, int *rest)
 	}
 	if (cfg->db_pool == 0)
 		cfg->db_pool = cfg->threads;
+	char err[160];
+	if (!sk_proxies_parse(cfg->trusted_proxy, &cfg->proxies, err, sizeof err)) {
+		fprintf(stderr, "sangkien: --trusted-proxy: %s\n  (for example 127.0.0.1/32,10.0.0.0/8)\n", err);
+		return false;
+	}
+	if (cfg->database_read_url && cfg->database_read_url[0] == '\0') {
+		free(cfg->database_read_url);
+		cfg->database_read_url = NULL;
+	}
 	if (cfg->public_url == NULL || cfg->public_url[0] == '\0') {
 		size_t len = strlen(cfg->listen) + 8;
 		free(cfg->public_url);

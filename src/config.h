@@ -2,11 +2,17 @@
 #ifndef SK_CONFIG_H
 #define SK_CONFIG_H
 
+#include "domain/forwarded.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
 struct sk_config {
 	char *database_url;
+	char *database_read_url; /* public anonymous reads (a hot standby may serve them); NULL: database_url */
+	long replica_max_lag;    /* seconds: a read pool further behind than this is not used */
+	char *trusted_proxy;     /* "CIDR[,CIDR…]": peers whose X-Forwarded-For is believed */
+	struct sk_proxies proxies; /* trusted_proxy, parsed */
 	char *listen;        /* "host:port" */
 	char *port_file;     /* write the bound port here once listening, if set */
 	char *frontend_dir;

@@ -4,6 +4,7 @@
 #include "cli_audit.h"
 #include "config.h"
 #include "db/migrate.h"
+#include "db/heartbeat.h"
 #include "db/sealer.h"
 #include "http/server.h"
 #include "log.h"
@@ -72,18 +73,33 @@ static int run_serve(const struct sk_config *cfg)
 		sk_db_free(db);
 		return 1;
 	}
-	struct sk_server *srv = sk_server_start(cfg, db);
+	/* Public anonymous reads may go to a hot standby: a second pool of the same size. */
+	struct sk_db *read_db = NULL;
+	if (cfg->database_read_url && strcmp(cfg->database_read_url, cfg->database_url) != 0)
+		read_db = sk_db_new_named(cfg->database_read_url, (int)cfg->db_pool, cfg->db_role, "sangkien-read");
+	struct sk_server *srv = sk_server_start(cfg, db, read_db);
 	if (srv == NULL) {
+		sk_db_free(read_db);
 		sk_db_free(db);
 		return 1;
 	}
 	sk_log_start();
+	/* With a read database, one process stamps the heartbeat its lag is measured by (sql/029). */
+	struct sk_heartbeat *heartbeat = read_db ? sk_heartbeat_start(cfg->database_url, cfg->db_role) : NULL;
+	if (read_db && heartbeat == NULL)
+		sk_warn("serve: the replica heartbeat did not start: an idle primary makes the replica look late");
 	/* Chains the review events every 25 ms: review writes never wait for the chain (sql/012). */
 	struct sk_sealer *sealer = sk_sealer_start(cfg->database_url, cfg->db_role, 25);
 	if (sealer == NULL)
 		sk_warn("serve: the score record's sealer did not start: events are sealed only on demand");
-	sk_info("serve: listening on %s (port %u), %ld threads, %ld database connections", cfg->listen,
-		(unsigned)srv->port, cfg->threads, cfg->db_pool);
+	sk_info("serve: listening on %s (port %u), %ld threads, %ld database connections%s", cfg->listen,
+		(unsigned)srv->port, cfg->threads, cfg->db_pool, read_db ? " (and as many for public reads)" : "");
+	if (cfg->proxies.n > 0)
+		sk_info("serve: the client address comes from X-Forwarded-For on connections from %s", cfg->trusted_proxy);
+	for (int i = 0; i < cfg->proxies.n; i++)
+		if (cfg->proxies.ranges[i].bits == 0)
+			sk_warn("serve: --trusted-proxy includes every address (/0): any client can choose the address "
+				"the login limits and the audit log see. List only the proxies' addresses.");
 	if (cfg->test_clock)
 		sk_warn("serve: the test clock is on: X-Sangkien-Test-Now is honoured. Never do this in production.");
 	int sig = 0;
@@ -91,6 +107,8 @@ static int run_serve(const struct sk_config *cfg)
 	sk_info("serve: %s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	sk_server_stop(srv);
 	sk_sealer_stop(sealer); /* after the server: the writes it acknowledged are sealed before exit */
+	sk_heartbeat_stop(heartbeat);
+	sk_db_free(read_db);
 	sk_db_free(db);
 	sk_info("serve: stopped");
 	sk_log_stop();

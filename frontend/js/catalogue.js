@@ -5,7 +5,7 @@
 import { onLangChange, setKey, t } from './i18n.js';
 import { api } from './api.js';
 import { clear, el } from './dom.js';
-import { formatInt } from './format.js';
+import { formatDateTime, formatInt } from './format.js';
 import { runPage, showAlert, startPage } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -13,6 +13,7 @@ const form = $('cat-form');
 const FIELDS = ['q', 'ward_id', 'stage', 'tag'];
 const STAGES = ['planned', 'piloting', 'in_use', 'stopped'];
 let models = [];
+let asOf = null; // when the list's data is current as of (it may come from a read replica)
 
 function stagesText(stages) {
   return STAGES.filter((s) => stages && stages[s]).map((s) => t('catalogue.stageCount', { stage: t(`stages.${s}`), n: stages[s] })).join(', ');
@@ -29,6 +30,8 @@ function render() {
     m.adoption_count ? el('p', { class: 'card__meta', text: stagesText(m.stages) }) : null)));
   $('cat-empty').hidden = models.length > 0;
   setKey($('cat-count'), 'catalogue.count', { n: models.length });
+  $('cat-as-of').hidden = !asOf;
+  if (asOf) setKey($('cat-as-of'), 'catalogue.asOf', { time: formatDateTime(asOf) });
 }
 
 async function search() {
@@ -40,6 +43,7 @@ async function search() {
   const qs = params.toString();
   const data = await api.get(`/models${qs ? `?${qs}` : ''}`);
   models = data.models || [];
+  asOf = data.as_of || null;
   render();
 }
 

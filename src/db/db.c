@@ -17,9 +17,11 @@ struct sk_dbconn {
 	PGconn *pg;
 	char *url;
 	char *role; /* SET ROLE to this after connecting, when not NULL */
+	const char *application_name; /* static */
 	const char *prepared[MAX_PREPARED]; /* statement names prepared on this connection */
 	int nprepared;
 	bool busy;
+	bool drop; /* the server was lost or is read-only: reconnect before the next use */
 	char last_error[512];
 	char rule[64];
 };
@@ -31,10 +33,11 @@ struct sk_db {
 	struct sk_dbconn *conns;
 };
 
-static PGconn *connect_url(const char *url)
+static PGconn *connect_url(const char *url, const char *application_name)
 {
-	const char *keys[] = { "dbname", "connect_timeout", "application_name", NULL };
-	const char *vals[] = { url, "5", "sangkien", NULL };
+	/* Keywords before "dbname" are defaults that the URL's own parameters override. */
+	const char *keys[] = { "connect_timeout", "application_name", "dbname", NULL };
+	const char *vals[] = { "5", application_name, url, NULL };
 	return PQconnectdbParams(keys, vals, 1);
 }
 
@@ -45,10 +48,17 @@ static void conn_reset_state(struct sk_dbconn *c)
 
 static bool conn_ensure(struct sk_dbconn *c)
 {
+	if (c->drop && c->pg != NULL) {
+		/* A new connection rather than PQreset: with a multi-host URL and target_session_attrs,
+		 * libpq then looks for the server that now fits (the new primary after a failover). */
+		PQfinish(c->pg);
+		c->pg = NULL;
+	}
+	c->drop = false;
 	if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK)
 		return true;
 	if (c->pg == NULL)
-		c->pg = connect_url(c->url);
+		c->pg = connect_url(c->url, c->application_name ? c->application_name : "sangkien");
 	else
 		PQreset(c->pg);
 	conn_reset_state(c);
@@ -78,6 +88,11 @@ static bool conn_ensure(struct sk_dbconn *c)
 
 struct sk_db *sk_db_new(const char *url, int size, const char *role)
 {
+	return sk_db_new_named(url, size, role, "sangkien");
+}
+
+struct sk_db *sk_db_new_named(const char *url, int size, const char *role, const char *application_name)
+{
 	struct sk_db *db = calloc(1, sizeof *db);
 	if (db == NULL)
 		return NULL;
@@ -92,6 +107,7 @@ struct sk_db *sk_db_new(const char *url, int size, const char *role)
 	for (int i = 0; i < size; i++) {
 		db->conns[i].url = strdup(url);
 		db->conns[i].role = role && *role ? strdup(role) : NULL;
+		db->conns[i].application_name = application_name;
 	}
 	return db;
 }
@@ -184,6 +200,7 @@ struct sk_dbconn *sk_dbconn_open(const char *url, char *err, size_t errsz)
 		return NULL;
 	}
 	c->url = strdup(url);
+	c->application_name = "sangkien";
 	if (!conn_ensure(c)) {
 		snprintf(err, errsz, "%s", c->last_error);
 		sk_dbconn_close(c);
@@ -227,9 +244,12 @@ static enum sk_db_status status_of(struct sk_dbconn *c, PGresult *r)
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	snprintf(c->last_error, sizeof c->last_error, "%s",
 		 r ? PQresultErrorMessage(r) : PQerrorMessage(c->pg));
+	/* 25006: a write reached a server that is (now) read-only, a standby after a failover. */
 	if (PQstatus(c->pg) != CONNECTION_OK || state == NULL || !strncmp(state, "08", 2) ||
-	    !strcmp(state, "57P01") || !strcmp(state, "57P02") || !strcmp(state, "57P03"))
+	    !strcmp(state, "57P01") || !strcmp(state, "57P02") || !strcmp(state, "57P03") || !strcmp(state, "25006")) {
+		c->drop = true;
 		return SK_DB_UNAVAILABLE;
+	}
 	if (!strcmp(state, "P0001")) {
 		const char *m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
 		snprintf(c->rule, sizeof c->rule, "%s", m ? m : "");
@@ -369,6 +389,26 @@ bool sk_db_isnull(PGresult *r, int row, const char *name)
 {
 	int i = col(r, name);
 	return i < 0 || PQgetisnull(r, row, i);
+}
+
+enum sk_db_status sk_db_read_lag(struct sk_dbconn *c, double *lag)
+{
+	PGresult *r;
+	/* A standby that has applied all it received while streaming is current (seen only with
+	 * pg_read_all_stats); otherwise its data is as old as the newest of the last transaction it
+	 * replayed and the last heartbeat it replayed (sql/029, stamped every second on the primary). */
+	enum sk_db_status st = sk_db_exec(
+		c, "db_read_lag",
+		"SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0::float8"
+		" WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()"
+		"  AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN 0::float8"
+		" ELSE greatest(0, coalesce(extract(epoch FROM now() - greatest(pg_last_xact_replay_timestamp(),"
+		"  (SELECT at FROM replica_heartbeat WHERE id)))::float8, 1e9)) END AS lag",
+		0, NULL, &r);
+	if (st == SK_DB_OK)
+		*lag = strtod(sk_db_str(r, 0, "lag"), NULL);
+	PQclear(r);
+	return st == SK_DB_NOROWS ? SK_DB_ERROR : st;
 }
 
 const char *sk_db_i64str(char *buf, int64_t v)

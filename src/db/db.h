@@ -17,7 +17,8 @@ enum sk_db_status {
 	SK_DB_CHECK,       /* a CHECK, NOT NULL or foreign-key constraint refused the row (23xxx) */
 	SK_DB_RETRY,       /* serialization failure or deadlock: rerun the transaction */
 	SK_DB_RULE,        /* a database function refused the write (P0001): sk_db_rule() names the rule */
-	SK_DB_UNAVAILABLE, /* the server cannot be reached */
+	SK_DB_UNAVAILABLE, /* the server cannot be reached, or refused a write as read-only (25006): the
+			    * connection is made again before its next use */
 	SK_DB_ERROR,       /* anything else: a bug or a broken invariant */
 };
 
@@ -29,6 +30,9 @@ struct sk_db;
  * `role` (SET ROLE) when it is not NULL or empty. Connections are made lazily.
  */
 struct sk_db *sk_db_new(const char *url, int size, const char *role);
+
+/* sk_db_new whose connections carry application_name (a static string) unless the URL sets one. */
+struct sk_db *sk_db_new_named(const char *url, int size, const char *role, const char *application_name);
 
 /* Tries one connection now; false with a message in err when it fails. */
 bool sk_db_check(struct sk_db *db, char *err, size_t errsz);
@@ -94,6 +98,13 @@ const char *sk_db_str(PGresult *r, int row, const char *col);
 int64_t sk_db_i64(PGresult *r, int row, const char *col);
 bool sk_db_bool(PGresult *r, int row, const char *col);
 bool sk_db_isnull(PGresult *r, int row, const char *col);
+
+/*
+ * How many seconds the data on c lags behind its primary into *lag: 0 on a primary and on a
+ * standby seen streaming with all it received applied; otherwise the age of the newer of the last
+ * replayed transaction and the last replayed heartbeat (sql/029; 1e9 when neither is known).
+ */
+enum sk_db_status sk_db_read_lag(struct sk_dbconn *c, double *lag);
 
 /* Formats an int64 for a text parameter into buf (at least 24 bytes). */
 const char *sk_db_i64str(char *buf, int64_t v);

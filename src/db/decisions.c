@@ -107,6 +107,20 @@ enum sk_db_status sk_db_decision_latest(struct sk_dbconn *c, int64_t cid, bool p
 			  2, p, res);
 }
 
+enum sk_db_status sk_db_decision_latest_id(struct sk_dbconn *c, int64_t cid, int64_t *id)
+{
+	char a[24];
+	const char *p[] = { sk_db_i64str(a, cid) };
+	PGresult *r;
+	enum sk_db_status st = sk_db_exec(c, "decision_latest_id",
+					  "SELECT id FROM decisions WHERE campaign_id = $1 AND published_at IS NOT NULL"
+					  " ORDER BY version DESC LIMIT 1",
+					  1, p, &r);
+	*id = st == SK_DB_OK ? sk_db_i64(r, 0, "id") : 0;
+	PQclear(r);
+	return st;
+}
+
 enum sk_db_status sk_db_models_list(struct sk_dbconn *c, int64_t ward, const char *stage, const char *tag,
 				    const char *folded, PGresult **res)
 {

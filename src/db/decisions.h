@@ -35,6 +35,9 @@ enum sk_db_status sk_db_decision_publish(struct sk_dbconn *c, int64_t cid, int64
 /* The newest decision of cid: id, version, snapshot, published (bool), decided_at, published_at. */
 enum sk_db_status sk_db_decision_latest(struct sk_dbconn *c, int64_t cid, bool published_only, PGresult **res);
 
+/* The id of cid's newest published decision into *id (a point read, for cache checks); SK_DB_NOROWS when none. */
+enum sk_db_status sk_db_decision_latest_id(struct sk_dbconn *c, int64_t cid, int64_t *id);
+
 /* Catalogue: "json" rows of models filtered by ward (0: all), stage (NULL), tag (NULL), folded query (NULL). */
 enum sk_db_status sk_db_models_list(struct sk_dbconn *c, int64_t ward, const char *stage, const char *tag,
 				    const char *folded, PGresult **res);

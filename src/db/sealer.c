@@ -1,6 +1,7 @@
 #include "db/sealer.h"
 
 #include "db/db.h"
+#include "db/leader_lock.h"
 #include "db/panel.h"
 #include "log.h"
 
@@ -13,6 +14,7 @@
 
 struct sk_sealer {
 	struct sk_db *db; /* a pool of one connection, the sealer's own */
+	struct sk_singleton *leader; /* only the holder of "score-sealer" seals */
 	int interval_ms;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -29,6 +31,8 @@ struct sk_sealer {
  */
 static bool seal_once(struct sk_sealer *s, bool *failing)
 {
+	if (!sk_singleton_acquire(s->leader))
+		return true; /* another process seals (or the database is away: the holder's check logs it) */
 	struct sk_dbconn *c = sk_db_acquire(s->db, 1000);
 	PGresult *r = NULL;
 	enum sk_db_status st = SK_DB_UNAVAILABLE;
@@ -99,11 +103,13 @@ struct sk_sealer *sk_sealer_start(const char *url, const char *role, int interva
 	if (s == NULL)
 		return NULL;
 	s->db = sk_db_new(url, 1, role);
+	s->leader = sk_singleton_new(url, "score-sealer");
 	s->interval_ms = interval_ms;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
-	if (s->db == NULL || pthread_create(&s->thread, NULL, sealer_main, s) != 0) {
+	if (s->db == NULL || s->leader == NULL || pthread_create(&s->thread, NULL, sealer_main, s) != 0) {
 		sk_db_free(s->db);
+		sk_singleton_free(s->leader);
 		pthread_mutex_destroy(&s->lock);
 		pthread_cond_destroy(&s->wake);
 		free(s);
@@ -122,6 +128,7 @@ void sk_sealer_stop(struct sk_sealer *s)
 	pthread_mutex_unlock(&s->lock);
 	pthread_join(s->thread, NULL); /* its last run seals what the stopped server wrote */
 	sk_db_free(s->db);
+	sk_singleton_free(s->leader); /* another process takes over at its next run */
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->wake);
 	free(s);

@@ -2,8 +2,10 @@
  * The score record's sealer: a background thread that chains the review events written since its
  * last run (score_seal() in sql/012, one call at a time), so that review writes never wait for the
  * chain's lock.
- * It works through its own database connection (outside the request pool). Several server
- * processes may each run one: the database serialises them on each campaign's chain row.
+ * It works through its own database connection (outside the request pool). Every server process
+ * starts one, but only the holder of the "score-sealer" singleton (db/leader_lock.h) seals; the
+ * others take over within one interval when it stops. On-demand seals (score_seal() called by a
+ * request) still run anywhere: the database serialises them on each campaign's chain row.
  */
 #ifndef SK_DB_SEALER_H
 #define SK_DB_SEALER_H

@@ -199,7 +199,8 @@ void campaigns_create(struct sk_request *req)
 /* Reads campaign id; replies 404 (drafts are visible only to the ward's leaders) and returns false. */
 static bool load_visible(struct sk_request *req, int64_t id, int64_t *ward, char **json, bool leader_only)
 {
-	struct sk_dbconn *db = sk_req_db_or_reply(req);
+	/* Only an anonymous view may come from the read database (a leader's own draft is on the primary). */
+	struct sk_dbconn *db = leader_only ? sk_req_db_or_reply(req) : sk_req_public_db_or_reply(req);
 	if (db == NULL)
 		return false;
 	PGresult *r;
@@ -357,7 +358,7 @@ void campaigns_list(struct sk_request *req)
 			       "state is one of draft, open, closed, appraisal, decided, published.");
 		return;
 	}
-	struct sk_dbconn *db = sk_req_db_or_reply(req);
+	struct sk_dbconn *db = sk_req_public_db_or_reply(req);
 	if (db == NULL)
 		return;
 	char wards[512];
@@ -372,5 +373,6 @@ void campaigns_list(struct sk_request *req)
 	for (int i = 0; i < PQntuples(r); i++)
 		json_array_append_new(list, json_loads(sk_db_str(r, i, "json"), 0, NULL));
 	PQclear(r);
-	sk_reply_json(req, 200, json_pack("{s:o}", "campaigns", list));
+	char as_of[32];
+	sk_reply_json(req, 200, json_pack("{s:o,s:s}", "campaigns", list, "as_of", sk_req_as_of(req, as_of, sizeof as_of)));
 }

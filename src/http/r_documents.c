@@ -257,7 +257,7 @@ static PGresult *campaign_or_reply(struct sk_request *req, int64_t cid)
 		sk_reply_error(req, 404, "not_found", NULL, "There is no such call.");
 		return NULL;
 	}
-	if (!sk_req_db_or_reply(req))
+	if (!sk_req_public_db_or_reply(req))
 		return NULL;
 	enum sk_db_status st = sk_db_document_campaign(req->db, cid, &c);
 	if (st != SK_DB_OK) {

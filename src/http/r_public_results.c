@@ -32,11 +32,15 @@
  * request takes a reference to it under the lock, replies from its bytes without copying them
  * (libmicrohttpd drops the reference once the reply is sent), and whoever drops the last
  * reference frees it. Publishing or correcting in this process forgets the cached document at
- * once; other processes look at the database again after CACHE_CHECK_SECONDS.
+ * once; every process (several may serve behind a proxy) checks, at most once every
+ * CACHE_CHECK_SECONDS per call, which decision is the newest (one point read of its id) and
+ * rebuilds only when it changed. The reads may come from the read database (a standby within
+ * --replica-max-lag), except for a call this process has just published or corrected.
  */
 
 #define CACHE_SLOTS 64
-#define CACHE_CHECK_SECONDS 30
+#define CACHE_CHECK_SECONDS 1
+#define RECENT_SLOTS 16
 
 enum form { FORM_JSON, FORM_CSV, FORM_PAGE, NFORMS };
 enum encoding { ENC_IDENTITY, ENC_GZIP, NENCODINGS };
@@ -74,6 +78,12 @@ struct cached {
 static struct cached cache[CACHE_SLOTS];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t cache_epoch; /* bumped by every results_forget, under cache_lock */
+/* Calls published or corrected in this process, and when (under cache_lock): read on the primary. */
+static struct {
+	int64_t campaign;
+	time_t at;
+} recent[RECENT_SLOTS];
+static unsigned recent_next;
 
 /* Drops one reference to doc (NULL: nothing); the last one frees it. */
 static void doc_release(struct results_doc *doc)
@@ -99,6 +109,9 @@ void results_forget(int64_t cid)
 	int n = 0;
 	pthread_mutex_lock(&cache_lock);
 	cache_epoch++; /* a document being built from a read made before now is not cached */
+	recent[recent_next % RECENT_SLOTS].campaign = cid;
+	recent[recent_next % RECENT_SLOTS].at = time(NULL);
+	recent_next++;
 	for (int i = 0; i < CACHE_SLOTS; i++)
 		if (cache[i].campaign == cid) {
 			drop[n++] = cache[i].doc;
@@ -330,14 +343,30 @@ static struct results_doc *results_acquire(struct sk_request *req, int64_t cid)
 			break;
 		}
 	uint64_t epoch = cache_epoch;
+	bool changed_here = false;
+	for (int i = 0; i < RECENT_SLOTS; i++)
+		if (recent[i].campaign == cid && now - recent[i].at <= req->srv->cfg->replica_max_lag)
+			changed_here = true;
 	pthread_mutex_unlock(&cache_lock);
 	if (doc)
 		return doc;
 	char template_path[4200];
 	snprintf(template_path, sizeof template_path, "%s/results.html", req->srv->frontend_real);
 	struct template_id template = template_stat(template_path);
+	struct sk_dbconn *db = changed_here ? sk_req_db_or_reply(req) : sk_req_public_db_or_reply(req);
+	int64_t latest = 0;
+	if (have && db && template_same(&have->template, &template) &&
+	    sk_db_decision_latest_id(db, cid, &latest) == SK_DB_OK && latest == have->decision) {
+		/* Still the newest: keep it, and check again in CACHE_CHECK_SECONDS. */
+		pthread_mutex_lock(&cache_lock);
+		for (int i = 0; i < CACHE_SLOTS; i++)
+			if (cache[i].campaign == cid && cache[i].doc == have && cache_epoch == epoch)
+				cache[i].checked = now;
+		pthread_mutex_unlock(&cache_lock);
+		return have;
+	}
 	PGresult *r = NULL;
-	enum sk_db_status st = sk_req_db_or_reply(req) ? sk_db_decision_latest(req->db, cid, true, &r) : SK_DB_ERROR;
+	enum sk_db_status st = db ? sk_db_decision_latest(db, cid, true, &r) : SK_DB_ERROR;
 	if (req->replied) {
 		doc_release(have);
 		return NULL;

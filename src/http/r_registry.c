@@ -32,7 +32,7 @@ void models_list(struct sk_request *req)
 	}
 	if (folded)
 		sk_req_own(req, folded);
-	struct sk_dbconn *db = sk_req_db_or_reply(req);
+	struct sk_dbconn *db = sk_req_public_db_or_reply(req);
 	if (db == NULL)
 		return;
 	PGresult *r;
@@ -45,12 +45,13 @@ void models_list(struct sk_request *req)
 	for (int i = 0; i < PQntuples(r); i++)
 		json_array_append_new(list, json_loads(sk_db_str(r, i, "json"), 0, NULL));
 	PQclear(r);
-	sk_reply_json(req, 200, json_pack("{s:o}", "models", list));
+	char as_of[32];
+	sk_reply_json(req, 200, json_pack("{s:o,s:s}", "models", list, "as_of", sk_req_as_of(req, as_of, sizeof as_of)));
 }
 
 void model_get(struct sk_request *req)
 {
-	struct sk_dbconn *db = sk_req_db_or_reply(req);
+	struct sk_dbconn *db = sk_req_public_db_or_reply(req);
 	if (db == NULL)
 		return;
 	PGresult *r;
@@ -64,8 +65,9 @@ void model_get(struct sk_request *req)
 		sk_reply_db_error(req, st);
 		return;
 	}
-	json_t *v = json_pack("{s:o,s:o}", "model", json_loads(sk_db_str(r, 0, "json"), 0, NULL), "adoptions",
-			      json_loads(sk_db_str(r, 0, "adoptions"), 0, NULL));
+	char as_of[32];
+	json_t *v = json_pack("{s:o,s:o,s:s}", "model", json_loads(sk_db_str(r, 0, "json"), 0, NULL), "adoptions",
+			      json_loads(sk_db_str(r, 0, "adoptions"), 0, NULL), "as_of", sk_req_as_of(req, as_of, sizeof as_of));
 	PQclear(r);
 	sk_reply_json(req, 200, v);
 }

@@ -360,7 +360,7 @@ void awards_put(struct sk_request *req)
 
 void awards_get(struct sk_request *req)
 {
-	struct sk_dbconn *db = sk_req_db_or_reply(req);
+	struct sk_dbconn *db = sk_req_public_db_or_reply(req);
 	if (db == NULL)
 		return;
 	PGresult *r;
@@ -381,7 +381,8 @@ void awards_get(struct sk_request *req)
 			json_array_append_new(list, json_pack("{s:s,s:I}", "name", sk_db_str(r, i, "name"), "count",
 						      (json_int_t)sk_db_i64(r, i, "count")));
 	PQclear(r);
-	sk_reply_json(req, 200, json_pack("{s:o}", "awards", list));
+	char as_of[32];
+	sk_reply_json(req, 200, json_pack("{s:o,s:s}", "awards", list, "as_of", sk_req_as_of(req, as_of, sizeof as_of)));
 }
 
 /*

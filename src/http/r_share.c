@@ -136,7 +136,7 @@ static int content_load(struct sk_request *req, enum card_kind kind, int64_t id,
 		fingerprint(c, kind);
 		return 1;
 	}
-	if (sk_req_db_or_reply(req) == NULL)
+	if (sk_req_public_db_or_reply(req) == NULL)
 		return -1;
 	PGresult *r = NULL;
 	enum sk_db_status st = kind == CARD_CALL ? sk_db_share_call(req->db, id, &r) : sk_db_share_model(req->db, id, &r);

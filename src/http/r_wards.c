@@ -10,7 +10,7 @@
 
 void wards_list(struct sk_request *req)
 {
-	struct sk_dbconn *db = sk_req_db_or_reply(req);
+	struct sk_dbconn *db = sk_req_public_db_or_reply(req);
 	if (db == NULL)
 		return;
 	PGresult *r;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -82,10 +83,96 @@ struct sk_dbconn *sk_req_db_or_reply(struct sk_request *req)
 	return req->db;
 }
 
+static double monotonic_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Whether the read pool may serve now (c: one of its connections, for a check when due); *lag set. */
+static bool read_pool_fresh(struct sk_server *srv, struct sk_dbconn *c, double *lag)
+{
+	double now = monotonic_s();
+	pthread_mutex_lock(&srv->lag_lock);
+	bool due = srv->lag_checked == 0 || now - srv->lag_checked >= 1.0;
+	bool ok = srv->lag_ok;
+	*lag = srv->lag;
+	pthread_mutex_unlock(&srv->lag_lock);
+	if (!due)
+		return ok;
+	double measured = 0;
+	enum sk_db_status st = sk_db_read_lag(c, &measured);
+	bool now_ok = st == SK_DB_OK && measured <= (double)srv->cfg->replica_max_lag;
+	pthread_mutex_lock(&srv->lag_lock);
+	if (now_ok != srv->lag_ok || srv->lag_checked == 0) {
+		if (now_ok)
+			sk_info("read database: serving public reads (lag %.1f s)", measured);
+		else if (st == SK_DB_OK)
+			sk_warn("read database: %.1f s behind (over --replica-max-lag %ld): public reads go to the primary",
+				measured, srv->cfg->replica_max_lag);
+		else
+			sk_warn("read database: lag unknown (%s): public reads go to the primary", sk_db_last_error(c));
+	}
+	srv->lag_checked = now;
+	srv->lag = st == SK_DB_OK ? measured : 0;
+	srv->lag_ok = now_ok;
+	*lag = srv->lag;
+	pthread_mutex_unlock(&srv->lag_lock);
+	return now_ok;
+}
+
+struct sk_dbconn *sk_req_public_db_or_reply(struct sk_request *req)
+{
+	struct sk_server *srv = req->srv;
+	/* A session cookie, valid or not (public routes do not look the session up): the client may
+	 * have just written what it now reads (an adoption on the model page, a leader's call). */
+	if (req->db != NULL || req->has_session || srv->read_db == NULL ||
+	    MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, SK_COOKIE_NAME) != NULL)
+		return sk_req_db_or_reply(req);
+	struct sk_dbconn *c = sk_db_acquire(srv->read_db, 1000);
+	double lag = 0;
+	if (c != NULL && read_pool_fresh(srv, c, &lag)) {
+		req->db = c;
+		req->db_pool = srv->read_db;
+		req->as_of = (double)time(NULL) - lag;
+		return c;
+	}
+	if (c != NULL)
+		sk_db_release(srv->read_db, c);
+	else {
+		pthread_mutex_lock(&srv->lag_lock);
+		if (srv->lag_ok || srv->lag_checked == 0)
+			sk_warn("read database: cannot connect: public reads go to the primary");
+		srv->lag_ok = false;
+		srv->lag_checked = monotonic_s();
+		pthread_mutex_unlock(&srv->lag_lock);
+	}
+	return sk_req_db_or_reply(req);
+}
+
+const char *sk_req_as_of(const struct sk_request *req, char *out, size_t outsz)
+{
+	time_t t = req->as_of > 0 ? (time_t)req->as_of : time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return out;
+}
+
+/* Gives the request's connection back to the pool it came from. */
+static void request_release_db(struct sk_request *req)
+{
+	if (req->db == NULL)
+		return;
+	sk_db_release(req->db_pool ? req->db_pool : req->srv->db, req->db);
+	req->db = NULL;
+	req->db_pool = NULL;
+}
+
 static void request_free(struct sk_request *req)
 {
-	if (req->db)
-		sk_db_release(req->srv->db, req->db);
+	request_release_db(req);
 	json_decref(req->json);
 	free(req->body);
 	for (int i = 0; i < req->nextra; i++) {
@@ -109,6 +196,53 @@ static void client_ip(struct MHD_Connection *conn, char *out, size_t outsz)
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
 			  (socklen_t)outsz);
+}
+
+struct xff_join {
+	char *text; /* malloc'd; NULL until a field is seen */
+	size_t len;
+	bool failed; /* out of memory */
+};
+
+static enum MHD_Result join_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct xff_join *j = cls;
+	if (key == NULL || strcasecmp(key, "X-Forwarded-For") != 0)
+		return MHD_YES;
+	size_t vlen = value ? strlen(value) : 0;
+	char *grown = realloc(j->text, j->len + vlen + 2); /* headers are bounded by libmicrohttpd (32 KiB) */
+	if (grown == NULL) {
+		j->failed = true;
+		return MHD_NO;
+	}
+	j->text = grown;
+	if (j->len > 0)
+		j->text[j->len++] = ',';
+	memcpy(j->text + j->len, value ? value : "", vlen);
+	j->len += vlen;
+	j->text[j->len] = '\0';
+	return MHD_YES;
+}
+
+/*
+ * The request's client address into out: the TCP peer, or, when the peer is a trusted proxy
+ * (--trusted-proxy), what its X-Forwarded-For fields (all of them, in order) say by
+ * sk_forwarded_client.
+ */
+static void request_client(const struct sk_server *srv, struct MHD_Connection *conn, char *out, size_t outsz)
+{
+	char peer[64];
+	client_ip(conn, peer, sizeof peer);
+	if (srv->cfg->proxies.n == 0) {
+		snprintf(out, outsz, "%s", peer);
+		return;
+	}
+	struct xff_join j = { NULL, 0, false };
+	if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For") != NULL)
+		MHD_get_connection_values(conn, MHD_HEADER_KIND, join_xff, &j);
+	sk_forwarded_client(&srv->cfg->proxies, peer, j.failed ? NULL : j.text, out, outsz);
+	free(j.text);
 }
 
 static int64_t request_now(struct sk_request *req)
@@ -331,7 +465,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		clock_gettime(CLOCK_MONOTONIC, &req->t0);
 		snprintf(req->id, sizeof req->id, "%08x%08llx", request_prefix,
 			 (unsigned long long)atomic_fetch_add(&request_counter, 1) & 0xffffffffULL);
-		client_ip(conn, req->ip, sizeof req->ip);
+		request_client(srv, conn, req->ip, sizeof req->ip);
 		req->now = request_now(req);
 		check_early(req, version);
 		/* An error known from the headers alone is answered now, before the body is read. */
@@ -397,10 +531,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		sk_static_serve(req);
 	/* The reply is queued and owns its body (a copy, or memory it frees itself), so the pool
 	 * connection can go back now rather than after the socket write. */
-	if (req->db != NULL) {
-		sk_db_release(srv->db, req->db);
-		req->db = NULL;
-	}
+	request_release_db(req);
 	return MHD_YES;
 }
 
@@ -534,13 +665,15 @@ static bool raise_file_limit(const struct sk_config *cfg, size_t *max_fd)
 	return true;
 }
 
-struct sk_server *sk_server_start(const struct sk_config *cfg, struct sk_db *db)
+struct sk_server *sk_server_start(const struct sk_config *cfg, struct sk_db *db, struct sk_db *read_db)
 {
 	struct sk_server *srv = calloc(1, sizeof *srv);
 	if (srv == NULL)
 		return NULL;
 	srv->cfg = cfg;
 	srv->db = db;
+	srv->read_db = read_db;
+	pthread_mutex_init(&srv->lag_lock, NULL);
 	randombytes_buf(&request_prefix, sizeof request_prefix);
 	if (realpath(cfg->frontend_dir, srv->frontend_real) == NULL) {
 		sk_warn("frontend folder %s not found: static pages will answer 404", cfg->frontend_dir);

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -23,7 +24,12 @@
 
 struct sk_server {
 	const struct sk_config *cfg;
-	struct sk_db *db;
+	struct sk_db *db;      /* the primary: writes, and every read of a signed-in client */
+	struct sk_db *read_db; /* public anonymous reads (--database-read-url); NULL: db */
+	pthread_mutex_t lag_lock;
+	double lag_checked;    /* CLOCK_MONOTONIC seconds of the last check of read_db's lag; 0: never */
+	double lag;            /* read_db's lag then, in seconds */
+	bool lag_ok;           /* read_db answered and lagged at most --replica-max-lag */
 	struct MHD_Daemon *daemon;
 	struct sk_watchdog *watchdog; /* the request deadlines (http/watchdog.h) */
 	char frontend_real[4096]; /* realpath of the frontend folder */
@@ -70,6 +76,8 @@ struct sk_request {
 	bool queue_failed;     /* a reply was refused by libmicrohttpd mid-upload: send it at the end */
 	size_t discarded;      /* body bytes thrown away after an early error */
 	struct sk_dbconn *db;  /* acquired on first use, released once the handler has replied */
+	struct sk_db *db_pool; /* the pool req->db came from (NULL: srv->db) */
+	double as_of;          /* Unix seconds the data read through req->db is current as of; 0: now */
 	bool has_session;
 	struct sk_session session;
 	json_t *json;          /* the parsed body */
@@ -79,8 +87,9 @@ struct sk_request {
 	int nowned;
 };
 
-/* Starts serving per cfg. Returns NULL with a message logged on failure. */
-struct sk_server *sk_server_start(const struct sk_config *cfg, struct sk_db *db);
+/* Starts serving per cfg, on the primary's pool db and the read pool read_db (NULL: db for all).
+ * Returns NULL with a message logged on failure. */
+struct sk_server *sk_server_start(const struct sk_config *cfg, struct sk_db *db, struct sk_db *read_db);
 void sk_server_stop(struct sk_server *srv);
 
 /* Path parameter i (0-based) as an int64 id > 0, or 0 when it is not one. */
@@ -91,6 +100,18 @@ int64_t sk_param_id(const struct sk_request *req, int i);
  * database cannot be reached it replies 503 itself and returns NULL.
  */
 struct sk_dbconn *sk_req_db_or_reply(struct sk_request *req);
+
+/*
+ * A connection for a public read: when the request has no session (nor a session cookie) and
+ * --database-read-url is set,
+ * one from the read pool, provided that pool answers and lags at most --replica-max-lag (checked at
+ * most once a second); otherwise (and always for a signed-in client, who must see their own writes)
+ * the primary's, as sk_req_db_or_reply. Replies 503 itself and returns NULL when neither answers.
+ */
+struct sk_dbconn *sk_req_public_db_or_reply(struct sk_request *req);
+
+/* When the data read through the request's connection is current as of, ISO 8601 UTC, into out (at least 32 bytes). */
+const char *sk_req_as_of(const struct sk_request *req, char *out, size_t outsz);
 
 /* Keeps ptr until the request ends, then frees it. Returns ptr. */
 void *sk_req_own(struct sk_request *req, void *ptr);

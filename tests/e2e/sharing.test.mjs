@@ -100,6 +100,8 @@ test('catalogue and results address forms, English: copy fallback with its messa
   const { context, page } = await sharePage('en');
   try {
     await openReady(page, '/catalogue.html');
+    // the list says how old its data is (as_of: it may come from a read replica)
+    await page.locator('#cat-as-of').filter({ hasText: /^Figures as of .*\d\d:\d\d/ }).waitFor({ timeout: 5000 });
     const { block, button } = await checkBlock(page, dicts.en, 'catalogue en');
     await button.click();
     await page.waitForFunction(() => document.querySelector('[data-share-status]').textContent !== '');
