@@ -283,11 +283,15 @@ def read_your_writes():
             return False, f"submission answered {st}: {payload[:200]!r}"
         p = json.loads(payload)["proposal"]
         code = p.get("tracking_code")
-        st_track, body_track = c.request("GET", f"/api/v1/track/{code}")
+        # The resident's browser sends its session cookie with every request, public ones too.
+        st_track, _ = c.request("GET", f"/api/v1/track/{code}", headers={"Cookie": f"sk_session={sessions[0][0]}"})
         st_mine, body_mine = c.request("GET", "/api/v1/me/proposals", headers=auth(sessions[0]))
+        # A stranger (no cookie) reads the public pool, which may lag: reported, not required.
+        st_anon, _ = Client("127.0.0.6").request("GET", f"/api/v1/track/{code}")
         on_standby = psql(ENV["CLUSTER_NODE2_URL"], f"SELECT count(*) FROM proposals WHERE id = {p['id']}")
         ok = st_track == 200 and st_mine == 200 and str(p["id"]) in body_mine.decode()
         msg = (f"tracking page {st_track}, /me/proposals {st_mine} (lists it: {str(p['id']) in body_mine.decode()}); "
+               f"an anonymous reader of the tracking page got {st_anon}; "
                f"the standby had {on_standby} copy of it at that moment (replay delayed 3 s)")
         if on_standby != "0":
             msg += "; WARNING: the standby was not behind, the test proved less than it should"
