@@ -2,7 +2,8 @@
 """The cluster suite's scenarios (issue 14), against a topology started by scripts/cluster
 (tests/cluster/run.sh does that). Python 3 standard library only; psql for the checks.
 
-  tests/cluster/cluster.py [kill_server] [read_your_writes] [trickle] [restore] [failover]
+  tests/cluster/cluster.py [kill_server] [read_your_writes] [trickle] [restore]
+    [proxy_errors] [failover]
 
 Each scenario prints `ok NAME: ...` or `FAIL NAME: ...` with what it measured; the last
 line is `cluster: N passed, N failed`. The order matters: failover promotes the standby, so
@@ -388,6 +389,111 @@ def restore():
     return not lost and extra == 0 and before, msg
 
 
+# ---------------------------------------------------------------- the proxy's own replies
+# What the server puts on every reply (src/http/reply.c); the proxy's own replies carry the same.
+SECURITY_HEADERS = ["content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options",
+                    "cross-origin-opener-policy", "permissions-policy", "strict-transport-security"]
+
+
+def raw_exchange(data, wait=15):
+    """Sends raw bytes over one TLS connection to the proxy; returns (status, headers as a list of
+    (lower-case name, value), body bytes) of the reply, or None when the proxy closed without one."""
+    s = CTX.wrap_socket(socket.create_connection((HOST, PORT), timeout=wait), server_hostname="localhost")
+    chunks = []
+    try:
+        try:
+            s.sendall(data)
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
+            pass   # the proxy may answer and close before it has read everything
+        while True:
+            try:
+                b = s.recv(65536)
+            except (socket.timeout, ConnectionResetError, ssl.SSLError):
+                break
+            if not b:
+                break
+            chunks.append(b)
+            raw = b"".join(chunks)
+            if b"\r\n\r\n" in raw:
+                head, _, body = raw.partition(b"\r\n\r\n")
+                m = [ln for ln in head.split(b"\r\n") if ln.lower().startswith(b"content-length:")]
+                if m and len(body) >= int(m[0].split(b":")[1]):
+                    break
+    finally:
+        s.close()
+    raw = b"".join(chunks)
+    if not raw:
+        return None
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = [(k.strip().lower(), v.strip()) for k, _, v in (ln.partition(":") for ln in lines[1:])]
+    return int(lines[0].split()[1]), headers, body
+
+
+def admin(cmd):
+    """One command on HAProxy's admin socket."""
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(os.path.join(STATE, "haproxy.sock"))
+    s.sendall((cmd + "\n").encode())
+    out = s.recv(4096)
+    s.close()
+    return out.decode()
+
+
+def proxy_errors():
+    """HAProxy's own replies (413 oversized body, 503 no server) are in the
+    JSON error shape with a stable code and carry the server's security headers, once each; a
+    server's reply through the proxy carries them once too."""
+    problems, seen = [], []
+
+    def check(what, reply, status, code):
+        if reply is None:
+            problems.append(f"{what}: no reply")
+            return
+        st, headers, body = reply
+        names = [k for k, _ in headers]
+        ctype = dict(headers).get("content-type", "")
+        try:
+            err = json.loads(body)["error"]
+        except (ValueError, KeyError, TypeError):
+            err = None
+        if st != status:
+            problems.append(f"{what}: status {st}, not {status}")
+        if not ctype.startswith("application/json"):
+            problems.append(f"{what}: content-type {ctype!r}")
+        if not err or err.get("code") != code or not err.get("message"):
+            problems.append(f"{what}: body {body[:120]!r}, not the error shape with code {code}")
+        for h in SECURITY_HEADERS:
+            if names.count(h) != 1:
+                problems.append(f"{what}: header {h} {names.count(h)} times")
+        seen.append(f"{what} {st} {err.get('code') if err else '?'}")
+
+    big = (f"POST /api/v1/campaigns/1/proposals HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+           f"Content-Length: {64 * 1024 * 1024}\r\n\r\n").encode() + b"{" * (64 * 1024)
+    # (more than HAProxy's 16 KiB buffer: http-buffer-request decides once it is full)
+    check("oversized body", raw_exchange(big), 413, "payload_too_large")
+    # Headers too slow: HAProxy 2.6 answers 408 from its HTTP/1 layer before any rule or
+    # errorfile applies (docs/api.md, "Known issues"): only the status and the close are checked.
+    slow = raw_exchange(b"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nX-Slow: 1", wait=20)
+    if slow is None or slow[0] != 408:
+        problems.append(f"headers too slow: {slow and slow[0]}, not 408")
+    else:
+        seen.append("headers too slow 408 (HTML, HAProxy 2.6)")
+    for i in range(1, int(ENV["CLUSTER_SERVERS"]) + 1):
+        admin(f"disable server sangkien/s{i}")
+    try:
+        check("no server", raw_exchange(b"GET /api/v1/version HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+              503, "service_unavailable")
+    finally:
+        for i in range(1, int(ENV["CLUSTER_SERVERS"]) + 1):
+            admin(f"enable server sangkien/s{i}")
+    time.sleep(1)
+    # A server's own error through the proxy: its headers once each, not doubled by the proxy.
+    check("server's 404", raw_exchange(b"GET /api/v1/no-such-thing HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+          404, "not_found")
+    return not problems, "; ".join(seen) + ("; problems: " + "; ".join(problems[:8]) if problems else "")
+
+
 def failover():
     """Kill the primary (immediate stop) under a write load and promote the standby: writes
     resume within a bound, no acknowledged write lost."""
@@ -424,7 +530,7 @@ def failover():
     return not lost and resumed - promoted < bound, msg
 
 
-SCENARIOS = [kill_server, read_your_writes, trickle, restore, failover]
+SCENARIOS = [kill_server, read_your_writes, trickle, restore, proxy_errors, failover]
 
 
 def main():
