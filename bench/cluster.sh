@@ -51,6 +51,7 @@ cluster_cleanup() {
 }
 trap cluster_cleanup EXIT
 
+# shellcheck disable=SC2119  # no extra targets
 bench_build
 export SANGKIEN_BIN=$SK_ROOT/$SANGKIEN
 command -v haproxy >/dev/null || ensure_packages cluster >&2
@@ -58,7 +59,7 @@ command -v haproxy >/dev/null || ensure_packages cluster >&2
 rm -rf "$CL"
 log "starting the cluster (log: $SK_DATA/cluster-bench.log)"
 "$SK_ROOT/scripts/cluster" up >"$SK_DATA/cluster-bench.log" 2>&1 || { tail -n 20 "$SK_DATA/cluster-bench.log" >&2; die "scripts/cluster up failed"; }
-# shellcheck disable=SC1091
+# shellcheck source=/dev/null  # scripts/cluster wrote it
 source <(sed 's/^/export /' "$CL/env")
 S1=$CLUSTER_SERVER_1
 PROXY=$CLUSTER_URL
