@@ -207,9 +207,9 @@ fi
 
 bench_header "bench/cluster.sh: primary + synchronous hot standby, $(sed -n 's/^CLUSTER_SERVERS=//p' "$CL/env") sangkien serve + s3, HAProxy 2.6 with TLS"
 echo "public read: GET $READ_PATH (an open call with $READ_PROPOSALS submitted proposals); GET /me and submissions: $RESIDENTS resident sessions in turn, another call"
-echo "ratio: to the direct request of the same kind on s1 (read-primary: to read-direct), same rounds."
-echo "server: CPU of s1+s2+s3 and HAProxy; pg: the primary's processes; proxy, standby: extra columns."
-echo
+BENCH_TABLE_NOTE="ratio: to the direct request of the same kind on s1 (read-primary: to read-direct), same rounds.
+CPU us per request: server = s1+s2+s3 and HAProxy; pg = the primary's processes; wrk;
+others: CPU of anything else (not the standby), as a share of the machine."
 bench_table LABELS REFS
 printf '%-44s %8s %8s %14s\n' target 'proxy us' 'sb us' 'replay lag ms'
 for t in "${TARGETS[@]}"; do

@@ -364,9 +364,14 @@ bench_table() {
 			"${BAD[$target]}" "${MED[$target.app_us]}" "${MED[$target.db_us]}" "${MED[$target.wrk_us]}" \
 			"$(awk "BEGIN { print ${MED[$target.app_us]} + ${MED[$target.db_us]} + ${MED[$target.wrk_us]} }")" "${MED[$target.others]}"
 	done
-	echo "ratio: to the reference measured in the same rounds (the target is judged on it)."
-	echo "CPU us per request: the server process, its PostgreSQL backends (pg) and wrk;"
-	echo "others: CPU used by anything else (the cluster's WAL writer included), as a share of the machine."
+	# BENCH_TABLE_NOTE: a script whose columns mean something else says so (bench/cluster.sh)
+	if [[ -n ${BENCH_TABLE_NOTE:-} ]]; then
+		printf '%s\n' "$BENCH_TABLE_NOTE"
+	else
+		echo "ratio: to the reference measured in the same rounds (the target is judged on it)."
+		echo "CPU us per request: the server process, its PostgreSQL backends (pg) and wrk;"
+		echo "others: CPU used by anything else (the cluster's WAL writer included), as a share of the machine."
+	fi
 	echo
 }
 
