@@ -10,6 +10,10 @@
 # BENCH_ALL_DIR (default: a new directory under /tmp, printed). The table repeats each report's
 # PASS/FAIL lines; exit status 0 when every verdict passed, 1 when one failed, 2 when a
 # benchmark could not run.
+# Optional members, not in the default list (they take long or start more): memory (24
+# simulated hours of sessions) and cluster (scripts/cluster's topology: direct against
+# HAProxy with one and two processes, reads on the standby, failover; ~6 minutes), e.g.
+#   BENCH_ALL="http submissions reviews results cluster" bench/all.sh
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 2

@@ -271,13 +271,15 @@ wrk_figures() {
 	echo "$rps $(to_ms "$p50") $(to_ms "$p99") $((${errors:-0} + ${non2xx:-0})) $n"
 }
 
-# cpu_figures OUT REQUESTS: "app_us db_us wrk_us others_pct", CPU microseconds per request
+# cpu_figures OUT REQUESTS: "app_us db_us wrk_us others_pct", CPU microseconds per request.
+# OUT.cpu may have a sixth field: ticks of further processes of the benchmark (bench/cluster.sh:
+# the standby), which do not count as others.
 cpu_figures() {
-	local app_ticks db_ticks wrk_s busy total
-	read -r app_ticks db_ticks wrk_s busy total <"$1.cpu"
+	local app_ticks db_ticks wrk_s busy total known
+	read -r app_ticks db_ticks wrk_s busy total known <"$1.cpu"
 	awk -v n="$2" -v at="$app_ticks" -v dt="$db_ticks" -v ws="$wrk_s" -v busy="$busy" -v total="$total" \
-		-v hz="$CLK_TCK" 'BEGIN {
-			others = (busy - at - dt - ws * hz) / total * 100; if (others < 0) others = 0
+		-v known="${known:-0}" -v hz="$CLK_TCK" 'BEGIN {
+			others = (busy - at - dt - known - ws * hz) / total * 100; if (others < 0) others = 0
 			printf "%.1f %.1f %.1f %.1f\n", at / hz * 1e6 / n, dt / hz * 1e6 / n, ws * 1e6 / n, others }'
 }
 
@@ -364,9 +366,14 @@ bench_table() {
 			"${BAD[$target]}" "${MED[$target.app_us]}" "${MED[$target.db_us]}" "${MED[$target.wrk_us]}" \
 			"$(awk "BEGIN { print ${MED[$target.app_us]} + ${MED[$target.db_us]} + ${MED[$target.wrk_us]} }")" "${MED[$target.others]}"
 	done
-	echo "ratio: to the reference measured in the same rounds (the target is judged on it)."
-	echo "CPU us per request: the server process, its PostgreSQL backends (pg) and wrk;"
-	echo "others: CPU used by anything else (the cluster's WAL writer included), as a share of the machine."
+	# BENCH_TABLE_NOTE: a script whose columns mean something else says so (bench/cluster.sh)
+	if [[ -n ${BENCH_TABLE_NOTE:-} ]]; then
+		printf '%s\n' "$BENCH_TABLE_NOTE"
+	else
+		echo "ratio: to the reference measured in the same rounds (the target is judged on it)."
+		echo "CPU us per request: the server process, its PostgreSQL backends (pg) and wrk;"
+		echo "others: CPU used by anything else (the cluster's WAL writer included), as a share of the machine."
+	fi
 	echo
 }
 

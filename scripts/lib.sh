@@ -37,6 +37,7 @@ SK_PACKAGES_RUN=(
 # server of tests/notify/smtp.py), Debian's chromium (+ a font) for the browser tests, wrk for bench/,
 # PyYAML for tests/openapi/check_routes.py; pdftotext/pdfinfo and zbarimg to read the
 # rendered documents back; the vips CLI and exiftool make and read camera-like photos (tests/media).
+# The test list includes SK_PACKAGES_CLUSTER (below) for tests/cluster.
 SK_PACKAGES_TEST=(
   libcriterion-dev python3-yaml python3-aiosmtpd
   chromium fonts-liberation
@@ -44,6 +45,11 @@ SK_PACKAGES_TEST=(
   poppler-utils zbar-tools
   libvips-tools libimage-exiftool-perl
 )
+# For scripts/cluster and tests/cluster (issue 14), well-kept Debian packages doing the job
+# instead of code of ours: haproxy (TLS, slow-client deadlines, health checks, retries in
+# front of several server processes), pgbackrest (WAL archive, backups, point-in-time
+# restore), openssl (the proxy's self-signed certificate).
+SK_PACKAGES_CLUSTER=(haproxy pgbackrest openssl)
 # Node.js for the browser tests, only installed when no `node` is on PATH
 # (any node >= 18 will do; Debian 12 ships 18).
 SK_PACKAGES_NODE=(nodejs npm)
@@ -63,7 +69,7 @@ die()  { printf 'error: %s\n' "$*" >&2; exit 1; }
 is_root() { [[ $EUID -eq 0 ]]; }
 
 # ---------------------------------------------------------------------------
-# ensure_packages [run|test|fuzz]: apt-get install whatever is missing.
+# ensure_packages [run|test|cluster|fuzz]: apt-get install whatever is missing.
 # ---------------------------------------------------------------------------
 
 _sk_pkg_installed() {
@@ -75,6 +81,9 @@ ensure_packages() {
   local -a want=("${SK_PACKAGES_RUN[@]}") missing=()
   if [[ $what == fuzz ]]; then
     want+=("${SK_PACKAGES_FUZZ[@]}")
+  fi
+  if [[ $what == cluster || $what == test ]]; then
+    want+=("${SK_PACKAGES_CLUSTER[@]}")
   fi
   if [[ $what == test ]]; then
     want+=("${SK_PACKAGES_TEST[@]}")

@@ -119,8 +119,14 @@ def check_error_codes(problems):
                 if rule not in table and f'"{rule}"' not in http:
                     problems.append(f"docs/api.md: the error-code table lacks `{rule}` (sql/{name} raises it "
                                     "and no handler in src/http maps it: it goes out as a 409 of that name)")
+    # The reverse proxy's own replies (deploy/haproxy.cfg, http-error ... '{"error":{"code":"…"') are
+    # documented in the same table.
+    proxy = set(re.findall(r'"code":"([a-z_]+)"', read("deploy/haproxy.cfg")))
+    for code in sorted(proxy):
+        if code not in table:
+            problems.append(f"docs/api.md: the error-code table lacks `{code}` (deploy/haproxy.cfg answers it)")
     for code in table:
-        if code not in codes and code not in CODES_SENT_OTHERWISE:
+        if code not in codes and code not in proxy and code not in CODES_SENT_OTHERWISE:
             problems.append(f"docs/api.md: the error-code table lists `{code}`, which src/ never sends as a literal")
 
 
