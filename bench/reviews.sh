@@ -179,7 +179,8 @@ TARGETS=(insert review)
 bench_run() { # TARGET SECONDS OUT
 	local out=$3
 	if [[ $1 == insert ]]; then
-		bench_wrk reference "$out" -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$2s" --latency -s "$SK_ROOT/bench/lua/insert.lua" "$REFERENCE/ref/insert"
+		# The same client shape and Lua work as the review writes below (issue 12: a fair ratio).
+		bench_wrk reference "$out" -t"$CONNECTIONS" -c"$CONNECTIONS" -d"$2s" --latency -s "$SK_ROOT/bench/lua/insert_as_reviews.lua" "$REFERENCE/ref/insert"
 		wrk_figures "$out"
 		return
 	fi
@@ -222,7 +223,7 @@ DB_PENDING=$(q -c "SELECT count(*) FROM score_pending WHERE campaign_id = $CAMPA
 
 # ---------------------------------------------------------------- report
 bench_header "sangkien reviews benchmark (issues 4, 12)"
-echo "writes: wrk -t$CONNECTIONS -c$CONNECTIONS; $NPROPOSALS proposals in appraisal, $NPANELISTS panelists ($API_PANELISTS made through the API), $NPAIRS assigned pairs (reviews per proposal: $ASSIGN), 3 criteria"
+echo "writes and their reference: wrk -t$CONNECTIONS -c$CONNECTIONS (bench/lua/insert_as_reviews.lua for the reference); $NPROPOSALS proposals in appraisal, $NPANELISTS panelists ($API_PANELISTS made through the API), $NPAIRS assigned pairs (reviews per proposal: $ASSIGN), 3 criteria"
 echo
 declare -A LABEL=([insert]="bench-reference POST /ref/insert (201/s)" [review]="PUT review submit/revise (200/s)")
 declare -A REF=([review]=insert)

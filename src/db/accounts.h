@@ -48,21 +48,28 @@ enum sk_db_status sk_db_role_change(struct sk_dbconn *c, bool grant, int64_t act
  * newlines) so that a handler can send it as it is, byte for byte what jansson's compact output
  * of the same object was.
  */
-#define ACCOUNT_JSON_SQL                                                                          \
-	"'{\"id\":' || a.id || ',\"login\":' || to_json(a.login) || ',\"login_kind\":'"           \
-	" || to_json(a.login_kind) || ',\"display_name\":' || to_json(a.display_name)"            \
-	" || ',\"created_at\":\"'"                                                                \
-	" || to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"          \
-	" || '\",\"roles\":[' || coalesce((SELECT string_agg('{\"role\":' || to_json(r.role)"     \
+/* One role of role_grants r as a JSON object, wards w and residential_groups g left-joined. */
+#define ACCOUNT_ROLES_AGG_SQL                                                                     \
+	"string_agg('{\"role\":' || to_json(r.role)"                                             \
 	"   || ',\"ward_id\":' || coalesce(r.ward_id::text, 'null')"                              \
 	"   || ',\"ward_name\":' || coalesce(to_json(w.name)::text, 'null')"                      \
 	"   || ',\"ward_code\":' || coalesce(to_json(w.code)::text, 'null')"                      \
 	"   || ',\"group_id\":' || coalesce(r.group_id::text, 'null')"                            \
 	"   || ',\"group_name\":' || coalesce(to_json(g.name)::text, 'null') || '}',"             \
-	"   ',' ORDER BY r.ward_id NULLS FIRST, r.role)"                                          \
-	"  FROM role_grants r LEFT JOIN wards w ON w.id = r.ward_id"                              \
-	"  LEFT JOIN residential_groups g ON g.id = r.group_id WHERE r.account_id = a.id), '')"   \
-	" || ']}'"
+	"   ',' ORDER BY r.ward_id NULLS FIRST, r.role)"
+#define ACCOUNT_ROLES_FROM_SQL                                                                    \
+	" FROM role_grants r LEFT JOIN wards w ON w.id = r.ward_id"                               \
+	" LEFT JOIN residential_groups g ON g.id = r.group_id"
+/* The account document of accounts a, its roles array's inside given as the text expression roles. */
+#define ACCOUNT_JSON_WITH_ROLES_SQL(roles)                                                        \
+	"'{\"id\":' || a.id || ',\"login\":' || to_json(a.login) || ',\"login_kind\":'"           \
+	" || to_json(a.login_kind) || ',\"display_name\":' || to_json(a.display_name)"            \
+	" || ',\"created_at\":\"'"                                                                \
+	" || to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"          \
+	" || '\",\"roles\":[' || coalesce(" roles ", '') || ']}'"
+#define ACCOUNT_JSON_SQL                                                                          \
+	ACCOUNT_JSON_WITH_ROLES_SQL("(SELECT " ACCOUNT_ROLES_AGG_SQL ACCOUNT_ROLES_FROM_SQL        \
+				    " WHERE r.account_id = a.id)")
 
 /*
  * The account's public view as compact JSON text (caller frees *json), roles by

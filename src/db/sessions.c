@@ -52,9 +52,11 @@ enum sk_db_status sk_db_session_create(struct sk_dbconn *c, const unsigned char 
 }
 
 /* The session columns both lookups return, and the conditions that make a session live. */
-#define SESSION_COLUMNS                                                                           \
+#define SESSION_STATE_COLUMNS                                                                     \
 	"s.id AS session_id, s.csrf_token, s.account_id,"                                        \
-	" s.last_seen_at < to_timestamp($2) - make_interval(secs => least(60, $3 / 2)) AS stale," \
+	" s.last_seen_at < to_timestamp($2) - make_interval(secs => least(60, $3 / 2)) AS stale"
+#define SESSION_COLUMNS                                                                           \
+	SESSION_STATE_COLUMNS ","                                                                 \
 	" (SELECT string_agg(coalesce(r.ward_id::text, '*') || ':' || r.role, ',')"              \
 	"  FROM role_grants r WHERE r.account_id = s.account_id) AS grants"
 #define SESSION_LIVE                                                                              \
@@ -72,10 +74,16 @@ enum sk_db_status sk_db_session_lookup(struct sk_dbconn *c, const unsigned char 
 	const char *p[] = { hex, sk_db_i64str(n, now), sk_db_i64str(i, idle), sk_db_i64str(a, absolute) };
 	if (with_account)
 		return sk_db_exec(c, "session_lookup_account",
-				  "SELECT " SESSION_COLUMNS ", " ACCOUNT_JSON_SQL " AS account,"
+				  "SELECT " SESSION_STATE_COLUMNS ", rg.grants,"
+				  " " ACCOUNT_JSON_WITH_ROLES_SQL("rg.roles") " AS account,"
 				  " (SELECT count(*) FROM notifications n WHERE n.account_id = s.account_id"
 				  "  AND n.read_at IS NULL) AS unread_notifications"
-				  " FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE" SESSION_LIVE,
+				  " FROM sessions s JOIN accounts a ON a.id = s.account_id"
+				  /* one pass over the account's grants for both the grants and the roles */
+				  " CROSS JOIN LATERAL (SELECT string_agg(coalesce(r.ward_id::text, '*') || ':' || r.role, ',')"
+				  "  AS grants, " ACCOUNT_ROLES_AGG_SQL " AS roles" ACCOUNT_ROLES_FROM_SQL
+				  "  WHERE r.account_id = s.account_id) rg"
+				  " WHERE" SESSION_LIVE,
 				  4, p, res);
 	return sk_db_exec(c, "session_lookup", "SELECT " SESSION_COLUMNS " FROM sessions s WHERE" SESSION_LIVE, 4, p,
 			  res);

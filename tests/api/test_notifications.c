@@ -354,6 +354,49 @@ Test(notices, a_whole_call_tells_the_right_people_and_nobody_else)
 	review_all(&f.P2, f.cid, f.crit);
 	cr_assert_eq(notices(f.L.id, "reviews_complete"), 1);
 	cr_assert_eq(notices(f.L2.id, NULL), 0);
+
+	/* Issue 12: a review submit does not read the call's whole set of assignments to tell whether
+	 * every review is in. In a rolled-back transaction the call grows by 2,000 proposals assigned to
+	 * V as a panelist, all reviewed, then one more assigned to P1 (stored last); a submit by P1,
+	 * whose set now lacks a review, must read about P1's own assignments, not the call's. */
+	PQclear(db_exec(PG, "BEGIN", 0, NULL));
+	const char *pb[] = { S64(f.cid), S64(f.A.id), S64(f.V.id), S64(f.P1.id) };
+	PQclear(db_exec(PG,
+			"WITH c AS (SELECT ward_id, id FROM campaigns WHERE id = $1),"
+			" pn AS (INSERT INTO panelists (campaign_id, ward_id, account_id) SELECT id, ward_id, $3 FROM c),"
+			" pr AS (INSERT INTO proposals (ward_id, campaign_id, author_id, title, created_at, updated_at)"
+			"  SELECT c.ward_id, c.id, $2, 'bulk ' || i, now(), now() FROM c, generate_series(1, 2001) i"
+			"  RETURNING id, ward_id, campaign_id)"
+			" SELECT count(*) FROM pr",
+			3, pb));
+	PQclear(db_exec(PG,
+			"INSERT INTO assignments (campaign_id, ward_id, proposal_id, panelist_id)"
+			" SELECT campaign_id, ward_id, id, $2 FROM proposals WHERE campaign_id = $1 AND title LIKE 'bulk %'"
+			" AND title <> 'bulk 2001' ORDER BY id",
+			2, (const char *[]){ pb[0], pb[2] }));
+	PQclear(db_exec(PG,
+			"INSERT INTO reviews (campaign_id, ward_id, proposal_id, panelist_id, status, overall_comment,"
+			" created_at, updated_at, submitted_at)"
+			" SELECT campaign_id, ward_id, proposal_id, panelist_id, 'submitted', 'ok', now(), now(), now()"
+			" FROM assignments WHERE campaign_id = $1 AND panelist_id = $2",
+			2, (const char *[]){ pb[0], pb[2] }));
+	PQclear(db_exec(PG,
+			"INSERT INTO assignments (campaign_id, ward_id, proposal_id, panelist_id)"
+			" SELECT campaign_id, ward_id, id, $2 FROM proposals WHERE campaign_id = $1 AND title = 'bulk 2001'",
+			2, (const char *[]){ pb[0], pb[3] }));
+	PQclear(db_exec(PG, "ANALYZE assignments", 0, NULL));
+	const char *read_sql = "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)"
+			       " FROM pg_stat_xact_user_tables WHERE relname = 'assignments'";
+	long long before = db_int(PG, read_sql, 0, NULL);
+	const char *pe[] = { S64(f.P1.id), S64(f.ward), S64(pA) };
+	PQclear(db_exec(PG,
+			"INSERT INTO audit_log (actor_account_id, ward_id, action, subject)"
+			" VALUES ($1, $2, 'review_submit', 'proposal:' || $3)",
+			3, pe));
+	long long read = db_int(PG, read_sql, 0, NULL) - before;
+	cr_assert_eq(notices(f.L.id, "reviews_complete"), 1, "P1's set lacks a review: no new notice");
+	PQclear(db_exec(PG, "ROLLBACK", 0, NULL));
+	cr_assert_lt(read, 50, "a review submit read %lld assignments (the call has 2,005)", read);
 	timers(D - 3600);
 	cr_assert_eq(notices(f.P2.id, "review_reminder"), 2, "no reminder once everything is in");
 
