@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
-import { assertNoProblems, dicts, launchBrowser, open, phonePage } from './lib/browser.mjs';
+import { assertNoProblems, dicts, launchBrowser, open, phonePage, waitForLang } from './lib/browser.mjs';
 import { ApiClient, PASSWORD, addGroup, isoVN, makeAccount, proposalBody } from './lib/seed.mjs';
 import { assertAccessibleWithCSP, assertFitsPhone, loginUI, menu, openReady, text } from './lib/flows.mjs';
 
@@ -143,7 +143,10 @@ test('the notices page and the channel settings are axe-clean at 1280 px in both
   try {
     await loginUI(page, vi, resident.phone);
     for (const [lang, d] of [['vi', vi], ['en', en]]) {
-      if (lang === 'en') await page.getByRole('button', { name: 'English', exact: true }).click();
+      if (lang === 'en') {
+        await page.getByRole('button', { name: 'English', exact: true }).click();
+        await waitForLang(page, 'en');
+      }
       await openReady(page, '/notices.html');
       await page.waitForSelector('#notices-list li');
       await assertAccessibleWithCSP(page, `notices.html (${lang}, 1280)`);
@@ -151,6 +154,9 @@ test('the notices page and the channel settings are axe-clean at 1280 px in both
       await page.waitForSelector('#notify-settings:not([hidden])');
       // This installation offers no outside channel yet: the boxes say so and cannot be ticked.
       assert.equal(await page.locator('#notify-sms').isDisabled(), true);
+      // The page translates after it is ready: wait (bounded) for the words of this language.
+      await page.waitForFunction((want) => document.querySelector('label[for="notify-sms"] .notify-off')
+        ?.textContent.trim() === want, d.account.notifyUnavailable, { timeout: 10000 }).catch(() => {});
       assert.equal(await text(page.locator('label[for="notify-sms"] .notify-off')), d.account.notifyUnavailable);
       await assertAccessibleWithCSP(page, `account.html with notice settings (${lang}, 1280)`);
     }
