@@ -5,7 +5,8 @@
 //   body and the stored attachment are a few hundred kilobytes;
 // - on a throttled network (CDP Network.emulateNetworkConditions) the <progress>
 //   bar moves and shows its percent, and the rest of the form stays usable;
-// - an upload cancelled half way stores nothing;
+// - an upload cancelled while it is on its way stores nothing (the request is held before the
+//   server until the click, so that the outcome does not depend on timing);
 // - an upload whose connection drops (route.abort on the first try) is sent
 //   again with "Thử lại" without choosing the file again;
 // - axe-core finds no violation of any impact while the bar and the buttons show;
@@ -204,14 +205,25 @@ async function run(d, lang, phone) {
       offline: false, latency: 150, downloadThroughput: 200 * 1024, uploadThroughput: 8 * 1024,
     });
     await watchPercent(page);
+    // The request is held on its way out (never reaches the server) until the person has
+    // cancelled: without this, a small body could reach the server before the click (the
+    // throttle delays what the page is told, not always the bytes), and the server would store it.
+    let held;
+    const heldDone = new Promise((resolve) => { held = resolve; });
+    await page.route(/\/api\/v1\/proposals\/\d+\/attachments$/, async (route) => {
+      await heldDone;
+      await route.abort('aborted').catch(() => {});
+    });
     const cancelled = page.waitForRequest(isUpload);
     await picker.setInputFiles(bigPhoto);
     await cancelled;
-    await page.waitForFunction(() => window.skPercents.some((p) => Number.parseInt(p, 10) > 0));
+    await page.locator('#pf-upload-bar').waitFor({ state: 'visible' });
     await page.getByRole('button', { name: d.propose.uploadCancel, exact: true }).click();
     await page.waitForFunction((s) => document.querySelector('#pf-status').textContent === s,
       fill(d.propose.uploadCancelled, { name: 'ảnh chụp 12MP.jpg' }));
     await page.locator('#pf-upload').waitFor({ state: 'hidden' });
+    held();
+    await page.unroute(/\/api\/v1\/proposals\/\d+\/attachments$/);
     assert.equal(await list.count(), 1);
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     const after = await page.request.get(`/api/v1/proposals/${proposalId}`);
