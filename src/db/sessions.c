@@ -218,14 +218,6 @@ enum sk_db_status sk_db_auth_success(struct sk_dbconn *c, const char *scope, con
 	return st == SK_DB_NOROWS ? SK_DB_OK : st;
 }
 
-enum sk_db_status sk_db_auth_forget_login(struct sk_dbconn *c, const char *login)
-{
-	const char *p[] = { login };
-	enum sk_db_status st = sk_db_exec(c, "auth_forget_login",
-					  "DELETE FROM auth_failures WHERE login_key = auth_login_key($1)", 1, p, NULL);
-	return st == SK_DB_NOROWS ? SK_DB_OK : st;
-}
-
 enum sk_db_status sk_db_recheck_failures(struct sk_dbconn *c, const char *login, int64_t now, long window,
 					 long *count, int64_t *oldest)
 {

@@ -72,12 +72,6 @@ enum sk_db_status sk_db_auth_failure(struct sk_dbconn *c, const char *scope, con
 enum sk_db_status sk_db_auth_success(struct sk_dbconn *c, const char *scope, const char *login, const char *ip,
 				     const unsigned char *device_hash);
 
-/*
- * After a password set with a set-up code: forgets every failure of login, of both scopes, from every
- * address and device (the password they were guessing is gone).
- */
-enum sk_db_status sk_db_auth_forget_login(struct sk_dbconn *c, const char *login);
-
 /* Failures of scope "recheck" for login within window seconds before now, and the oldest's time. */
 enum sk_db_status sk_db_recheck_failures(struct sk_dbconn *c, const char *login, int64_t now, long window,
 					 long *count, int64_t *oldest);
