@@ -167,7 +167,11 @@ test('the notices page and the channel settings are axe-clean at 1280 px in both
     assert.match(await text(page.locator('#notify-alert')), new RegExp(en.errors.invalid_email.slice(0, 20).replace(/[.()]/g, '\\$&')));
     await page.locator('#notify-email-address').fill('thong.dang@example.vn');
     await page.getByRole('button', { name: en.account.notifySave }).click();
-    await page.waitForFunction(() => document.getElementById('notify-status').textContent.length > 0);
+    // The status first says "Sending…", then the outcome: wait (bounded) for it to leave "Sending".
+    await page.waitForFunction((sending) => {
+      const t = document.getElementById('notify-status').textContent.trim();
+      return t.length > 0 && t !== sending;
+    }, en.common.sending, { timeout: 10000 }).catch(() => {});
     assert.equal(await text(page.locator('#notify-status')), en.account.notifySaved);
     await open(page, '/account.html');
     await page.waitForSelector('#notify-settings:not([hidden])');
